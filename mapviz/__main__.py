@@ -1,0 +1,5 @@
+import sys
+
+from mapviz.cli import main
+
+sys.exit(main())

@@ -1,0 +1,58 @@
+"""The ``mapviz`` command line.
+
+Each subcommand lives in its own module with ``register(subparsers)`` (adds
+its parser and sets ``handler``) and a handler ``(args) -> exit status``.
+Bad input of any kind is a :class:`mapviz.errors.MapvizError`: printed as one
+line on stderr, exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from mapviz import __version__
+from mapviz.errors import MapvizError
+
+# Modules under mapviz.cli that provide a subcommand, in the order --help lists them.
+SUBCOMMANDS: tuple[str, ...] = ()
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors in mapviz's one-line style (exit 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise MapvizError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="mapviz",
+        description="Watch Linux map a file into memory: simulate and animate block maps, "
+        "page cache, DAX, MAP_SYNC, swapfiles and MAP_DIRECT.",
+    )
+    parser.add_argument("--version", action="version", version=f"mapviz {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    subparsers.required = True
+    for name in SUBCOMMANDS:
+        module = importlib.import_module(f"mapviz.cli.{name}")
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``mapviz`` console script."""
+    try:
+        args = build_parser().parse_args(argv)
+        status: int = args.handler(args)
+    except MapvizError as error:
+        print(error, file=sys.stderr)
+        return error.exit_status
+    except KeyboardInterrupt:
+        print("mapviz: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    return status
