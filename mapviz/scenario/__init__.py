@@ -1,6 +1,9 @@
 """The scenario language: xfs_io commands plus ``%`` directives (SCENARIO.md)."""
 
 from mapviz.errors import ScenarioError
+from mapviz.scenario.bundled import bundled_names, bundled_text, load_scenario
+from mapviz.scenario.directives import CAPABILITIES, RESULTS
+from mapviz.scenario.parser import parse_line, parse_scenario
 from mapviz.scenario.syntax import (
     DEFAULT_KERNEL,
     KERNEL_MODELS,
@@ -17,8 +20,10 @@ from mapviz.scenario.syntax import (
 )
 
 __all__ = [
+    "CAPABILITIES",
     "DEFAULT_KERNEL",
     "KERNEL_MODELS",
+    "RESULTS",
     "Command",
     "Expect",
     "ExtentSpec",
@@ -30,4 +35,9 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "Sleep",
+    "bundled_names",
+    "bundled_text",
+    "load_scenario",
+    "parse_line",
+    "parse_scenario",
 ]

@@ -1,0 +1,133 @@
+"""``mapviz fiemap PATH``: a real file's block map, as xfs_io shows it or as JSON.
+
+Read-only: the file is opened ``O_RDONLY`` and FIEMAP runs without
+``FIEMAP_FLAG_SYNC`` unless ``--sync`` asks for it.  Where FIEMAP is missing
+(tmpfs, NFS ...) the map comes from SEEK_DATA/SEEK_HOLE, and the output says
+that physical locations are unknown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import TextIO
+
+from mapviz.errors import MapvizError
+from mapviz.realfs.blockmap import BlockMap, read_block_map
+from mapviz.realfs.export import files_json, scenario_prologue
+from mapviz.report.fiemap_table import format_fiemap
+
+PROG = "mapviz fiemap"
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``fiemap`` subcommand."""
+    parser = subparsers.add_parser(
+        "fiemap",
+        help="show a real file's block map (FIEMAP, or SEEK_DATA/SEEK_HOLE)",
+        description="Read a real file's block map with the FS_IOC_FIEMAP ioctl "
+        "(SEEK_DATA/SEEK_HOLE where FIEMAP is unsupported) and print it like "
+        "'xfs_io -c \"fiemap -v\"' (units: 512-byte sectors). Nothing is written.",
+    )
+    parser.add_argument("path", metavar="PATH", help="a regular file (symlinks are followed)")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument(
+        "--json",
+        action="store_true",
+        help='print {"files": {NAME: {"size": ..., "extents": [...]}}} (SCENARIO.md)',
+    )
+    output.add_argument(
+        "--scenario",
+        action="store_true",
+        help="print a scenario prologue (%%fs, truncate, %%extent ...) that rebuilds the layout",
+    )
+    parser.add_argument(
+        "--sync",
+        action="store_true",
+        help="flush dirty data first (FIEMAP_FLAG_SYNC, as xfs_io does); this writes back",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Read the map and print it; bad input raises :class:`MapvizError`."""
+    progress = _Progress(sys.stderr)
+    try:
+        block_map = read_block_map(args.path, sync=args.sync, progress=progress)
+    except MapvizError as error:
+        raise MapvizError(f"{PROG}: {error}") from None
+    finally:
+        progress.close()
+    if args.json:
+        if block_map.method == "seek":
+            print(f"{PROG}: {_seek_note(block_map)}", file=sys.stderr)
+        lines = [files_json(block_map)]
+    elif args.scenario:
+        try:
+            lines = scenario_prologue(block_map)
+        except MapvizError as error:
+            raise MapvizError(f"{PROG}: {args.path}: {error}") from None
+    else:
+        lines = [
+            _header(block_map),
+            *format_fiemap(block_map.path, block_map.extents, verbose=True, size=block_map.size),
+        ]
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0
+
+
+def _header(block_map: BlockMap) -> str:
+    """One line naming the method, so nobody mistakes a SEEK map for FIEMAP."""
+    filesystem = block_map.filesystem
+    where = f"{block_map.path} on {filesystem.name} (block size {filesystem.blocksize})"
+    if block_map.method == "seek":
+        return f"# {where}: {_seek_note(block_map)}"
+    sync = "with" if block_map.synced else "without"
+    count = len(block_map.extents)
+    return f"# {where}: FIEMAP {sync} FIEMAP_FLAG_SYNC, {count} extent{'s' * (count != 1)}"
+
+
+def _seek_note(block_map: BlockMap) -> str:
+    return (
+        f"FIEMAP not supported on {block_map.filesystem.name} ({block_map.fiemap_error}); "
+        "data ranges from SEEK_DATA/SEEK_HOLE, physical locations unknown"
+    )
+
+
+class _Progress:
+    """A one-line progress bar on a terminal's stderr, for reads that take a while.
+
+    Nothing appears for a quick read (under ``delay`` seconds) or when the
+    stream is not a terminal; the line is redrawn at most ``interval`` apart
+    and erased at the end.
+    """
+
+    def __init__(self, stream: TextIO, *, delay: float = 0.25, interval: float = 0.1) -> None:
+        self.stream = stream
+        self.enabled = stream.isatty()
+        self.started = time.monotonic()
+        self.delay = delay
+        self.interval = interval
+        self.drawn_at: float | None = None
+
+    def __call__(self, reached: int, size: int) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self.started < self.delay:
+            return
+        if self.drawn_at is not None and now - self.drawn_at < self.interval:
+            return
+        self.drawn_at = now
+        fraction = min(reached / size, 1.0) if size else 1.0
+        width = 30
+        bar = "#" * int(fraction * width)
+        self.stream.write(f"\rreading block map [{bar:<{width}}] {fraction:4.0%}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        """Erase the bar, if one was drawn."""
+        if self.drawn_at is not None:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()

@@ -1,0 +1,45 @@
+"""``mapviz run FILE|NAME``: simulate a scenario and print what happened."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from mapviz.core.simulation import Simulation
+from mapviz.report.json_report import run_json
+from mapviz.report.transcript import transcript
+from mapviz.scenario import KERNEL_MODELS, load_scenario
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="simulate a scenario and print a transcript (or --json)",
+        description="Run a scenario (a file, or the name of a bundled one: see "
+        "`mapviz scenarios`). Exit status: 0 every %%expect held, 1 one failed, 2 bad input.",
+    )
+    parser.add_argument("scenario", metavar="FILE|NAME")
+    parser.add_argument("--json", action="store_true", help="print SCENARIO.md's schema 1 JSON")
+    parser.add_argument("--kernel", choices=KERNEL_MODELS, help="override the scenario's %%kernel")
+    parser.add_argument("--brief", action="store_true", help="leave out each step's events")
+    parser.add_argument("--check", action="store_true",
+                        help="assert every simulator invariant after every step (slow)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    sim = Simulation(scenario.fs, args.kernel or scenario.kernel, source=scenario.source,
+                     record_files=args.json, check=args.check)
+    sim.run(scenario.items)
+    if args.json:
+        json.dump(run_json(sim, scenario), sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        for line in transcript(sim, scenario.title, events=not args.brief):
+            print(line)
+    for step in sim.failures:
+        print(f"{scenario.source}:{step.line}: expected {step.expect}, got {step.result} "
+              f"(`{step.command}`)", file=sys.stderr)
+    return 1 if sim.failures else 0

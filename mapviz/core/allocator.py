@@ -1,0 +1,153 @@
+"""Free space on the simulated device: which blocks are free, and where new ones go.
+
+Free space is a ``SortedDict`` of free runs (first block -> length), always
+coalesced.  Placement is deterministic and "near the goal": a file keeps
+growing where its previous extent ended when that space is free, as XFS's
+allocator tries first (``xfs_bmap_btalloc`` with an exact/near goal); otherwise
+the next free run after the goal, wrapping around.  Physical addresses are
+never compared with the real kernel, only the logical layout is, so this is
+a faithful-enough picture rather than a copy of XFS's by-size btree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sortedcontainers import SortedDict
+
+
+class FreeSpace:
+    """Free runs of device blocks.
+
+    >>> free = FreeSpace(100)
+    >>> free.allocate(10, goal=0)
+    [(0, 10)]
+    >>> free.release(2, 3)
+    >>> free.allocate(2, goal=2)   # everything fits at the goal: continue there
+    [(2, 2)]
+    >>> free.allocate(4, goal=0)   # first run after the goal that holds all 4
+    [(10, 4)]
+    >>> free.free_blocks
+    87
+    """
+
+    __slots__ = ("_runs", "free_blocks", "total_blocks")
+
+    def __init__(self, total_blocks: int) -> None:
+        self.total_blocks = total_blocks
+        self._runs: SortedDict = SortedDict({0: total_blocks}) if total_blocks else SortedDict()
+        self.free_blocks = total_blocks
+
+    def copy(self) -> FreeSpace:
+        """An independent copy: O(n)."""
+        clone = FreeSpace(0)
+        clone.total_blocks = self.total_blocks
+        clone._runs = self._runs.copy()
+        clone.free_blocks = self.free_blocks
+        return clone
+
+    def runs(self) -> Iterator[tuple[int, int]]:
+        """Free runs ``(first_block, length)`` in device order."""
+        return iter(self._runs.items())
+
+    def is_free(self, start: int, length: int) -> bool:
+        """True if every block of ``[start, start + length)`` is free: O(log n)."""
+        index = self._runs.bisect_right(start) - 1
+        if index < 0:
+            return False
+        run_start, run_length = self._runs.peekitem(index)
+        return bool(run_start + run_length >= start + length)
+
+    def any_free(self, start: int, length: int) -> bool:
+        """True if some block of ``[start, start + length)`` is free: O(log n)."""
+        index = max(self._runs.bisect_right(start) - 1, 0)
+        keys = self._runs.keys()
+        while index < len(keys) and keys[index] < start + length:
+            if keys[index] + self._runs[keys[index]] > start:
+                return True
+            index += 1
+        return False
+
+    def claim(self, start: int, length: int) -> None:
+        """Take exactly ``[start, start + length)``, which must be free: O(log n)."""
+        assert length > 0 and self.is_free(start, length), (start, length)
+        index = self._runs.bisect_right(start) - 1
+        run_start, run_length = self._runs.popitem(index)
+        if run_start < start:
+            self._runs[run_start] = start - run_start
+        run_end = run_start + run_length
+        if run_end > start + length:
+            self._runs[start + length] = run_end - start - length
+        self.free_blocks -= length
+
+    def allocate(self, count: int, goal: int) -> list[tuple[int, int]]:
+        """Take ``count`` blocks as few runs as possible near ``goal``: O(k log n).
+
+        Prefers, in order: the free run holding ``goal`` (so the file continues
+        contiguously), the first run after ``goal`` big enough for everything,
+        then runs in device order from ``goal`` wrapping around.  The caller has
+        checked there is room (``count <= free_blocks``).
+        """
+        assert 0 < count <= self.free_blocks, (count, self.free_blocks)
+        pieces: list[tuple[int, int]] = []
+        while count:
+            start, length = self._choose(count, goal)
+            self.claim(start, length)
+            pieces.append((start, length))
+            count -= length
+            goal = start + length
+        return pieces
+
+    def _choose(self, count: int, goal: int) -> tuple[int, int]:
+        """Where the next piece goes: continue at ``goal`` if everything fits there, else the
+        first run after it that holds everything (XFS looks up its by-size tree for the
+        whole length before settling for less), else whatever is at ``goal``, else the
+        first run after it, wrapping around."""
+        runs = self._runs
+        index = runs.bisect_right(goal) - 1
+        at_goal = None
+        if index >= 0:
+            run_start, run_length = runs.peekitem(index)
+            if run_start + run_length > goal:
+                at_goal = (goal, min(count, run_start + run_length - goal))
+                if at_goal[1] == count:
+                    return at_goal
+        keys = runs.keys()
+        first_after = runs.bisect_left(goal)
+        order = list(range(first_after, len(keys))) + list(range(first_after))
+        for i in order:
+            if runs[keys[i]] >= count:
+                return keys[i], count
+        if at_goal is not None:
+            return at_goal
+        start = keys[order[0]]
+        return start, min(count, runs[start])
+
+    def release(self, start: int, length: int) -> None:
+        """Give ``[start, start + length)`` back, coalescing: O(log n)."""
+        assert length > 0, length
+        self.free_blocks += length
+        runs = self._runs
+        index = runs.bisect_right(start) - 1
+        if index >= 0:
+            left_start, left_length = runs.peekitem(index)
+            assert left_start + left_length <= start, ("double free", start, length)
+            if left_start + left_length == start:
+                del runs[left_start]
+                start, length = left_start, left_length + length
+        following = runs.bisect_left(start)
+        if following < len(runs):
+            assert runs.keys()[following] >= start + length, ("double free", start, length)
+        right_length = runs.pop(start + length, None)
+        if right_length is not None:
+            length += right_length
+        runs[start] = length
+
+    def _check(self) -> None:
+        """Assert: runs positive, in range, disjoint, coalesced; the count matches."""
+        previous_end = -1
+        for start, length in self._runs.items():
+            assert length > 0 and start >= 0 and start + length <= self.total_blocks
+            assert start > previous_end, (start, previous_end)
+            previous_end = start + length
+        assert self.free_blocks == sum(self._runs.values())

@@ -1,0 +1,139 @@
+"""xfs_io's data and block-map commands: pwrite, pread, sync family, truncate,
+fallocate family, reflink, dedupe, swapext, fiemap, bmap."""
+
+from __future__ import annotations
+
+from mapviz.core.commands.context import Context, may_open
+from mapviz.core.inode import Inode
+from mapviz.core.ops import fallocate as falloc_ops
+from mapviz.core.ops import remap as remap_ops
+from mapviz.core.ops import setsize, writeback, write
+from mapviz.core.ops.fallocate import Mode
+from mapviz.core.outcome import SyscallError
+
+PWRITE_FILL = 0xCD  # xfs_io's default pwrite pattern (conformance README)
+
+
+def pwrite(ctx: Context) -> None:
+    entry, inode = ctx.current_file()
+    command = ctx.command
+    offset, length = command.number(0), command.number(1)
+    if not entry.writable:
+        raise SyscallError("EBADF", f"pwrite: {inode.name} is open read-only")
+    seed = command.option("S")
+    fill = PWRITE_FILL if seed is None else seed & 0xFF
+    chunk = command.option("b", write.DEFAULT_CHUNK) or write.DEFAULT_CHUNK
+    write.write(ctx.machine, ctx.process, inode, offset, length, fill, chunk)
+    if not command.has("q"):
+        ctx.output.append(f"wrote {length}/{length} bytes at offset {offset}")
+    if command.has("w") or command.has("W"):
+        writeback.writeback_all(ctx.machine, inode, "pwrite -w/-W syncs after writing")
+
+
+def pread(ctx: Context) -> None:
+    _entry, inode = ctx.current_file()
+    offset, length = ctx.command.number(0), ctx.command.number(1)
+    done = write.read(ctx.machine, inode, offset, length)
+    if not ctx.command.has("q"):
+        ctx.output.append(f"read {done}/{length} bytes at offset {offset}")
+
+
+def fsync(ctx: Context) -> None:
+    _entry, inode = ctx.current_file()
+    writeback.writeback_all(ctx.machine, inode, ctx.command.name)
+
+
+def sync(ctx: Context) -> None:
+    for inode in list(ctx.machine.fs.files.values()):
+        writeback.writeback_all(ctx.machine, inode, "sync")
+
+
+def truncate(ctx: Context) -> None:
+    entry, inode = ctx.current_file()
+    if not entry.writable:
+        raise SyscallError("EINVAL", f"ftruncate: {inode.name} is open read-only")
+    setsize.truncate(ctx.machine, ctx.process, inode, ctx.command.number(0), "truncate")
+
+
+_FALLOC_MODES = {
+    "fpunch": (Mode.PUNCH, True),
+    "fzero": (Mode.ZERO, False),
+    "fcollapse": (Mode.COLLAPSE, False),
+    "finsert": (Mode.INSERT, False),
+    "funshare": (Mode.UNSHARE, False),
+}
+
+
+def fallocate(ctx: Context) -> None:
+    entry, inode = ctx.current_file()
+    command = ctx.command
+    if command.name == "falloc":
+        if command.has("p"):
+            mode, keep = Mode.PUNCH, True  # xfs_io: -p is PUNCH_HOLE|KEEP_SIZE
+        elif command.has("c"):
+            mode, keep = Mode.COLLAPSE, command.has("k")
+        elif command.has("u"):
+            mode, keep = Mode.UNSHARE, command.has("k")
+        else:
+            mode, keep = Mode.ALLOCATE, command.has("k")
+    else:
+        mode, keep = _FALLOC_MODES[command.name]
+        keep = keep or command.has("k")
+    falloc_ops.fallocate(ctx.machine, ctx.process, inode, entry.writable, mode, keep,
+                         command.number(0), command.number(1))
+
+
+def reflink(ctx: Context) -> None:
+    entry, dest = ctx.current_file()
+    command = ctx.command
+    source = _open_other(ctx, command.word(0), write=False)
+    if len(command.args) == 4:
+        src, dst, length = command.number(1), command.number(2), command.number(3)
+    else:
+        src, dst, length = 0, 0, 0  # FICLONE: the whole source
+    remap_ops.remap(ctx.machine, ctx.process, source, dest, entry.writable, src, dst, length,
+                    dedupe=False)
+    done = length or source.size
+    ctx.output.append(f"linked {done}/{done} bytes at offset {dst}")
+
+
+def dedupe(ctx: Context) -> None:
+    entry, dest = ctx.current_file()
+    command = ctx.command
+    source = _open_other(ctx, command.word(0), write=False)
+    src, dst, length = command.number(1), command.number(2), command.number(3)
+    remap_ops.remap(ctx.machine, ctx.process, source, dest, entry.writable, src, dst, length,
+                    dedupe=True)
+    ctx.output.append(f"deduped {length}/{length} bytes at offset {dst}")
+
+
+def swapext(ctx: Context) -> None:
+    entry, target = ctx.current_file()
+    if ctx.machine.fs.config.type != "xfs":
+        raise SyscallError("ENOTTY", "swapext: XFS_IOC_SWAPEXT is an XFS ioctl; on ext4 it is "
+                           "\"Inappropriate ioctl for device\"")
+    donor = _open_other(ctx, ctx.command.word(0), write=True)
+    remap_ops.swapext(ctx.machine, ctx.process, target, entry.writable, donor)
+
+
+def fiemap(ctx: Context) -> None:
+    _entry, inode = ctx.current_file()
+    # xfs_io passes FIEMAP_FLAG_SYNC: the file is written back first (§4.2).
+    writeback.writeback_all(ctx.machine, inode, "fiemap (FIEMAP_FLAG_SYNC) flushes first")
+
+
+def bmap(ctx: Context) -> None:
+    _entry, inode = ctx.current_file()
+    if ctx.machine.fs.config.type != "xfs":
+        raise SyscallError("ENOTTY", "bmap: XFS_IOC_GETBMAPX is an XFS ioctl")
+    # xfs_getbmap() flushes dirty data unless asked for delalloc (§4.2).
+    writeback.writeback_all(ctx.machine, inode, "bmap (GETBMAPX) flushes first")
+
+
+def _open_other(ctx: Context, name: str, *, write: bool) -> Inode:
+    """A file xfs_io opens itself for the command (reflink's INFILE, swapext's DONOR)."""
+    inode = ctx.lookup(name)
+    refused = may_open(ctx.process, inode, write)
+    if refused is not None:
+        raise refused
+    return inode

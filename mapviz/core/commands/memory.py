@@ -1,0 +1,163 @@
+"""xfs_io's memory commands: mmap, munmap, mread, mwrite, msync (plus ``mmap -A``)."""
+
+from __future__ import annotations
+
+from mapviz.core.commands.context import Context
+from mapviz.core.events import EventKind
+from mapviz.core.memory import Mapping
+from mapviz.core.models.base import MmapRequest
+from mapviz.core.ops.fault import touch
+from mapviz.core.ops.pages import zap
+from mapviz.core.ops.writeback import writeback
+from mapviz.core.outcome import SyscallError
+from mapviz.scenario.syntax import PAGE_SIZE
+
+MWRITE_FILL = ord("X")  # xfs_io's default mwrite pattern
+
+
+def mmap(ctx: Context) -> None:
+    command = ctx.command
+    process = ctx.process
+    if not command.args:
+        _list(ctx)
+        return
+    if len(command.args) == 1 and not command.has("A"):
+        index = command.number(0)
+        if index >= len(process.mappings):
+            raise ctx.refuse(f"mmap: no mapping number {index} in process {process.name} "
+                             f"(it has {len(process.mappings)})")
+        process.current_mapping = index
+        return
+    _map(ctx)
+
+
+def _map(ctx: Context) -> None:
+    command = ctx.command
+    machine = ctx.machine
+    process = ctx.process
+    anonymous = command.has("A")
+    offset, length = (0, command.number(0)) if anonymous else (command.number(0), command.number(1))
+    any_prot = command.has("r") or command.has("w") or command.has("x")
+    request = MmapRequest(
+        length=length,
+        file_offset=offset,
+        readable=command.has("r") or not any_prot,
+        writable=command.has("w") or not any_prot,
+        executable=command.has("x") or not any_prot,
+        shared=not command.has("P"),
+        validate=False,
+        anonymous=anonymous,
+        direct=False,
+        sync=False,
+    )
+    request = machine.model.read_flags(request, command.has("D"), command.has("S"))
+    if length == 0:
+        raise SyscallError("EINVAL", "mmap: the length must not be 0")
+    if offset % PAGE_SIZE:
+        raise SyscallError("EINVAL", f"mmap: offset {offset} is not a multiple of the page size")
+    inode = None
+    name = None
+    if not anonymous:
+        entry, inode = ctx.current_file()
+        name = inode.name
+        if request.shared and request.writable:
+            if not entry.writable:
+                raise SyscallError("EACCES", f"mmap: a writable shared mapping needs a writable "
+                                   f"fd; {inode.name} is open read-only")
+            if inode.swapfile:
+                # do_mmap(): no writable shared mapping of an active swapfile (§3.1).
+                raise SyscallError("ETXTBSY", f"mmap: {inode.name} is an active swapfile")
+    machine.model.validate_mmap(machine, process, inode, request)
+    mapping = Mapping(
+        id=machine.next_mapping_id,
+        process=process.name,
+        start=process.next_address,
+        length=length,
+        file=name,
+        file_offset=offset,
+        readable=request.readable,
+        writable=request.writable,
+        executable=request.executable,
+        shared=request.shared,
+        direct=request.direct,
+        sync=request.sync,
+    )
+    machine.next_mapping_id += 1
+    span = -(-length // PAGE_SIZE) * PAGE_SIZE
+    process.next_address += span + PAGE_SIZE  # a guard page between mappings
+    process.mappings.append(mapping)
+    process.current_mapping = len(process.mappings) - 1
+    file_range = (name, offset, offset + length) if name is not None else None
+    machine.emit(
+        EventKind.MMAP,
+        f"{process.name} maps {mapping.describe()[:-len(f' at {mapping.start:#x}')]} "
+        f"[{offset}, {offset + length}) at {mapping.start:#x}; no page is mapped until it is touched",
+        virtual=(process.name, mapping.start, mapping.start + span),
+        file=file_range,
+    )
+    machine.model.after_mmap(machine, mapping)
+
+
+def _list(ctx: Context) -> None:
+    process = ctx.process
+    for index, m in enumerate(process.mappings):
+        mark = f"[{index:03d}]" if index == process.current_mapping else f" {index:03d} "
+        prot = ("r" if m.readable else "-") + ("w" if m.writable else "-") + (
+            "x" if m.executable else "-")
+        what = m.file if m.file is not None else "[anon]"
+        ctx.output.append(f"{mark} {m.start:#x} - {m.end:#x} {prot} {what} "
+                          f"{m.file_offset}/{m.length}")
+
+
+def munmap(ctx: Context) -> None:
+    mapping = ctx.current_mapping()
+    machine = ctx.machine
+    process = ctx.process
+    machine.model.before_munmap(machine, mapping)
+    zap(machine, mapping, mapping.start // PAGE_SIZE, -(-mapping.end // PAGE_SIZE), "munmap")
+    index = process.current_mapping
+    assert index is not None
+    del process.mappings[index]
+    process.current_mapping = min(index, len(process.mappings) - 1) if process.mappings else None
+    machine.emit(EventKind.MUNMAP, f"{process.name} unmaps {mapping.describe()}",
+                 virtual=(process.name, mapping.start, mapping.end))
+
+
+def _range(ctx: Context, mapping: Mapping) -> tuple[int, int]:
+    """mread/mwrite/msync's [OFF LEN]: file offsets inside the current mapping."""
+    first, last = mapping.file_offset, mapping.file_offset + mapping.length
+    if not ctx.command.args:
+        return first, last
+    offset, length = ctx.command.number(0), ctx.command.number(1)
+    if offset < first:
+        raise ctx.refuse(f"{ctx.command.name}: offset {offset} is before the start of the "
+                         f"mapping ({first})")
+    if offset + length > last:
+        raise ctx.refuse(f"{ctx.command.name}: {offset}+{length} is beyond the end of the "
+                         f"mapping ({last})")
+    return offset, offset + length
+
+
+def mread(ctx: Context) -> None:
+    mapping = ctx.current_mapping()
+    start, stop = _range(ctx, mapping)
+    if stop > start:
+        touch(ctx.machine, mapping, start, stop, write=False, reverse=ctx.command.has("r"))
+
+
+def mwrite(ctx: Context) -> None:
+    mapping = ctx.current_mapping()
+    start, stop = _range(ctx, mapping)
+    seed = ctx.command.option("S")
+    fill = MWRITE_FILL if seed is None else seed & 0xFF
+    if stop > start:
+        touch(ctx.machine, mapping, start, stop, write=True, fill=fill,
+              reverse=ctx.command.has("r"))
+
+
+def msync(ctx: Context) -> None:
+    mapping = ctx.current_mapping()
+    start, stop = _range(ctx, mapping)
+    # MS_ASYNC does nothing since 2.6.19; MS_SYNC is vfs_fsync_range over the range.
+    if ctx.command.has("s") and mapping.shared and mapping.file is not None:
+        writeback(ctx.machine, ctx.machine.inode(mapping.file), start, stop, "msync MS_SYNC")

@@ -1,0 +1,260 @@
+"""A file's extent map: file blocks -> device blocks, with a state per extent.
+
+The map is a ``SortedDict`` keyed by the first file block of each extent.
+Each value packs ``(physical_block, length, state)`` into one int, which keeps
+a million-extent file well under 200 bytes an extent; callers only ever see
+:class:`Extent` tuples.  Holes are simply the gaps.
+
+Extents are kept *canonical*: two extents that touch in the file, have the
+same state and touch on disk (or are both delalloc, which has no place on
+disk yet) are one extent, as XFS merges its incore records
+(kernel-semantics §4.1).  Sharing is not a state: it lives in the device's
+refcounts, so it never splits an extent here.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from sortedcontainers import SortedDict
+
+_LENGTH_BITS = 42  # lengths below 2**40 blocks; two low bits hold the state
+_LENGTH_MASK = (1 << _LENGTH_BITS) - 1
+
+
+class ExtentState(enum.IntEnum):
+    """What a range of a file's blocks holds (kernel-semantics §4.1)."""
+
+    WRITTEN = 0  # allocated and holding data
+    UNWRITTEN = 1  # allocated (preallocated); reads return zeros until converted
+    DELALLOC = 2  # reserved by a buffered write; no block until writeback
+
+    @property
+    def label(self) -> str:
+        """The state's name in SCENARIO.md's JSON (``written`` ...)."""
+        return self.name.lower()
+
+
+class Extent(NamedTuple):
+    """A run of file blocks ``[file_block, file_block + length)``.
+
+    ``physical_block`` is the first device block, or ``None`` for delalloc.
+    """
+
+    file_block: int
+    length: int
+    physical_block: int | None
+    state: ExtentState
+
+    @property
+    def end(self) -> int:
+        """The file block just past the extent."""
+        return self.file_block + self.length
+
+    def clip(self, start: int, stop: int) -> Extent:
+        """The part of this extent inside ``[start, stop)`` (which must overlap it)."""
+        first = max(start, self.file_block)
+        last = min(stop, self.end)
+        physical = None
+        if self.physical_block is not None:
+            physical = self.physical_block + (first - self.file_block)
+        return Extent(first, last - first, physical, self.state)
+
+
+def _pack(length: int, physical: int | None, state: ExtentState) -> int:
+    return (((physical or 0) << _LENGTH_BITS | length) << 2) | int(state)
+
+
+def _unpack(start: int, value: int) -> Extent:
+    state = ExtentState(value & 3)
+    rest = value >> 2
+    length = rest & _LENGTH_MASK
+    physical = None if state is ExtentState.DELALLOC else rest >> _LENGTH_BITS
+    return Extent(start, length, physical, state)
+
+
+def _joinable(left: Extent, right: Extent) -> bool:
+    """True if ``right`` continues ``left`` in the file, on disk and in state."""
+    if left.end != right.file_block or left.state != right.state:
+        return False
+    if left.state is ExtentState.DELALLOC:
+        return True
+    assert left.physical_block is not None
+    return left.physical_block + left.length == right.physical_block
+
+
+class ExtentMap:
+    """Extents of one file (or of XFS's CoW fork), canonical and non-overlapping.
+
+    >>> m = ExtentMap()
+    >>> m.insert(0, 4, 100, ExtentState.WRITTEN)
+    >>> m.insert(4, 4, 104, ExtentState.WRITTEN)   # continues on disk: merged
+    >>> list(m)
+    [Extent(file_block=0, length=8, physical_block=100, state=<ExtentState.WRITTEN: 0>)]
+    >>> [e.length for e in m.remove(2, 3)]
+    [1]
+    >>> len(m)
+    2
+    """
+
+    __slots__ = ("_map",)
+
+    def __init__(self) -> None:
+        self._map: SortedDict = SortedDict()
+
+    def __len__(self) -> int:
+        """Number of extents (canonical records): O(1)."""
+        return len(self._map)
+
+    def __bool__(self) -> bool:
+        return bool(self._map)
+
+    def __iter__(self) -> Iterator[Extent]:
+        """Every extent in file order: O(n)."""
+        for start, value in self._map.items():
+            yield _unpack(start, value)
+
+    def copy(self) -> ExtentMap:
+        """A copy sharing nothing mutable (values are ints): O(n)."""
+        clone = ExtentMap()
+        clone._map = self._map.copy()
+        return clone
+
+    def find(self, block: int) -> Extent | None:
+        """The extent holding file block ``block``, or ``None`` for a hole: O(log n)."""
+        index = self._map.bisect_right(block) - 1
+        if index < 0:
+            return None
+        start, value = self._map.peekitem(index)
+        extent = _unpack(start, value)
+        return extent if block < extent.end else None
+
+    def preceding(self, block: int) -> Extent | None:
+        """The last extent starting before ``block`` (it may hold it): O(log n)."""
+        index = self._map.bisect_left(block) - 1
+        if index < 0:
+            return None
+        return _unpack(*self._map.peekitem(index))
+
+    def overlapping(self, start: int, stop: int) -> Iterator[Extent]:
+        """Whole extents that overlap ``[start, stop)``, in order: O(log n + k)."""
+        if start >= stop:
+            return
+        index = max(self._map.bisect_right(start) - 1, 0)
+        keys = self._map.keys()
+        while index < len(keys):
+            key = keys[index]
+            if key >= stop:
+                break
+            extent = _unpack(key, self._map[key])
+            if extent.end > start:
+                yield extent
+            index += 1
+
+    def clipped(self, start: int, stop: int) -> Iterator[Extent]:
+        """The parts of extents inside ``[start, stop)``: O(log n + k)."""
+        for extent in self.overlapping(start, stop):
+            yield extent.clip(start, stop)
+
+    def walk(self, start: int, stop: int) -> Iterator[tuple[int, int, Extent | None]]:
+        """Cover ``[start, stop)`` with ``(first, last, extent_or_None)`` pieces.
+
+        Holes come out as ``None``; extents clipped to the range.  O(log n + k).
+        """
+        position = start
+        for piece in self.clipped(start, stop):
+            if piece.file_block > position:
+                yield position, piece.file_block, None
+            yield piece.file_block, piece.end, piece
+            position = piece.end
+        if position < stop:
+            yield position, stop, None
+
+    def end_block(self) -> int:
+        """The file block just past the last extent (0 when empty): O(1)."""
+        if not self._map:
+            return 0
+        start, value = self._map.peekitem(-1)
+        return _unpack(start, value).end
+
+    def mapped_blocks(self) -> int:
+        """Blocks held by real (non-delalloc) extents: O(n)."""
+        return sum(e.length for e in self if e.state is not ExtentState.DELALLOC)
+
+    def insert(
+        self, file_block: int, length: int, physical_block: int | None, state: ExtentState
+    ) -> None:
+        """Map ``[file_block, file_block + length)``, which must be a hole: O(log n).
+
+        Merges with neighbours that continue it (see the module docstring).
+        """
+        assert length > 0, length
+        assert (physical_block is None) == (state is ExtentState.DELALLOC), (physical_block, state)
+        assert next(self.overlapping(file_block, file_block + length), None) is None, file_block
+        new = Extent(file_block, length, physical_block, state)
+        index = self._map.bisect_right(file_block) - 1
+        if index >= 0:
+            left = _unpack(*self._map.peekitem(index))
+            if _joinable(left, new):
+                del self._map[left.file_block]
+                new = Extent(left.file_block, left.length + new.length, left.physical_block, state)
+        right_value = self._map.get(new.end)
+        if right_value is not None:
+            right = _unpack(new.end, right_value)
+            if _joinable(new, right):
+                del self._map[right.file_block]
+                new = Extent(new.file_block, new.length + right.length, new.physical_block, state)
+        self._map[new.file_block] = _pack(new.length, new.physical_block, new.state)
+
+    def remove(self, start: int, stop: int) -> list[Extent]:
+        """Unmap ``[start, stop)``; return the removed pieces: O(log n + k)."""
+        removed: list[Extent] = []
+        for extent in list(self.overlapping(start, stop)):
+            del self._map[extent.file_block]
+            if extent.file_block < start:
+                head = extent.clip(extent.file_block, start)
+                self._map[head.file_block] = _pack(head.length, head.physical_block, head.state)
+            if extent.end > stop:
+                tail = extent.clip(stop, extent.end)
+                self._map[tail.file_block] = _pack(tail.length, tail.physical_block, tail.state)
+            removed.append(extent.clip(start, stop))
+        return removed
+
+    def set_state(self, start: int, stop: int, state: ExtentState) -> list[Extent]:
+        """Give every real extent in ``[start, stop)`` a new state; return the old pieces.
+
+        Used for unwritten <-> written conversions.  O(log n + k).
+        """
+        changed = [e for e in self.clipped(start, stop) if e.state is not state]
+        for piece in changed:
+            assert piece.state is not ExtentState.DELALLOC, piece
+            self.remove(piece.file_block, piece.end)
+            self.insert(piece.file_block, piece.length, piece.physical_block, state)
+        return changed
+
+    def shift(self, start: int, delta: int) -> None:
+        """Move everything at or after block ``start`` by ``delta`` blocks: O(n).
+
+        Collapse and insert range do this (kernel-semantics §4.3).  An extent
+        straddling ``start`` is split there first (``xfs_bmap_split_extent``);
+        the moved extents must land on a hole.
+        """
+        moved = self.remove(start, max(self.end_block(), start))
+        for extent in moved:
+            self.insert(extent.file_block + delta, extent.length, extent.physical_block, extent.state)
+
+    def swap(self, other: ExtentMap) -> None:
+        """Exchange the whole contents with ``other`` (XFS_IOC_SWAPEXT): O(1)."""
+        self._map, other._map = other._map, self._map
+
+    def _check(self) -> None:
+        """Assert: positive lengths, no overlap, canonical (no joinable neighbours)."""
+        previous: Extent | None = None
+        for extent in self:
+            assert extent.length > 0, extent
+            if previous is not None:
+                assert previous.end <= extent.file_block, (previous, extent)
+                assert not _joinable(previous, extent), (previous, extent)
+            previous = extent

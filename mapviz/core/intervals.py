@@ -1,0 +1,126 @@
+"""A set of integers kept as disjoint half-open runs ``[start, stop)``.
+
+Used for whatever is naturally a set of block or page numbers: dirty blocks
+of a file, present pages.  Runs are kept merged, so the set of a
+fully-written 1 TiB file is one entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sortedcontainers import SortedDict
+
+
+class IntervalSet:
+    """Disjoint, merged runs of integers in a ``SortedDict`` keyed by start.
+
+    >>> s = IntervalSet()
+    >>> s.add(0, 4); s.add(4, 6); s.add(10, 12)
+    >>> list(s)
+    [(0, 6), (10, 12)]
+    >>> s.remove(2, 11)
+    >>> list(s)
+    [(0, 2), (11, 12)]
+    """
+
+    __slots__ = ("_runs",)
+
+    def __init__(self) -> None:
+        self._runs: SortedDict = SortedDict()
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return iter(self._runs.items())
+
+    def __len__(self) -> int:
+        """Number of runs (not of integers)."""
+        return len(self._runs)
+
+    def __bool__(self) -> bool:
+        return bool(self._runs)
+
+    def copy(self) -> IntervalSet:
+        """A shallow copy (runs are immutable ints): O(n)."""
+        clone = IntervalSet()
+        clone._runs = self._runs.copy()
+        return clone
+
+    def total(self) -> int:
+        """How many integers the set holds: O(n)."""
+        return sum(stop - start for start, stop in self._runs.items())
+
+    def contains(self, value: int) -> bool:
+        """True if ``value`` is in the set: O(log n)."""
+        index = self._runs.bisect_right(value) - 1
+        if index < 0:
+            return False
+        start = self._runs.keys()[index]
+        return bool(start <= value < self._runs[start])
+
+    def overlapping(self, start: int, stop: int) -> Iterator[tuple[int, int]]:
+        """Runs clipped to ``[start, stop)``, in order: O(log n + k)."""
+        if start >= stop:
+            return
+        index = max(self._runs.bisect_right(start) - 1, 0)
+        keys = self._runs.keys()
+        while index < len(keys):
+            run_start = keys[index]
+            if run_start >= stop:
+                break
+            run_stop = self._runs[run_start]
+            if run_stop > start:
+                yield max(run_start, start), min(run_stop, stop)
+            index += 1
+
+    def any_in(self, start: int, stop: int) -> bool:
+        """True if some integer of ``[start, stop)`` is in the set: O(log n)."""
+        return next(self.overlapping(start, stop), None) is not None
+
+    def add(self, start: int, stop: int) -> None:
+        """Add ``[start, stop)``, merging with touching runs: O(log n + k)."""
+        if start >= stop:
+            return
+        runs = self._runs
+        index = runs.bisect_right(start) - 1
+        if index >= 0:
+            prev_start = runs.keys()[index]
+            if runs[prev_start] >= start:
+                start = prev_start
+                stop = max(stop, runs[prev_start])
+        for run_start in list(runs.irange(start, stop)):
+            stop = max(stop, runs.pop(run_start))
+        runs[start] = stop
+
+    def remove(self, start: int, stop: int) -> None:
+        """Remove ``[start, stop)``, splitting runs at the edges: O(log n + k)."""
+        if start >= stop:
+            return
+        runs = self._runs
+        for run_start, run_stop in list(self.overlapping(start, stop)):
+            whole_start = run_start if run_start > start else self._start_of(run_start)
+            whole_stop = runs.pop(whole_start)
+            if whole_start < start:
+                runs[whole_start] = start
+            if whole_stop > stop:
+                runs[stop] = whole_stop
+
+    def shift(self, start: int, delta: int) -> None:
+        """Move every run at or after ``start`` by ``delta`` (no run may straddle it): O(n)."""
+        moved = [(s, e) for s, e in self._runs.items() if s >= start]
+        for s, _ in moved:
+            del self._runs[s]
+        for s, e in moved:
+            self._runs[s + delta] = e + delta
+
+    def _start_of(self, value: int) -> int:
+        index = self._runs.bisect_right(value) - 1
+        return int(self._runs.keys()[index])
+
+    def _check(self) -> None:
+        """Assert the invariants: runs non-empty, disjoint, not touching."""
+        previous_stop = None
+        for start, stop in self._runs.items():
+            assert start < stop, (start, stop)
+            if previous_stop is not None:
+                assert previous_stop < start, (previous_stop, start)
+            previous_stop = stop

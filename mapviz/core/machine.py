@@ -1,0 +1,111 @@
+"""Everything the simulation is at one moment: filesystem, processes, time, kernel model.
+
+Operations (``mapviz.core.ops``) act on a :class:`Machine` and report what
+they did through :meth:`Machine.emit`; the kernel model is consulted at its
+named decision points (``mapviz.core.models``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from mapviz.core.events import DeviceRange, Event, EventKind, FileRange, FrameRange, VirtualRange
+from mapviz.core.filesystem import Filesystem
+from mapviz.core.inode import Inode
+from mapviz.core.memory import Mapping, Process
+from mapviz.scenario.numbers import human_bytes
+from mapviz.scenario.syntax import PAGE_SIZE
+
+if TYPE_CHECKING:
+    from mapviz.core.models.base import KernelModel
+
+DEFAULT_LEASE_BREAK_TIME = 45.0  # /proc/sys/fs/lease-break-time (kernel-semantics §1.4)
+
+
+@dataclass(slots=True)
+class Machine:
+    """The simulated machine.  ``events`` collects what the current step does."""
+
+    fs: Filesystem
+    model: KernelModel
+    processes: dict[str, Process] = field(default_factory=dict)
+    current: str = "app"
+    clock: float = 0.0
+    lease_break_time: float = DEFAULT_LEASE_BREAK_TIME
+    next_mapping_id: int = 1
+    events: list[Event] = field(default_factory=list)
+
+    def copy(self) -> Machine:
+        """An independent copy (a checkpoint)."""
+        return Machine(
+            fs=self.fs.copy(),
+            model=self.model,
+            processes={name: p.copy() for name, p in self.processes.items()},
+            current=self.current,
+            clock=self.clock,
+            lease_break_time=self.lease_break_time,
+            next_mapping_id=self.next_mapping_id,
+        )
+
+    @property
+    def process(self) -> Process:
+        return self.processes[self.current]
+
+    def inode(self, name: str) -> Inode:
+        return self.fs.files[name]
+
+    def mappings(self, file: str | None = None) -> Iterator[Mapping]:
+        """Every mapping of every process (of ``file`` only, when given)."""
+        for process in self.processes.values():
+            for mapping in process.mappings:
+                if file is None or mapping.file == file:
+                    yield mapping
+
+    # --- reporting ---------------------------------------------------------
+
+    def emit(
+        self,
+        kind: EventKind,
+        why: str,
+        *,
+        file: tuple[str, int, int] | None = None,
+        blocks: tuple[int, int] | None = None,
+        virtual: tuple[str, int, int] | None = None,
+        frames: tuple[int, int] | None = None,
+        **extra: object,
+    ) -> None:
+        """Record an event; ranges in convenient units.
+
+        ``file`` is ``(name, first_byte, stop_byte)``, ``blocks`` device blocks
+        ``(first, stop)``, ``virtual`` ``(process, first_address, stop_address)``
+        and ``frames`` ``(first, stop)``.
+        """
+        bs = self.fs.blocksize
+        self.events.append(
+            Event(
+                kind=kind,
+                why=why,
+                file=FileRange(*file) if file else None,
+                virtual=VirtualRange(*virtual) if virtual else None,
+                device=DeviceRange(blocks[0] * bs, blocks[1] * bs) if blocks else None,
+                frames=FrameRange(*frames) if frames else None,
+                **extra,  # type: ignore[arg-type]
+            )
+        )
+
+    def span(self, first_byte: int, stop_byte: int) -> str:
+        """``[4 KiB, 8 KiB)``-style text for a byte range, for ``why`` strings."""
+        return f"[{_offset(first_byte)}, {_offset(stop_byte)})"
+
+    def pages_text(self, first_page: int, stop_page: int) -> str:
+        return self.span(first_page * PAGE_SIZE, stop_page * PAGE_SIZE)
+
+    def blocks_text(self, first: int, stop: int) -> str:
+        """Device blocks ``first..last`` as the seed mail's "blocks 16..16" wording."""
+        return f"blocks {first}..{stop - 1}"
+
+
+def _offset(n: int) -> str:
+    return "0" if n == 0 else human_bytes(n) if n % 1024 == 0 else str(n)

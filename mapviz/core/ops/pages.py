@@ -1,0 +1,151 @@
+"""Page cache and page-table housekeeping shared by every operation.
+
+Filling the cache when data is read, dropping pages (and the page-table
+entries that point at them) when the block map underneath changes, and
+write-protecting entries when writeback cleans a page so the next store
+faults again (``page_mkclean``).
+"""
+
+from __future__ import annotations
+
+from mapviz.core.events import EventKind
+from mapviz.core.extents import ExtentState
+from mapviz.core.inode import Inode
+from mapviz.core.machine import Machine
+from mapviz.core.memory import Mapping, Pte
+from mapviz.scenario.syntax import PAGE_SIZE
+
+
+def eof_page(inode: Inode) -> int:
+    """Pages ``[0, eof_page)`` hold file data; a fault at or past it is SIGBUS (§3.5)."""
+    return -(-inode.size // PAGE_SIZE)
+
+
+def cache_pages(machine: Machine, inode: Inode, first: int, stop: int, why: str) -> None:
+    """Bring file pages ``[first, stop)`` into the page cache (non-DAX only)."""
+    if machine.fs.config.dax or first >= stop:
+        return
+    for page, count, frame in inode.cache.fill(first, stop, machine.fs.frames):
+        start, end = page * PAGE_SIZE, (page + count) * PAGE_SIZE
+        source = "read from disk" if _holds_data(machine, inode, page, page + count) else "zero-filled"
+        machine.emit(
+            EventKind.CACHE_FILL,
+            f"{why}: pages {machine.span(start, end)} of {inode.name} {source} into frames "
+            f"{frame}..{frame + count - 1}",
+            file=(inode.name, start, end),
+            frames=(frame, frame + count),
+        )
+
+
+def _holds_data(machine: Machine, inode: Inode, first_page: int, stop_page: int) -> bool:
+    bpp = machine.fs.blocks_per_page
+    return any(
+        e.state is ExtentState.WRITTEN
+        for e in inode.data.overlapping(first_page * bpp, stop_page * bpp)
+    )
+
+
+def invalidate(
+    machine: Machine, inode: Inode, first: int, stop: int, why: str, *, even_cows: bool = False
+) -> None:
+    """Unmap and evict file pages ``[first, stop)``: the block map under them changes.
+
+    Every mapping's entries for those pages go (``unmap_mapping_range``); private
+    copies stay unless ``even_cows`` (truncate removes them too).  Cached pages
+    and their dirty blocks are dropped (``truncate_inode_pages_range``).
+    """
+    if first >= stop:
+        return
+    for mapping in list(machine.mappings(inode.name)):
+        lo = max(first, mapping.file_pages()[0])
+        hi = min(stop, mapping.file_pages()[1])
+        if lo < hi:
+            zap(machine, mapping, mapping.virtual_page(lo), mapping.virtual_page(hi), why,
+                keep_private_copies=not even_cows)
+    bpp = machine.fs.blocks_per_page
+    inode.cache.dirty.remove(first * bpp, stop * bpp)
+    for page, count, frame in inode.cache.drop(first, stop, machine.fs.frames):
+        machine.emit(
+            EventKind.CACHE_DROP,
+            f"{why}: pages {machine.pages_text(page, page + count)} of {inode.name} leave the "
+            "page cache",
+            file=(inode.name, page * PAGE_SIZE, (page + count) * PAGE_SIZE),
+            frames=(frame, frame + count),
+        )
+
+
+def zap(
+    machine: Machine,
+    mapping: Mapping,
+    first_vpage: int,
+    stop_vpage: int,
+    why: str,
+    *,
+    keep_private_copies: bool = False,
+) -> None:
+    """Remove present entries of ``mapping`` for virtual pages ``[first_vpage, stop_vpage)``."""
+    doomed = [
+        page for page, pte in mapping.entries(first_vpage, stop_vpage)
+        if not (keep_private_copies and pte.target == "anon" and mapping.file is not None)
+    ]
+    if not doomed:
+        return
+    for page in doomed:
+        pte = mapping.ptes.pop(page)
+        if pte.target == "anon":
+            machine.fs.frames.give_back(pte.number, 1)
+    for lo, hi in _runs(doomed):
+        machine.emit(
+            EventKind.ZAP_PAGE,
+            f"{why}: {mapping.process}'s page-table entries for "
+            f"{machine.span(lo * PAGE_SIZE, hi * PAGE_SIZE)} removed",
+            virtual=(mapping.process, lo * PAGE_SIZE, hi * PAGE_SIZE),
+            file=_file_range(mapping, lo, hi),
+        )
+
+
+def write_protect(machine: Machine, inode: Inode, first: int, stop: int, why: str) -> None:
+    """Make writable shared entries for file pages ``[first, stop)`` read-only (page_mkclean)."""
+    for mapping in machine.mappings(inode.name):
+        if not mapping.shared:
+            continue
+        lo = max(first, mapping.file_pages()[0])
+        hi = min(stop, mapping.file_pages()[1])
+        if lo >= hi:
+            continue
+        changed = []
+        for page, pte in list(mapping.entries(mapping.virtual_page(lo), mapping.virtual_page(hi))):
+            if pte.writable and pte.target in ("frame", "block"):
+                mapping.ptes[page] = Pte(pte.target, pte.number, False)
+                changed.append(page)
+        for a, b in _runs(changed):
+            machine.emit(
+                EventKind.WRITE_PROTECT,
+                f"{why}: {mapping.process}'s entries for "
+                f"{machine.span(a * PAGE_SIZE, b * PAGE_SIZE)} made read-only, so the next "
+                "store faults again",
+                virtual=(mapping.process, a * PAGE_SIZE, b * PAGE_SIZE),
+                file=_file_range(mapping, a, b),
+                writable=False,
+            )
+
+
+def _file_range(mapping: Mapping, first_vpage: int, stop_vpage: int) -> tuple[str, int, int] | None:
+    if mapping.file is None:
+        return None
+    return (
+        mapping.file,
+        mapping.file_page(first_vpage) * PAGE_SIZE,
+        mapping.file_page(stop_vpage) * PAGE_SIZE,
+    )
+
+
+def _runs(pages: list[int]) -> list[tuple[int, int]]:
+    """Consecutive runs ``[first, stop)`` of a sorted list of page numbers."""
+    runs: list[tuple[int, int]] = []
+    for page in pages:
+        if runs and runs[-1][1] == page:
+            runs[-1] = (runs[-1][0], page + 1)
+        else:
+            runs.append((page, page + 1))
+    return runs

@@ -1,0 +1,230 @@
+"""write(2) and read(2): buffered through the page cache, or straight to the device on DAX.
+
+A buffered write reserves delalloc blocks over holes, leaves unwritten
+extents unwritten and only dirties the pages (conformance README: "buffered
+writes and stores into holes are delalloc until writeback"; "a buffered write
+into an unwritten extent leaves it unwritten until writeback"); on XFS a
+write to a shared block is staged in the CoW fork, which FIEMAP does not
+show (§4.4).  On DAX the write allocates, converts or copies at once
+(kernel-semantics §5, §2.2's DAX rows).
+
+xfs_io writes in ``-b`` sized write(2) calls (4 KiB by default); when one of
+them fails, the ones before it stay done and the command reports the error.
+"""
+
+from __future__ import annotations
+
+from mapviz.core.events import EventKind
+from mapviz.core.extents import ExtentState
+from mapviz.core.filesystem import NoSpace
+from mapviz.core.inode import Inode
+from mapviz.core.machine import Machine
+from mapviz.core.memory import Process
+from mapviz.core.models.base import BlockMapChange, Change
+from mapviz.core.ops import blocks
+from mapviz.core.ops.limits import check_file_limit
+from mapviz.core.ops.pages import cache_pages, eof_page, invalidate
+from mapviz.core.outcome import Failure, SyscallError
+from mapviz.scenario.syntax import PAGE_SIZE
+
+DEFAULT_CHUNK = 4096  # xfs_io's default write buffer (pwrite -b)
+
+
+def write(
+    machine: Machine,
+    process: Process,
+    inode: Inode,
+    offset: int,
+    length: int,
+    fill: int | tuple[str, int],
+    chunk: int = DEFAULT_CHUNK,
+) -> None:
+    """Write ``length`` bytes of ``fill`` at ``offset`` through an already-checked fd."""
+    if length == 0:
+        return
+    if machine.fs.config.type == "ext4" and inode.immutable:
+        # ext4_write_checks refuses writes to an immutable file even through an
+        # fd opened before chattr +i; XFS does not (conformance README, §3.3).
+        raise SyscallError("EPERM", f"{inode.name} is immutable (chattr +i): ext4 refuses writes")
+    if inode.swapfile:
+        # generic_write_checks_count(): no writes to an active swapfile (§3.1).
+        raise SyscallError("ETXTBSY", f"{inode.name} is an active swapfile: writes are refused")
+    end = offset + length
+    check_file_limit(machine, end, "pwrite")
+    machine.model.before_change(
+        machine, process, inode,
+        BlockMapChange(Change.WRITE, f"pwrite of {inode.name} {machine.span(offset, end)}",
+                       extends=end > inode.size),
+    )
+    cut, failure = _first_failure(machine, process, inode, offset, end, chunk)
+    if cut > offset:
+        if machine.fs.config.dax:
+            _write_dax(machine, inode, offset, cut, fill)
+        else:
+            _write_buffered(machine, inode, offset, cut, fill)
+    if failure is not None:
+        raise failure
+
+
+def _first_failure(
+    machine: Machine, process: Process, inode: Inode, offset: int, end: int, chunk: int
+) -> tuple[int, Failure | None]:
+    """Where the first failing write(2) chunk starts, and its failure (or ``end, None``).
+
+    One pass over the range: blocks that need new space (holes; on XFS shared
+    blocks not yet staged for copy-on-write) count against the free space, and
+    on DAX blocks that must be allocated or converted ask the model first.
+    """
+    bs = machine.fs.blocksize
+    dax = machine.fs.config.dax
+    room = machine.fs.available()
+    needed = 0
+    first, stop = machine.fs.block_range(offset, end)
+
+    def chunk_of(block: int) -> int:
+        byte = max(block * bs, offset)
+        return offset + (byte - offset) // chunk * chunk
+
+    for a, b, costly, fills in _cost_segments(machine, inode, first, stop):
+        if fills and dax:
+            try:
+                machine.model.before_change(
+                    machine, process, inode,
+                    BlockMapChange(
+                        Change.WRITE,
+                        f"pwrite of {inode.name} {machine.span(a * bs, b * bs)} would allocate "
+                        "or convert blocks",
+                        fills=True,
+                    ),
+                )
+            except Failure as failure:
+                return chunk_of(a), failure
+        if costly:
+            if needed + (b - a) > room:
+                return chunk_of(a + (room - needed)), blocks.enospc(machine, "pwrite")
+            needed += b - a
+    return end, None
+
+
+def _cost_segments(
+    machine: Machine, inode: Inode, first: int, stop: int
+) -> list[tuple[int, int, bool, bool]]:
+    """``(first, stop, needs_new_blocks, must_allocate_or_convert)`` pieces of a write."""
+    xfs = machine.fs.config.type == "xfs"
+    segments: list[tuple[int, int, bool, bool]] = []
+    for a, b, extent in inode.data.walk(first, stop):
+        if extent is None:
+            segments.append((a, b, True, True))
+        elif extent.state is ExtentState.UNWRITTEN:
+            segments.append((a, b, False, True))
+        elif xfs and extent.physical_block is not None:
+            for piece in blocks.shared_pieces(machine, inode.data, a, b):
+                for c, d, staged in inode.cow.walk(piece.file_block, piece.end):
+                    if staged is None:
+                        segments.append((c, d, True, True))
+    segments.sort()
+    return segments
+
+
+def _write_buffered(
+    machine: Machine, inode: Inode, start: int, end: int, fill: int | tuple[str, int]
+) -> None:
+    bs = machine.fs.blocksize
+    first, stop = machine.fs.block_range(start, end)
+    why = f"pwrite {machine.span(start, end)}"
+    try:
+        blocks.reserve_holes(machine, inode, first, stop, why)
+        if machine.fs.config.type == "xfs":
+            stage_cow(machine, inode, first, stop, why)
+    except NoSpace as exc:  # _first_failure checked the room; keep the invariant loud
+        raise AssertionError("reservation failed after the room check") from exc
+    cache_pages(machine, inode, start // PAGE_SIZE, -(-end // PAGE_SIZE), why)
+    inode.cache.dirty.add(first, stop)
+    machine.emit(
+        EventKind.DIRTY,
+        f"{why}: the page cache now holds newer data for {inode.name} "
+        f"{machine.span(first * bs, stop * bs)} than the disk",
+        file=(inode.name, first * bs, stop * bs),
+    )
+    inode.content.fill(start, end, fill)
+    grow(machine, inode, end, why)
+
+
+def stage_cow(machine: Machine, inode: Inode, first: int, stop: int, why: str) -> None:
+    """XFS: reserve CoW-fork blocks for shared blocks about to be dirtied (§4.4)."""
+    bs = machine.fs.blocksize
+    for piece in blocks.shared_pieces(machine, inode.data, first, stop):
+        for a, b, staged in list(inode.cow.walk(piece.file_block, piece.end)):
+            if staged is not None:
+                continue
+            machine.fs.reserve(b - a)
+            inode.cow.insert(a, b - a, None, ExtentState.DELALLOC)
+            machine.emit(
+                EventKind.DELALLOC,
+                f"{why}: {inode.name} {machine.span(a * bs, b * bs)} is shared, so the write is "
+                "staged in XFS's CoW fork; FIEMAP still shows the shared blocks",
+                file=(inode.name, a * bs, b * bs),
+                state="cow",
+            )
+
+
+def _write_dax(
+    machine: Machine, inode: Inode, start: int, end: int, fill: int | tuple[str, int]
+) -> None:
+    first, stop = machine.fs.block_range(start, end)
+    why = f"DAX pwrite {machine.span(start, end)}"
+    dax_prepare(machine, inode, first, stop, why)
+    inode.content.fill(start, end, fill)
+    grow(machine, inode, end, why)
+
+
+def dax_prepare(machine: Machine, inode: Inode, first: int, stop: int, why: str) -> bool:
+    """Make file blocks ``[first, stop)`` written private blocks now (DAX write or write fault).
+
+    Holes get zeroed written blocks, unwritten extents are converted, shared
+    blocks copied (``xfs_direct_write_iomap_begin``; ``dax_iomap_copy_around``).
+    Returns True if the block map changed (metadata a MAP_SYNC fault must sync).
+    """
+    changed = False
+    bpp = machine.fs.blocks_per_page
+    for a, b, extent in list(inode.data.walk(first, stop)):
+        if extent is None:
+            blocks.allocate(machine, inode, a, b, ExtentState.WRITTEN,
+                            f"{why}: DAX allocates zeroed blocks at once")
+        elif extent.state is ExtentState.UNWRITTEN:
+            blocks.convert(machine, inode, a, b, ExtentState.WRITTEN,
+                           f"{why}: DAX converts unwritten blocks before the copy")
+        elif machine.fs.config.type == "xfs" and blocks.is_shared(machine, extent):
+            for piece in inode.data.remove(a, b):
+                blocks.release_piece(machine, inode, piece, f"{why}: copy-on-write")
+            blocks.allocate(machine, inode, a, b, ExtentState.WRITTEN,
+                            f"{why}: copy-on-write of shared blocks")
+        else:
+            continue
+        changed = True
+        # Entries still pointing at the zero page or at the old blocks go.
+        invalidate(machine, inode, a // bpp, -(-b // bpp), why)
+    return changed
+
+
+def grow(machine: Machine, inode: Inode, end: int, why: str) -> None:
+    """Move EOF to ``end`` if the write went past it."""
+    if end > inode.size:
+        old = inode.size
+        inode.size = end
+        machine.emit(
+            EventKind.SIZE_CHANGE,
+            f"{why}: {inode.name} grows from {old} to {end} bytes",
+            file=(inode.name, old, end),
+        )
+
+
+def read(machine: Machine, inode: Inode, offset: int, length: int) -> int:
+    """read(2): fill the page cache for the part inside EOF; return the bytes read."""
+    end = min(offset + length, inode.size)
+    if end <= offset:
+        return 0
+    first = offset // PAGE_SIZE
+    cache_pages(machine, inode, first, min(-(-end // PAGE_SIZE), eof_page(inode)),
+                f"pread {machine.span(offset, end)}")
+    return end - offset

@@ -1,0 +1,120 @@
+"""Writeback: dirty page-cache data goes to disk, and the block map settles.
+
+What the real kernel shows between steps (conformance README, "How the truth
+was taken") follows from this:
+
+* XFS allocates a delalloc extent *whole* when any of it is written back,
+  as **unwritten**, then converts only the written blocks
+  (``xfs_bmapi_convert_delalloc`` uses XFS_BMAPI_PREALLOC; I/O completion
+  converts the ioend range) -- so a partial flush leaves the rest unwritten
+  (case ``reflink-dirty-source-xfs``).
+* ext4 allocates exactly the dirty range it writes (``mpage_map_and_submit_extent``).
+* Dirty blocks over **unwritten** extents are converted at I/O completion.
+* XFS writes to **shared** blocks were staged in the CoW fork; writeback gives
+  the writer new private blocks and drops its reference to the old ones
+  (``xfs_reflink_end_cow``, kernel-semantics §4.4).
+
+Writeback works on whole pages: every dirty block of a page it touches goes.
+"""
+
+from __future__ import annotations
+
+from mapviz.core.events import EventKind
+from mapviz.core.extents import ExtentState
+from mapviz.core.inode import Inode
+from mapviz.core.machine import Machine
+from mapviz.core.ops import blocks
+from mapviz.core.ops.pages import write_protect
+from mapviz.scenario.syntax import PAGE_SIZE
+
+
+def writeback_all(machine: Machine, inode: Inode, why: str) -> None:
+    """Write back every dirty page of ``inode`` and wait (fsync, sync, FIEMAP_FLAG_SYNC)."""
+    writeback(machine, inode, 0, max(inode.size, _dirty_end(machine, inode)), why)
+
+
+def writeback(machine: Machine, inode: Inode, start: int, stop: int, why: str) -> None:
+    """Write back the dirty pages overlapping bytes ``[start, stop)`` and wait."""
+    if stop <= start:
+        return
+    first_page, stop_page = start // PAGE_SIZE, -(-stop // PAGE_SIZE)
+    if machine.fs.config.dax:
+        # DAX has no page cache: "writeback" flushes CPU caches and cleans the
+        # page-table entries so the next store is tracked again (dax_writeback_mapping_range).
+        write_protect(machine, inode, first_page, stop_page, why)
+        return
+    bpp = machine.fs.blocks_per_page
+    runs = list(inode.cache.dirty.overlapping(first_page * bpp, stop_page * bpp))
+    for first, stop_block in runs:
+        _write_run(machine, inode, first, stop_block, why)
+        inode.cache.dirty.remove(first, stop_block)
+        bs = machine.fs.blocksize
+        inode.disk_size = max(inode.disk_size, min(inode.size, stop_block * bs))
+        machine.emit(
+            EventKind.WRITEBACK,
+            f"{why}: dirty data of {inode.name} {machine.span(first * bs, stop_block * bs)} "
+            "written to disk",
+            file=blocks.byte_range(machine, inode, first, stop_block),
+        )
+    if runs:
+        write_protect(machine, inode, first_page, stop_page, why)
+
+
+def _write_run(machine: Machine, inode: Inode, first: int, stop: int, why: str) -> None:
+    """Settle the block map under one run of dirty blocks."""
+    xfs = machine.fs.config.type == "xfs"
+    if xfs and inode.cow:
+        _end_cow(machine, inode, first, stop, why)
+    for a, b, extent in list(inode.data.walk(first, stop)):
+        if extent is None:
+            continue  # a dirty block past a punched range has nothing left to write
+        if extent.state is ExtentState.DELALLOC:
+            machine.model.before_writeback(
+                machine, inode, f"writeback would allocate blocks for {inode.name} "
+                f"{machine.span(a * machine.fs.blocksize, b * machine.fs.blocksize)}")
+            whole = inode.data.find(a)
+            assert whole is not None
+            if xfs:
+                blocks.convert_delalloc(
+                    machine, inode, whole, ExtentState.UNWRITTEN,
+                    f"{why}: XFS allocates the whole delalloc extent, unwritten until written")
+            else:
+                inode.data.remove(a, b)
+                blocks.allocate(machine, inode, a, b, ExtentState.UNWRITTEN,
+                                f"{why}: ext4 allocates the dirty range", reserved=True)
+        elif extent.state is ExtentState.UNWRITTEN:
+            machine.model.before_writeback(
+                machine, inode, f"writeback would convert unwritten blocks of {inode.name}")
+    blocks.convert(machine, inode, first, stop, ExtentState.WRITTEN,
+                   f"{why}: the I/O completed")
+
+
+def _end_cow(machine: Machine, inode: Inode, first: int, stop: int, why: str) -> None:
+    """Replace staged shared blocks in ``[first, stop)`` with new private copies."""
+    bs = machine.fs.blocksize
+    for staged in list(inode.cow.clipped(first, stop)):
+        machine.model.before_writeback(
+            machine, inode, f"copy-on-write of {inode.name} "
+            f"{machine.span(staged.file_block * bs, staged.end * bs)} would allocate blocks")
+        inode.cow.remove(staged.file_block, staged.end)
+        old = inode.data.remove(staged.file_block, staged.end)
+        for piece in old:
+            blocks.release_piece(machine, inode, piece, f"{why}: copy-on-write")
+        made = blocks.allocate(machine, inode, staged.file_block, staged.end,
+                               ExtentState.WRITTEN, f"{why}: copy-on-write", reserved=True)
+        for extent in made:
+            assert extent.physical_block is not None
+            machine.emit(
+                EventKind.COW,
+                f"{why}: {inode.name} {machine.span(extent.file_block * bs, extent.end * bs)} "
+                f"now has its own copy in {machine.blocks_text(extent.physical_block, extent.physical_block + extent.length)}",
+                file=blocks.byte_range(machine, inode, extent.file_block, extent.end),
+                blocks=(extent.physical_block, extent.physical_block + extent.length),
+            )
+
+
+def _dirty_end(machine: Machine, inode: Inode) -> int:
+    end = 0
+    for _, stop in inode.cache.dirty:
+        end = stop
+    return end * machine.fs.blocksize

@@ -1,0 +1,129 @@
+"""The page cache of one file: which file pages sit in which memory frames, which are dirty.
+
+Only files on a non-DAX filesystem have one (kernel-semantics §5: DAX "removes
+the extra copy").  Cached pages are runs of file pages held in runs of
+frames, stored in an :class:`~mapviz.core.extents.ExtentMap` whose "physical"
+side is the frame number; dirty data is tracked per *block*, as iomap does
+since it tracks dirty state per block inside a folio, so a sub-page write
+with 1 KiB blocks dirties only its blocks while a store through a mapping
+dirties the whole page (conformance README, 1k-block case).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mapviz.core.allocator import FreeSpace
+from mapviz.core.extents import ExtentMap, ExtentState
+from mapviz.core.intervals import IntervalSet
+
+FRAME_SPACE = 1 << 40
+"""Frames are numbered from 0; there is no memory pressure in the model, so no bound."""
+
+
+class Frames:
+    """Physical memory frames for the page cache and anonymous pages (lowest free first)."""
+
+    __slots__ = ("_free",)
+
+    def __init__(self) -> None:
+        self._free = FreeSpace(FRAME_SPACE)
+
+    def copy(self) -> Frames:
+        clone = Frames.__new__(Frames)
+        clone._free = self._free.copy()
+        return clone
+
+    def take(self, count: int) -> list[tuple[int, int]]:
+        """``count`` frames as runs ``(first, length)``, lowest numbers first."""
+        return self._free.allocate(count, goal=0)
+
+    def give_back(self, first: int, count: int) -> None:
+        self._free.release(first, count)
+
+    def in_use(self) -> int:
+        return FRAME_SPACE - self._free.free_blocks
+
+    def _check(self) -> None:
+        self._free._check()
+
+
+class PageCache:
+    """Cached pages (page -> frame runs) and dirty blocks of one file.
+
+    >>> frames = Frames()
+    >>> cache = PageCache()
+    >>> cache.fill(0, 4, frames)
+    [(0, 4, 0)]
+    >>> cache.frame_of(2)
+    2
+    >>> cache.drop(1, 3, frames)
+    [(1, 2, 1)]
+    >>> list(cache.runs())
+    [(0, 1, 0), (3, 1, 3)]
+    """
+
+    __slots__ = ("_pages", "dirty")
+
+    def __init__(self) -> None:
+        self._pages = ExtentMap()
+        self.dirty = IntervalSet()  # dirty file *blocks*
+
+    def copy(self) -> PageCache:
+        clone = PageCache()
+        clone._pages = self._pages.copy()
+        clone.dirty = self.dirty.copy()
+        return clone
+
+    def runs(self) -> Iterator[tuple[int, int, int]]:
+        """Cached runs ``(first_page, count, first_frame)`` in file order."""
+        for run in self._pages:
+            assert run.physical_block is not None
+            yield run.file_block, run.length, run.physical_block
+
+    def pages(self) -> int:
+        """Number of cached pages: O(n) in runs."""
+        return sum(run.length for run in self._pages)
+
+    def frame_of(self, page: int) -> int | None:
+        """The frame caching ``page``, or ``None``: O(log n)."""
+        run = self._pages.find(page)
+        if run is None:
+            return None
+        assert run.physical_block is not None
+        return run.physical_block + page - run.file_block
+
+    def missing(self, first: int, stop: int) -> Iterator[tuple[int, int]]:
+        """Uncached page runs ``(first, stop)`` inside ``[first, stop)``."""
+        for start, end, run in self._pages.walk(first, stop):
+            if run is None:
+                yield start, end
+
+    def fill(self, first: int, stop: int, frames: Frames) -> list[tuple[int, int, int]]:
+        """Cache every uncached page of ``[first, stop)``; return new runs ``(page, n, frame)``."""
+        added: list[tuple[int, int, int]] = []
+        for start, end in list(self.missing(first, stop)):
+            page = start
+            for frame, count in frames.take(end - start):
+                self._pages.insert(page, count, frame, ExtentState.WRITTEN)
+                added.append((page, count, frame))
+                page += count
+        return added
+
+    def drop(self, first: int, stop: int, frames: Frames) -> list[tuple[int, int, int]]:
+        """Evict pages ``[first, stop)``; return the dropped runs ``(page, n, frame)``."""
+        dropped: list[tuple[int, int, int]] = []
+        for run in self._pages.remove(first, stop):
+            assert run.physical_block is not None
+            frames.give_back(run.physical_block, run.length)
+            dropped.append((run.file_block, run.length, run.physical_block))
+        return dropped
+
+    def shift(self, first_page: int, delta_pages: int, blocks_per_page: int) -> None:
+        """Move cached pages and dirty blocks at or after ``first_page`` (insert range)."""
+        self._pages.shift(first_page, delta_pages)
+        self.dirty.shift(first_page * blocks_per_page, delta_pages * blocks_per_page)
+
+    def _check(self) -> None:
+        self._pages._check()
+        self.dirty._check()

@@ -1,0 +1,267 @@
+"""The simulation: apply a scenario's items to a machine, one step at a time, into a trace.
+
+>>> from mapviz.scenario import parse_scenario
+>>> sim = Simulation.from_scenario(parse_scenario('''
+... %kernel mainline
+... open -f data
+... pwrite 0 64k
+... fsync
+... '''))
+>>> [(step.command, step.result) for step in sim.steps]
+[('open -f data', 'ok'), ('pwrite 0 64k', 'ok'), ('fsync', 'ok')]
+>>> [e.state for e in sim.steps[-1].files["data"].extents]
+['written']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from mapviz.core.commands import HANDLERS, Context
+from mapviz.core.events import Event, EventKind
+from mapviz.core.filesystem import Filesystem
+from mapviz.core.invariants import check_machine
+from mapviz.core.machine import Machine
+from mapviz.core.memory import ALL_CAPABILITIES, Process
+from mapviz.core.models import model_named
+from mapviz.core.ops.place import PlacementError, place_extent
+from mapviz.core.outcome import Failure
+from mapviz.core.snapshot import FileView, file_view
+from mapviz.core.trace import Step
+from mapviz.errors import ScenarioError
+from mapviz.scenario.syntax import (
+    DEFAULT_KERNEL,
+    Command,
+    Expect,
+    ExtentSpec,
+    FsConfig,
+    Item,
+    LeaseBreakTime,
+    Note,
+    Proc,
+    Scenario,
+    Sleep,
+)
+
+# Commands whose arguments name files the JSON must then report (as the recorder does).
+_NAMING = {"open": 0, "reflink": 0, "dedupe": 0, "swapext": 0}
+ALIASES = {"ENOTSUP": "EOPNOTSUPP"}  # Python names errno 95 ENOTSUP; the kernel says EOPNOTSUPP
+
+
+class Simulation:
+    """A machine plus the steps that brought it where it is.
+
+    ``record_files`` keeps a view of every named file after each step (needed
+    by ``--json`` and the views; skipped for speed otherwise).  ``check``
+    asserts every invariant of DESIGN.md after every step.
+    """
+
+    def __init__(
+        self,
+        fs: FsConfig | None = None,
+        kernel: str = DEFAULT_KERNEL,
+        *,
+        source: str = "<scenario>",
+        record_files: bool = True,
+        check: bool = False,
+    ) -> None:
+        fs = fs or FsConfig()
+        if fs.dax and fs.blocksize != 4096:
+            raise ScenarioError(source, 0, "DAX needs the block size to equal the page size "
+                                "(4k): fs-dax maps device blocks as pages")
+        self.kernel = kernel
+        self.source = source
+        self.record_files = record_files
+        self.check = check
+        self.machine = Machine(fs=Filesystem.create(fs), model=model_named(kernel))
+        self.machine.processes["app"] = Process("app")
+        self.steps: list[Step] = []
+        self.named: list[str] = []
+        self._note: str | None = None
+
+    @classmethod
+    def from_scenario(
+        cls, scenario: Scenario, kernel: str | None = None, **options: bool
+    ) -> Simulation:
+        """Run every item of ``scenario`` (under ``kernel`` if given, else its own)."""
+        sim = cls(scenario.fs, kernel or scenario.kernel, source=scenario.source, **options)
+        sim.run(scenario.items)
+        return sim
+
+    @property
+    def fs(self) -> FsConfig:
+        return self.machine.fs.config
+
+    @property
+    def failures(self) -> list[Step]:
+        """Steps whose ``%expect`` did not hold."""
+        return [step for step in self.steps if step.expectation_failed]
+
+    def run(self, items: Iterable[Item]) -> None:
+        for item in items:
+            self.apply(item)
+
+    def apply(self, item: Item) -> Step | None:
+        """Apply one item; return the step it made (None for notes, expectations, ...)."""
+        if isinstance(item, Note):
+            self._note = item.text if self._note is None else f"{self._note} {item.text}"
+            return None
+        if isinstance(item, Expect):
+            self._expect(item)
+            return None
+        if isinstance(item, Proc):
+            self._switch(item)
+            return None
+        if isinstance(item, LeaseBreakTime):
+            self.machine.lease_break_time = item.seconds
+            return None
+        if isinstance(item, Sleep):
+            return self._sleep(item)
+        if isinstance(item, ExtentSpec):
+            return self._extent(item)
+        return self._command(item)
+
+    # --- directives ----------------------------------------------------------
+
+    def _expect(self, item: Expect) -> None:
+        if not self.steps:
+            raise ScenarioError(self.source, item.line, "%expect before any command")
+        last = self.steps[-1]
+        self.steps[-1] = replace(last, expect=ALIASES.get(item.result, item.result))
+
+    def _switch(self, item: Proc) -> None:
+        machine = self.machine
+        existing = machine.processes.get(item.name)
+        if existing is None:
+            uid = item.uid or 0
+            caps = item.caps if item.caps is not None else (ALL_CAPABILITIES if uid == 0 else frozenset())
+            machine.processes[item.name] = Process(item.name, uid, caps)
+        elif (item.uid is not None and item.uid != existing.uid) or (
+            item.caps is not None and item.caps != existing.caps
+        ):
+            raise ScenarioError(self.source, item.line,
+                                f'process "{item.name}" already exists with other credentials')
+        machine.current = item.name
+
+    def _sleep(self, item: Sleep) -> Step:
+        machine = self.machine
+        machine.events = []
+        machine.clock += item.seconds
+        machine.emit(EventKind.TIME, f"{item.seconds:g} s pass (t={machine.clock:g} s)",
+                     until=machine.clock)
+        machine.model.advance(machine)
+        return self._record(item.line, f"%sleep {item.seconds:g}", "sleep", None, "ok", None, (),
+                            is_command=False)
+
+    def _extent(self, item: ExtentSpec) -> Step:
+        machine = self.machine
+        machine.events = []
+        entry = machine.process.open_file()
+        if entry is None:
+            raise ScenarioError(self.source, item.line, "%extent: no file is open (use \"open -f "
+                                "NAME\" first)")
+        try:
+            place_extent(machine, machine.inode(entry.name), item)
+        except PlacementError as error:
+            raise ScenarioError(self.source, item.line, str(error)) from None
+        text = f"%extent {item.offset} {item.length}"
+        return self._record(item.line, text, "extent", entry.name, "ok", None, (),
+                            is_command=False)
+
+    # --- commands ------------------------------------------------------------
+
+    def _command(self, command: Command) -> Step:
+        machine = self.machine
+        machine.events = []
+        if command.name in _NAMING and command.args:
+            self._mention(command.word(_NAMING[command.name]))
+        before = self._sealed_maps() if self.check else {}
+        entry = machine.process.open_file()
+        step_file = entry.name if entry else None
+        ctx = Context(machine, command, self.source)
+        result, why = "ok", None
+        try:
+            HANDLERS[command.name](ctx)
+        except Failure as failure:
+            result, why = failure.result, failure.why
+            if failure.result not in ("SIGBUS", "SIGSEGV"):
+                machine.emit(EventKind.REFUSE, failure.why, result=failure.result,
+                             file=_refused_range(command, step_file))
+            elif failure.result == "SIGSEGV":
+                machine.emit(EventKind.SIGSEGV, failure.why, result="SIGSEGV")
+        if command.name in ("open", "file") and result == "ok":
+            entry = machine.process.open_file()
+            step_file = entry.name if entry else None
+        step = self._record(command.line, command.text, command.name, step_file, result, why,
+                            tuple(ctx.output))
+        if self.check:
+            check_machine(machine)
+            self._check_seals(before)
+        return step
+
+    def _mention(self, name: str) -> None:
+        if name not in self.named:
+            self.named.append(name)
+
+    def _record(
+        self, line: int, text: str, name: str, file: str | None, result: str, why: str | None,
+        output: tuple[str, ...], *, is_command: bool = True,
+    ) -> Step:
+        machine = self.machine
+        step = Step(
+            index=len(self.steps),
+            line=line,
+            command=text,
+            name=name,
+            process=machine.current,
+            file=file,
+            result=result,
+            why=why,
+            events=tuple(machine.events),
+            output=output,
+            note=self._note,
+            files=self._views(name, file),
+            clock=machine.clock,
+            is_command=is_command,
+        )
+        self._note = None
+        machine.events = []
+        self.steps.append(step)
+        return step
+
+    def _views(self, name: str, file: str | None) -> dict[str, FileView]:
+        fs = self.machine.fs
+        if self.record_files:
+            return {n: file_view(fs, fs.files[n]) for n in self.named if n in fs.files}
+        if name in ("fiemap", "bmap") and file is not None:
+            return {file: file_view(fs, fs.files[file])}
+        return {}
+
+    def _sealed_maps(self) -> dict[str, tuple[object, ...]]:
+        return {n: tuple(i.data) for n, i in self.machine.fs.files.items() if i.sealed}
+
+    def _check_seals(self, before: dict[str, tuple[object, ...]]) -> None:
+        """DESIGN.md: a pinned (sealed) file's block map never changes."""
+        for name, extents in before.items():
+            inode = self.machine.fs.files[name]
+            if inode.sealed:
+                assert tuple(inode.data) == extents, ("sealed block map changed", name)
+
+
+def _refused_range(command: Command, file: str | None) -> tuple[str, int, int] | None:
+    """The file range a refused command asked for, so a view can flash it."""
+    if file is None:
+        return None
+    numbers = [a for a in command.args if isinstance(a, int)]
+    if command.name in ("pwrite", "falloc", "fpunch", "fzero", "fcollapse", "finsert",
+                        "funshare", "mmap") and len(numbers) >= 2:
+        return (file, numbers[-2], numbers[-2] + numbers[-1])
+    if command.name in ("reflink", "dedupe") and len(numbers) == 3:
+        return (file, numbers[1], numbers[1] + numbers[2])
+    if command.name == "truncate" and numbers:
+        return (file, numbers[0], numbers[0])
+    return (file, 0, 0)
+
+
+__all__ = ["Event", "Simulation", "Step"]

@@ -1,0 +1,30 @@
+"""``mapviz run --json``: schema 1 of SCENARIO.md."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mapviz.core.simulation import Simulation
+from mapviz.scenario.syntax import Scenario
+
+SCHEMA = 1
+
+
+def run_json(sim: Simulation, scenario: Scenario) -> dict[str, Any]:
+    """The whole run as a JSON-ready dict (steps: xfs_io commands and %swapon/%swapoff)."""
+    fs = sim.fs
+    return {
+        "schema": SCHEMA,
+        "scenario": scenario.name,
+        "title": scenario.title,
+        "kernel": sim.kernel,
+        "fs": {
+            "type": fs.type,
+            "blocksize": fs.blocksize,
+            "size": fs.size,
+            "dax": fs.dax,
+            "reflink": fs.reflink,
+        },
+        "ok": not sim.failures,
+        "steps": [step.to_json() for step in sim.steps if step.is_command],
+    }
