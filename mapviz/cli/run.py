@@ -23,15 +23,23 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--json", action="store_true", help="print SCENARIO.md's schema 1 JSON")
     parser.add_argument("--kernel", choices=KERNEL_MODELS, help="override the scenario's %%kernel")
     parser.add_argument("--brief", action="store_true", help="leave out each step's events")
-    parser.add_argument("--check", action="store_true",
-                        help="assert every simulator invariant after every step (slow)")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="assert every simulator invariant after every step (slow)",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
-    sim = Simulation(scenario.fs, args.kernel or scenario.kernel, source=scenario.source,
-                     record_files=args.json, check=args.check)
+    sim = Simulation(
+        scenario.fs,
+        args.kernel or scenario.kernel,
+        source=scenario.source,
+        record_files=args.json,
+        check=args.check,
+    )
     sim.run(scenario.items)
     if args.json:
         json.dump(run_json(sim, scenario), sys.stdout, indent=1)
@@ -40,6 +48,9 @@ def run(args: argparse.Namespace) -> int:
         for line in transcript(sim, scenario.title, events=not args.brief):
             print(line)
     for step in sim.failures:
-        print(f"{scenario.source}:{step.line}: expected {step.expect}, got {step.result} "
-              f"(`{step.command}`)", file=sys.stderr)
+        print(
+            f"{scenario.source}:{step.line}: expected {step.expect}, got {step.result} "
+            f"(`{step.command}`)",
+            file=sys.stderr,
+        )
     return 1 if sim.failures else 0

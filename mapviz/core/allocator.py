@@ -35,7 +35,7 @@ class FreeSpace:
 
     def __init__(self, total_blocks: int) -> None:
         self.total_blocks = total_blocks
-        self._runs: SortedDict = SortedDict({0: total_blocks}) if total_blocks else SortedDict()
+        self._runs: SortedDict[int, int] = SortedDict({0: total_blocks} if total_blocks else {})
         self.free_blocks = total_blocks
 
     def copy(self) -> FreeSpace:

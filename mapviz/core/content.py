@@ -44,7 +44,7 @@ class Content:
     __slots__ = ("_runs",)
 
     def __init__(self) -> None:
-        self._runs: SortedDict = SortedDict()  # start -> (end, fill)
+        self._runs: SortedDict[int, tuple[int, Fill]] = SortedDict()  # start -> (end, fill)
 
     def copy(self) -> Content:
         """An independent copy: O(n)."""
@@ -108,9 +108,7 @@ class Content:
         mine = list(self.runs(offset, offset + length))
         theirs = list(other.runs(other_offset, other_offset + length))
         cuts = sorted(
-            {a - offset for a, _, _ in mine}
-            | {a - other_offset for a, _, _ in theirs}
-            | {length}
+            {a - offset for a, _, _ in mine} | {a - other_offset for a, _, _ in theirs} | {length}
         )
         for cut in cuts[:-1]:
             if _fill_at(mine, offset + cut) != _fill_at(theirs, other_offset + cut):
@@ -132,7 +130,7 @@ class Content:
             index += 1
 
     def _clear(self, start: int, stop: int) -> None:
-        for first, last, fill in list(self._stored(start, stop)):
+        for first, _last, _fill in list(self._stored(start, stop)):
             whole_first = first
             if first == start:
                 index = self._runs.bisect_right(start) - 1

@@ -102,7 +102,7 @@ class ExtentMap:
     __slots__ = ("_map",)
 
     def __init__(self) -> None:
-        self._map: SortedDict = SortedDict()
+        self._map: SortedDict[int, int] = SortedDict()
 
     def __len__(self) -> int:
         """Number of extents (canonical records): O(1)."""
@@ -243,7 +243,9 @@ class ExtentMap:
         """
         moved = self.remove(start, max(self.end_block(), start))
         for extent in moved:
-            self.insert(extent.file_block + delta, extent.length, extent.physical_block, extent.state)
+            self.insert(
+                extent.file_block + delta, extent.length, extent.physical_block, extent.state
+            )
 
     def swap(self, other: ExtentMap) -> None:
         """Exchange the whole contents with ``other`` (XFS_IOC_SWAPEXT): O(1)."""

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from mapviz.core.allocator import FreeSpace
-from mapviz.core.extents import ExtentState
 from mapviz.core.geometry import Geometry, mkfs_geometry
 from mapviz.core.inode import Inode
 from mapviz.core.intervals import IntervalSet
@@ -101,7 +100,9 @@ class Filesystem:
         self.delalloc_reserved -= blocks
         assert self.delalloc_reserved >= 0
 
-    def allocate(self, count: int, goal: int | None, *, reserved: bool = False) -> list[tuple[int, int]]:
+    def allocate(
+        self, count: int, goal: int | None, *, reserved: bool = False
+    ) -> list[tuple[int, int]]:
         """Take ``count`` blocks near ``goal``; ``reserved`` if delalloc already reserved them."""
         if reserved:
             self.unreserve(count)
@@ -152,9 +153,7 @@ class Filesystem:
         self.free._check()
         self.refcounts._check()
         owners: dict[int, int] = {}
-        used = 0
-        for start, count in self.geometry.metadata:
-            used += count
+        used = sum(count for _start, count in self.geometry.metadata)
         for inode in self.files.values():
             inode._check()
             for fork in (inode.data, inode.cow):
@@ -170,7 +169,10 @@ class Filesystem:
             assert self.refcounts.count(block) == count, ("refcount", block, count)
             distinct += 1
         assert used + distinct + self.free.free_blocks == self.geometry.total_blocks, (
-            used, distinct, self.free.free_blocks, self.geometry.total_blocks,
+            used,
+            distinct,
+            self.free.free_blocks,
+            self.geometry.total_blocks,
         )
         assert self.delalloc_reserved >= 0
 

@@ -56,7 +56,9 @@ class Inode:
     def delalloc_blocks(self) -> int:
         """Blocks reserved but not yet allocated (data and CoW fork)."""
         return sum(
-            e.length for fork in (self.data, self.cow) for e in fork
+            e.length
+            for fork in (self.data, self.cow)
+            for e in fork
             if e.state is ExtentState.DELALLOC
         )
 
@@ -80,7 +82,9 @@ class Inode:
             eofblocks_released=self.eofblocks_released,
             reflinked=self.reflinked,
             seal_count=self.seal_count,
-            leases=[Lease(x.mapping_id, x.holder, x.address, x.break_deadline) for x in self.leases],
+            leases=[
+                Lease(x.mapping_id, x.holder, x.address, x.break_deadline) for x in self.leases
+            ],
         )
 
     def _check(self) -> None:

@@ -27,7 +27,7 @@ class IntervalSet:
     __slots__ = ("_runs",)
 
     def __init__(self) -> None:
-        self._runs: SortedDict = SortedDict()
+        self._runs: SortedDict[int, int] = SortedDict()
 
     def __iter__(self) -> Iterator[tuple[int, int]]:
         return iter(self._runs.items())
@@ -96,7 +96,7 @@ class IntervalSet:
         if start >= stop:
             return
         runs = self._runs
-        for run_start, run_stop in list(self.overlapping(start, stop)):
+        for run_start, _run_stop in list(self.overlapping(start, stop)):
             whole_start = run_start if run_start > start else self._start_of(run_start)
             whole_stop = runs.pop(whole_start)
             if whole_start < start:

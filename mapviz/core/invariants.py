@@ -21,7 +21,8 @@ def check_machine(machine: Machine) -> None:
     for process in machine.processes.values():
         assert process.current_file is None or 0 <= process.current_file < len(process.files)
         assert process.current_mapping is None or (
-            0 <= process.current_mapping < len(process.mappings))
+            0 <= process.current_mapping < len(process.mappings)
+        )
         for mapping in process.mappings:
             _check_mapping(machine, mapping)
     assert machine.fs.delalloc_reserved == sum(
@@ -31,8 +32,11 @@ def check_machine(machine: Machine) -> None:
 
 def _check_mapping(machine: Machine, mapping: Mapping) -> None:
     for vpage, pte in mapping.ptes.items():
-        assert mapping.start <= vpage * PAGE_SIZE < mapping.end, ("entry outside its mapping",
-                                                                  mapping.id, vpage)
+        assert mapping.start <= vpage * PAGE_SIZE < mapping.end, (
+            "entry outside its mapping",
+            mapping.id,
+            vpage,
+        )
         if pte.target == "anon":
             continue
         if pte.target == "zero":
@@ -45,18 +49,30 @@ def _check_mapping(machine: Machine, mapping: Mapping) -> None:
         bpp = machine.fs.blocks_per_page
         if pte.target == "frame":
             assert inode.cache.frame_of(file_page) == pte.number, (
-                "entry points at a frame that no longer caches its page", mapping.id, vpage)
+                "entry points at a frame that no longer caches its page",
+                mapping.id,
+                vpage,
+            )
             if pte.writable and mapping.shared:
                 dirty = inode.cache.dirty.any_in(file_page * bpp, (file_page + 1) * bpp)
                 assert dirty, ("writable shared entry over a clean page", mapping.id, vpage)
         elif pte.target == "block":
             extent = inode.data.find(file_page)
             assert extent is not None and extent.state is ExtentState.WRITTEN, (
-                "DAX entry over a block that is no longer written", mapping.id, vpage)
+                "DAX entry over a block that is no longer written",
+                mapping.id,
+                vpage,
+            )
             assert extent.physical_block is not None
             assert extent.physical_block + file_page - extent.file_block == pte.number, (
-                "DAX entry points at a block that no longer backs its offset", mapping.id, vpage)
+                "DAX entry points at a block that no longer backs its offset",
+                mapping.id,
+                vpage,
+            )
         elif pte.target == "zero":
             extent = inode.data.find(file_page)
             assert extent is None or extent.state is not ExtentState.WRITTEN, (
-                "zero page mapped over written data", mapping.id, vpage)
+                "zero page mapped over written data",
+                mapping.id,
+                vpage,
+            )

@@ -99,6 +99,11 @@ class Machine:
         """``[4 KiB, 8 KiB)``-style text for a byte range, for ``why`` strings."""
         return f"[{_offset(first_byte)}, {_offset(stop_byte)})"
 
+    def block_span(self, first_block: int, stop_block: int) -> str:
+        """The byte range of file blocks ``[first_block, stop_block)``, as :meth:`span`."""
+        bs = self.fs.blocksize
+        return self.span(first_block * bs, stop_block * bs)
+
     def pages_text(self, first_page: int, stop_page: int) -> str:
         return self.span(first_page * PAGE_SIZE, stop_page * PAGE_SIZE)
 

@@ -14,12 +14,49 @@ MAPPING_BASE = 0x7F0000000000
 """Where the first mapping of every process goes; later ones follow, a guard page apart."""
 
 ALL_CAPABILITIES = frozenset(
-    """chown dac_override dac_read_search fowner fsetid kill setgid setuid setpcap
-    linux_immutable net_bind_service net_broadcast net_admin net_raw ipc_lock ipc_owner
-    sys_module sys_rawio sys_chroot sys_ptrace sys_pacct sys_admin sys_boot sys_nice
-    sys_resource sys_time sys_tty_config mknod lease audit_write audit_control setfcap
-    mac_override mac_admin syslog wake_alarm block_suspend audit_read perfmon bpf
-    checkpoint_restore""".split()
+    [
+        "chown",
+        "dac_override",
+        "dac_read_search",
+        "fowner",
+        "fsetid",
+        "kill",
+        "setgid",
+        "setuid",
+        "setpcap",
+        "linux_immutable",
+        "net_bind_service",
+        "net_broadcast",
+        "net_admin",
+        "net_raw",
+        "ipc_lock",
+        "ipc_owner",
+        "sys_module",
+        "sys_rawio",
+        "sys_chroot",
+        "sys_ptrace",
+        "sys_pacct",
+        "sys_admin",
+        "sys_boot",
+        "sys_nice",
+        "sys_resource",
+        "sys_time",
+        "sys_tty_config",
+        "mknod",
+        "lease",
+        "audit_write",
+        "audit_control",
+        "setfcap",
+        "mac_override",
+        "mac_admin",
+        "syslog",
+        "wake_alarm",
+        "block_suspend",
+        "audit_read",
+        "perfmon",
+        "bpf",
+        "checkpoint_restore",
+    ]
 )
 
 
@@ -60,7 +97,7 @@ class Mapping:
     direct: bool = False
     sync: bool = False
     revoked: bool = False
-    ptes: SortedDict = field(default_factory=SortedDict)  # virtual page -> Pte
+    ptes: SortedDict[int, Pte] = field(default_factory=SortedDict)  # virtual page -> Pte
 
     @property
     def end(self) -> int:
@@ -98,9 +135,19 @@ class Mapping:
 
     def copy(self) -> Mapping:
         clone = Mapping(
-            self.id, self.process, self.start, self.length, self.file, self.file_offset,
-            self.readable, self.writable, self.executable, self.shared, self.direct,
-            self.sync, self.revoked,
+            self.id,
+            self.process,
+            self.start,
+            self.length,
+            self.file,
+            self.file_offset,
+            self.readable,
+            self.writable,
+            self.executable,
+            self.shared,
+            self.direct,
+            self.sync,
+            self.revoked,
         )
         clone.ptes = self.ptes.copy()
         return clone
@@ -143,7 +190,9 @@ class Process:
 
     def copy(self) -> Process:
         return Process(
-            self.name, self.uid, self.caps,
+            self.name,
+            self.uid,
+            self.caps,
             [OpenFile(f.name, f.readable, f.writable) for f in self.files],
             self.current_file,
             [m.copy() for m in self.mappings],

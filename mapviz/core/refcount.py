@@ -29,7 +29,7 @@ class Refcounts:
     __slots__ = ("_runs",)
 
     def __init__(self) -> None:
-        self._runs: SortedDict = SortedDict()
+        self._runs: SortedDict[int, tuple[int, int]] = SortedDict()
 
     def copy(self) -> Refcounts:
         """An independent copy: O(n)."""
@@ -44,7 +44,7 @@ class Refcounts:
 
     def count(self, block: int) -> int:
         """Owners of ``block`` if it is allocated (1 when not recorded): O(log n)."""
-        for start, stop, count in self._pieces(block, block + 1):
+        for _start, _stop, count in self._pieces(block, block + 1):
             return count
         return 1
 

@@ -68,8 +68,12 @@ class Simulation:
     ) -> None:
         fs = fs or FsConfig()
         if fs.dax and fs.blocksize != 4096:
-            raise ScenarioError(source, 0, "DAX needs the block size to equal the page size "
-                                "(4k): fs-dax maps device blocks as pages")
+            raise ScenarioError(
+                source,
+                0,
+                "DAX needs the block size to equal the page size "
+                "(4k): fs-dax maps device blocks as pages",
+            )
         self.kernel = kernel
         self.source = source
         self.record_files = record_files
@@ -135,39 +139,48 @@ class Simulation:
         existing = machine.processes.get(item.name)
         if existing is None:
             uid = item.uid or 0
-            caps = item.caps if item.caps is not None else (ALL_CAPABILITIES if uid == 0 else frozenset())
+            caps = (
+                item.caps
+                if item.caps is not None
+                else (ALL_CAPABILITIES if uid == 0 else frozenset())
+            )
             machine.processes[item.name] = Process(item.name, uid, caps)
         elif (item.uid is not None and item.uid != existing.uid) or (
             item.caps is not None and item.caps != existing.caps
         ):
-            raise ScenarioError(self.source, item.line,
-                                f'process "{item.name}" already exists with other credentials')
+            raise ScenarioError(
+                self.source,
+                item.line,
+                f'process "{item.name}" already exists with other credentials',
+            )
         machine.current = item.name
 
     def _sleep(self, item: Sleep) -> Step:
         machine = self.machine
         machine.events = []
         machine.clock += item.seconds
-        machine.emit(EventKind.TIME, f"{item.seconds:g} s pass (t={machine.clock:g} s)",
-                     until=machine.clock)
+        machine.emit(
+            EventKind.TIME, f"{item.seconds:g} s pass (t={machine.clock:g} s)", until=machine.clock
+        )
         machine.model.advance(machine)
-        return self._record(item.line, f"%sleep {item.seconds:g}", "sleep", None, "ok", None, (),
-                            is_command=False)
+        return self._record(
+            item.line, f"%sleep {item.seconds:g}", "sleep", None, "ok", None, (), is_command=False
+        )
 
     def _extent(self, item: ExtentSpec) -> Step:
         machine = self.machine
         machine.events = []
         entry = machine.process.open_file()
         if entry is None:
-            raise ScenarioError(self.source, item.line, "%extent: no file is open (use \"open -f "
-                                "NAME\" first)")
+            raise ScenarioError(
+                self.source, item.line, '%extent: no file is open (use "open -f NAME" first)'
+            )
         try:
             place_extent(machine, machine.inode(entry.name), item)
         except PlacementError as error:
             raise ScenarioError(self.source, item.line, str(error)) from None
         text = f"%extent {item.offset} {item.length}"
-        return self._record(item.line, text, "extent", entry.name, "ok", None, (),
-                            is_command=False)
+        return self._record(item.line, text, "extent", entry.name, "ok", None, (), is_command=False)
 
     # --- commands ------------------------------------------------------------
 
@@ -186,15 +199,20 @@ class Simulation:
         except Failure as failure:
             result, why = failure.result, failure.why
             if failure.result not in ("SIGBUS", "SIGSEGV"):
-                machine.emit(EventKind.REFUSE, failure.why, result=failure.result,
-                             file=_refused_range(command, step_file))
+                machine.emit(
+                    EventKind.REFUSE,
+                    failure.why,
+                    result=failure.result,
+                    file=_refused_range(command, step_file),
+                )
             elif failure.result == "SIGSEGV":
                 machine.emit(EventKind.SIGSEGV, failure.why, result="SIGSEGV")
         if command.name in ("open", "file") and result == "ok":
             entry = machine.process.open_file()
             step_file = entry.name if entry else None
-        step = self._record(command.line, command.text, command.name, step_file, result, why,
-                            tuple(ctx.output))
+        step = self._record(
+            command.line, command.text, command.name, step_file, result, why, tuple(ctx.output)
+        )
         if self.check:
             check_machine(machine)
             self._check_seals(before)
@@ -205,8 +223,16 @@ class Simulation:
             self.named.append(name)
 
     def _record(
-        self, line: int, text: str, name: str, file: str | None, result: str, why: str | None,
-        output: tuple[str, ...], *, is_command: bool = True,
+        self,
+        line: int,
+        text: str,
+        name: str,
+        file: str | None,
+        result: str,
+        why: str | None,
+        output: tuple[str, ...],
+        *,
+        is_command: bool = True,
     ) -> Step:
         machine = self.machine
         step = Step(
@@ -254,8 +280,11 @@ def _refused_range(command: Command, file: str | None) -> tuple[str, int, int] |
     if file is None:
         return None
     numbers = [a for a in command.args if isinstance(a, int)]
-    if command.name in ("pwrite", "falloc", "fpunch", "fzero", "fcollapse", "finsert",
-                        "funshare", "mmap") and len(numbers) >= 2:
+    if (
+        command.name
+        in ("pwrite", "falloc", "fpunch", "fzero", "fcollapse", "finsert", "funshare", "mmap")
+        and len(numbers) >= 2
+    ):
         return (file, numbers[-2], numbers[-2] + numbers[-1])
     if command.name in ("reflink", "dedupe") and len(numbers) == 3:
         return (file, numbers[1], numbers[1] + numbers[2])

@@ -60,6 +60,7 @@ def file_view(fs: Filesystem, inode: Inode) -> FileView:
     bs = fs.blocksize
     out: list[ExtentView] = []
     for extent in inode.data:
+        pieces: list[tuple[int, int, int | None, bool]]
         if extent.physical_block is None:
             pieces = [(extent.file_block, extent.length, None, False)]
         else:
@@ -69,13 +70,17 @@ def file_view(fs: Filesystem, inode: Inode) -> FileView:
             ]
         for block, length, physical, shared in pieces:
             view = ExtentView(
-                block * bs, length * bs, None if physical is None else physical * bs,
-                extent.state.label, shared,
+                block * bs,
+                length * bs,
+                None if physical is None else physical * bs,
+                extent.state.label,
+                shared,
             )
             if out and _continues(out[-1], view):
                 last = out[-1]
-                view = ExtentView(last.offset, last.length + view.length, last.physical,
-                                  last.state, last.shared)
+                view = ExtentView(
+                    last.offset, last.length + view.length, last.physical, last.state, last.shared
+                )
                 out[-1] = view
             else:
                 out.append(view)

@@ -27,8 +27,7 @@ _PERROR = {
 
 
 def header(sim: Simulation, title: str) -> str:
-    return (f"mapviz {__version__} · {title} · kernel {sim.kernel} · "
-            f"{sim.fs.describe()}")
+    return f"mapviz {__version__} · {title} · kernel {sim.kernel} · {sim.fs.describe()}"
 
 
 def transcript(sim: Simulation, title: str, *, events: bool = True) -> Iterator[str]:
@@ -92,9 +91,13 @@ def _table(sim: Simulation, step: Step) -> Iterator[str]:
     else:
         geometry = sim.machine.fs.geometry
         lines = format_bmap(
-            view.name, view.extents, verbose=verbose,
+            view.name,
+            view.extents,
+            verbose=verbose,
             flags=any("p" in f for f in flags if f.startswith("-")),
-            ag_blocks=geometry.ag_blocks, blocksize=sim.fs.blocksize, size=view.size,
+            ag_blocks=geometry.ag_blocks,
+            blocksize=sim.fs.blocksize,
+            size=view.size,
             ag_count=geometry.ag_count,
         )
     for line in lines:

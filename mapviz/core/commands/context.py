@@ -33,15 +33,19 @@ class Context:
         """The current open file of the current process (xfs_io's ``file``)."""
         entry = self.process.open_file()
         if entry is None:
-            raise self.refuse(f"{self.command.name}: no file is open in process "
-                              f"{self.process.name} (use \"open -f NAME\" first)")
+            raise self.refuse(
+                f"{self.command.name}: no file is open in process "
+                f'{self.process.name} (use "open -f NAME" first)'
+            )
         return entry, self.machine.inode(entry.name)
 
     def current_mapping(self) -> Mapping:
         mapping = self.process.mapping()
         if mapping is None:
-            raise self.refuse(f"{self.command.name}: process {self.process.name} has no mapping "
-                              "(use \"mmap OFF LEN\" first)")
+            raise self.refuse(
+                f"{self.command.name}: process {self.process.name} has no mapping "
+                '(use "mmap OFF LEN" first)'
+            )
         return mapping
 
     def lookup(self, name: str) -> Inode:
@@ -55,8 +59,9 @@ class Context:
 def may_open(process: Process, inode: Inode, write: bool) -> SyscallError | None:
     """inode_permission() for a 0600 file: the immutable flag first, then owner or capabilities."""
     if write and inode.immutable:
-        return SyscallError("EPERM", f"{inode.name} is immutable (chattr +i): nobody may open "
-                            "it for writing (§3.3)")
+        return SyscallError(
+            "EPERM", f"{inode.name} is immutable (chattr +i): nobody may open it for writing (§3.3)"
+        )
     if process.uid == inode.owner:
         return None
     if process.capable("dac_override"):
@@ -64,5 +69,8 @@ def may_open(process: Process, inode: Inode, write: bool) -> SyscallError | None
     if not write and process.capable("dac_read_search"):
         return None
     access = "write" if write else "read"
-    return SyscallError("EACCES", f"{inode.name} is mode 0600, owned by uid {inode.owner}; "
-                        f"{process.name} (uid {process.uid}) may not {access} it")
+    return SyscallError(
+        "EACCES",
+        f"{inode.name} is mode 0600, owned by uid {inode.owner}; "
+        f"{process.name} (uid {process.uid}) may not {access} it",
+    )

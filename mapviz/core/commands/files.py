@@ -21,13 +21,18 @@ def open_(ctx: Context) -> None:
     write = not command.has("r")
     inode = fs.files.get(name)
     if "/" in name and inode is None:
-        raise SyscallError("ENOENT", f"{name}: there are no directories on the simulated filesystem")
+        raise SyscallError(
+            "ENOENT", f"{name}: there are no directories on the simulated filesystem"
+        )
     if inode is None:
         if not command.has("f"):
             raise SyscallError("ENOENT", f"{name}: no such file (open -f creates it)")
         inode = fs.new_inode(name, owner=process.uid)
-        ctx.machine.emit(EventKind.OPEN, f"{process.name} creates {name} (mode 0600, uid "
-                         f"{process.uid})", file=(name, 0, 0))
+        ctx.machine.emit(
+            EventKind.OPEN,
+            f"{process.name} creates {name} (mode 0600, uid {process.uid})",
+            file=(name, 0, 0),
+        )
     else:
         refused = may_open(process, inode, write or command.has("t"))
         if refused is not None:
@@ -38,8 +43,11 @@ def open_(ctx: Context) -> None:
     process.files.append(OpenFile(name, readable=True, writable=write))
     process.current_file = len(process.files) - 1
     mode = "read-write" if write else "read-only"
-    ctx.machine.emit(EventKind.OPEN, f"{process.name} opens {name} {mode} as file "
-                     f"{process.current_file}", file=(name, 0, inode.size))
+    ctx.machine.emit(
+        EventKind.OPEN,
+        f"{process.name} opens {name} {mode} as file {process.current_file}",
+        file=(name, 0, inode.size),
+    )
 
 
 def file_(ctx: Context) -> None:
@@ -49,8 +57,10 @@ def file_(ctx: Context) -> None:
         return
     index = ctx.command.number(0)
     if index >= len(process.files):
-        raise ctx.refuse(f"file: no open file number {index} in process {process.name} "
-                         f"(it has {len(process.files)})")
+        raise ctx.refuse(
+            f"file: no open file number {index} in process {process.name} "
+            f"(it has {len(process.files)})"
+        )
     process.current_file = index
 
 
@@ -61,8 +71,9 @@ def close(ctx: Context) -> None:
     assert index is not None
     del process.files[index]
     process.current_file = min(index, len(process.files) - 1) if process.files else None
-    ctx.machine.emit(EventKind.CLOSE, f"{process.name} closes {inode.name}",
-                     file=(inode.name, 0, inode.size))
+    ctx.machine.emit(
+        EventKind.CLOSE, f"{process.name} closes {inode.name}", file=(inode.name, 0, inode.size)
+    )
     if entry.writable and ctx.machine.fs.config.type == "xfs":
         _xfs_release(ctx, inode)
 
@@ -74,11 +85,13 @@ def _xfs_release(ctx: Context, inode: Inode) -> None:
         inode.truncated = False
         inode.eofblocks_released = False
         if inode.delalloc_blocks():
-            writeback_all(machine, inode, "close after a truncate down starts writeback "
-                          "(the \"NULL files\" heuristic)")
+            writeback_all(
+                machine,
+                inode,
+                'close after a truncate down starts writeback (the "NULL files" heuristic)',
+            )
     still_writing = any(
-        f.name == inode.name and f.writable
-        for p in machine.processes.values() for f in p.files
+        f.name == inode.name and f.writable for p in machine.processes.values() for f in p.files
     )
     if inode.eofblocks_released or still_writing:
         return
@@ -87,8 +100,9 @@ def _xfs_release(ctx: Context, inode: Inode) -> None:
         return
     first = -(-inode.size // machine.fs.blocksize)
     if inode.data.end_block() > first:
-        blocks.unmap(machine, inode, first, inode.data.end_block(),
-                     "the first close frees blocks past EOF")
+        blocks.unmap(
+            machine, inode, first, inode.data.end_block(), "the first close frees blocks past EOF"
+        )
     inode.eofblocks_released = True
 
 
@@ -133,12 +147,19 @@ def chattr(ctx: Context) -> None:
     process = ctx.process
     want = ctx.command.word(0).startswith("+")
     if process.uid != inode.owner and not process.capable("fowner"):
-        raise SyscallError("EPERM", f"chattr: {process.name} neither owns {inode.name} nor has "
-                           "CAP_FOWNER")
+        raise SyscallError(
+            "EPERM", f"chattr: {process.name} neither owns {inode.name} nor has CAP_FOWNER"
+        )
     if want != inode.immutable and not process.capable("linux_immutable"):
-        raise SyscallError("EPERM", f"chattr: changing the immutable flag needs "
-                           f"CAP_LINUX_IMMUTABLE, which {process.name} lacks")
+        raise SyscallError(
+            "EPERM",
+            f"chattr: changing the immutable flag needs "
+            f"CAP_LINUX_IMMUTABLE, which {process.name} lacks",
+        )
     inode.immutable = want
     state = "immutable" if want else "no longer immutable"
-    ctx.machine.emit(EventKind.FLAGS, f"{inode.name} is {state} (its block map is not "
-                     "affected)", file=(inode.name, 0, inode.size))
+    ctx.machine.emit(
+        EventKind.FLAGS,
+        f"{inode.name} is {state} (its block map is not affected)",
+        file=(inode.name, 0, inode.size),
+    )

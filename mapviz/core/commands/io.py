@@ -7,7 +7,7 @@ from mapviz.core.commands.context import Context, may_open
 from mapviz.core.inode import Inode
 from mapviz.core.ops import fallocate as falloc_ops
 from mapviz.core.ops import remap as remap_ops
-from mapviz.core.ops import setsize, writeback, write
+from mapviz.core.ops import setsize, write, writeback
 from mapviz.core.ops.fallocate import Mode
 from mapviz.core.outcome import SyscallError
 
@@ -79,8 +79,16 @@ def fallocate(ctx: Context) -> None:
     else:
         mode, keep = _FALLOC_MODES[command.name]
         keep = keep or command.has("k")
-    falloc_ops.fallocate(ctx.machine, ctx.process, inode, entry.writable, mode, keep,
-                         command.number(0), command.number(1))
+    falloc_ops.fallocate(
+        ctx.machine,
+        ctx.process,
+        inode,
+        entry.writable,
+        mode,
+        keep,
+        command.number(0),
+        command.number(1),
+    )
 
 
 def reflink(ctx: Context) -> None:
@@ -91,8 +99,9 @@ def reflink(ctx: Context) -> None:
         src, dst, length = command.number(1), command.number(2), command.number(3)
     else:
         src, dst, length = 0, 0, 0  # FICLONE: the whole source
-    remap_ops.remap(ctx.machine, ctx.process, source, dest, entry.writable, src, dst, length,
-                    dedupe=False)
+    remap_ops.remap(
+        ctx.machine, ctx.process, source, dest, entry.writable, src, dst, length, dedupe=False
+    )
     done = length or source.size
     ctx.output.append(f"linked {done}/{done} bytes at offset {dst}")
 
@@ -102,16 +111,20 @@ def dedupe(ctx: Context) -> None:
     command = ctx.command
     source = _open_other(ctx, command.word(0), write=False)
     src, dst, length = command.number(1), command.number(2), command.number(3)
-    remap_ops.remap(ctx.machine, ctx.process, source, dest, entry.writable, src, dst, length,
-                    dedupe=True)
+    remap_ops.remap(
+        ctx.machine, ctx.process, source, dest, entry.writable, src, dst, length, dedupe=True
+    )
     ctx.output.append(f"deduped {length}/{length} bytes at offset {dst}")
 
 
 def swapext(ctx: Context) -> None:
     entry, target = ctx.current_file()
     if ctx.machine.fs.config.type != "xfs":
-        raise SyscallError("ENOTTY", "swapext: XFS_IOC_SWAPEXT is an XFS ioctl; on ext4 it is "
-                           "\"Inappropriate ioctl for device\"")
+        raise SyscallError(
+            "ENOTTY",
+            "swapext: XFS_IOC_SWAPEXT is an XFS ioctl; on ext4 it is "
+            '"Inappropriate ioctl for device"',
+        )
     donor = _open_other(ctx, ctx.command.word(0), write=True)
     remap_ops.swapext(ctx.machine, ctx.process, target, entry.writable, donor)
 

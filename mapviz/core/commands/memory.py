@@ -24,8 +24,10 @@ def mmap(ctx: Context) -> None:
     if len(command.args) == 1 and not command.has("A"):
         index = command.number(0)
         if index >= len(process.mappings):
-            raise ctx.refuse(f"mmap: no mapping number {index} in process {process.name} "
-                             f"(it has {len(process.mappings)})")
+            raise ctx.refuse(
+                f"mmap: no mapping number {index} in process {process.name} "
+                f"(it has {len(process.mappings)})"
+            )
         process.current_mapping = index
         return
     _map(ctx)
@@ -62,8 +64,11 @@ def _map(ctx: Context) -> None:
         name = inode.name
         if request.shared and request.writable:
             if not entry.writable:
-                raise SyscallError("EACCES", f"mmap: a writable shared mapping needs a writable "
-                                   f"fd; {inode.name} is open read-only")
+                raise SyscallError(
+                    "EACCES",
+                    f"mmap: a writable shared mapping needs a writable "
+                    f"fd; {inode.name} is open read-only",
+                )
             if inode.swapfile:
                 # do_mmap(): no writable shared mapping of an active swapfile (§3.1).
                 raise SyscallError("ETXTBSY", f"mmap: {inode.name} is an active swapfile")
@@ -90,8 +95,8 @@ def _map(ctx: Context) -> None:
     file_range = (name, offset, offset + length) if name is not None else None
     machine.emit(
         EventKind.MMAP,
-        f"{process.name} maps {mapping.describe()[:-len(f' at {mapping.start:#x}')]} "
-        f"[{offset}, {offset + length}) at {mapping.start:#x}; no page is mapped until it is touched",
+        f"{process.name} maps {mapping.describe()} for [{offset}, {offset + length}); "
+        "no page is mapped until it is touched",
         virtual=(process.name, mapping.start, mapping.start + span),
         file=file_range,
     )
@@ -102,11 +107,15 @@ def _list(ctx: Context) -> None:
     process = ctx.process
     for index, m in enumerate(process.mappings):
         mark = f"[{index:03d}]" if index == process.current_mapping else f" {index:03d} "
-        prot = ("r" if m.readable else "-") + ("w" if m.writable else "-") + (
-            "x" if m.executable else "-")
+        prot = (
+            ("r" if m.readable else "-")
+            + ("w" if m.writable else "-")
+            + ("x" if m.executable else "-")
+        )
         what = m.file if m.file is not None else "[anon]"
-        ctx.output.append(f"{mark} {m.start:#x} - {m.end:#x} {prot} {what} "
-                          f"{m.file_offset}/{m.length}")
+        ctx.output.append(
+            f"{mark} {m.start:#x} - {m.end:#x} {prot} {what} {m.file_offset}/{m.length}"
+        )
 
 
 def munmap(ctx: Context) -> None:
@@ -119,8 +128,11 @@ def munmap(ctx: Context) -> None:
     assert index is not None
     del process.mappings[index]
     process.current_mapping = min(index, len(process.mappings) - 1) if process.mappings else None
-    machine.emit(EventKind.MUNMAP, f"{process.name} unmaps {mapping.describe()}",
-                 virtual=(process.name, mapping.start, mapping.end))
+    machine.emit(
+        EventKind.MUNMAP,
+        f"{process.name} unmaps {mapping.describe()}",
+        virtual=(process.name, mapping.start, mapping.end),
+    )
 
 
 def _range(ctx: Context, mapping: Mapping) -> tuple[int, int]:
@@ -130,11 +142,13 @@ def _range(ctx: Context, mapping: Mapping) -> tuple[int, int]:
         return first, last
     offset, length = ctx.command.number(0), ctx.command.number(1)
     if offset < first:
-        raise ctx.refuse(f"{ctx.command.name}: offset {offset} is before the start of the "
-                         f"mapping ({first})")
+        raise ctx.refuse(
+            f"{ctx.command.name}: offset {offset} is before the start of the mapping ({first})"
+        )
     if offset + length > last:
-        raise ctx.refuse(f"{ctx.command.name}: {offset}+{length} is beyond the end of the "
-                         f"mapping ({last})")
+        raise ctx.refuse(
+            f"{ctx.command.name}: {offset}+{length} is beyond the end of the mapping ({last})"
+        )
     return offset, offset + length
 
 
@@ -151,8 +165,9 @@ def mwrite(ctx: Context) -> None:
     seed = ctx.command.option("S")
     fill = MWRITE_FILL if seed is None else seed & 0xFF
     if stop > start:
-        touch(ctx.machine, mapping, start, stop, write=True, fill=fill,
-              reverse=ctx.command.has("r"))
+        touch(
+            ctx.machine, mapping, start, stop, write=True, fill=fill, reverse=ctx.command.has("r")
+        )
 
 
 def msync(ctx: Context) -> None:

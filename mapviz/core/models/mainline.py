@@ -40,10 +40,13 @@ def check_map_sync(machine: Machine, inode: Inode | None, request: MmapRequest) 
     """MAP_SYNC rules shared by the models that have it (§1.6, §3.4)."""
     if request.anonymous and request.validate:
         # do_mmap(): anonymous mappings know only MAP_SHARED and MAP_PRIVATE.
-        raise SyscallError("EINVAL", "mmap: MAP_SHARED_VALIDATE is not a type an anonymous "
-                           "mapping can have")
+        raise SyscallError(
+            "EINVAL", "mmap: MAP_SHARED_VALIDATE is not a type an anonymous mapping can have"
+        )
     if request.sync and inode is not None and not machine.fs.config.dax:
         # xfs_file_mmap()/ext4: daxdev_mapping_supported() fails for VM_SYNC on a
         # non-DAX inode; observed for MAP_SHARED_VALIDATE, MAP_SHARED and MAP_PRIVATE (§3.4).
-        raise SyscallError("EOPNOTSUPP", f"mmap: MAP_SYNC needs a DAX file; {inode.name} goes "
-                           "through the page cache")
+        raise SyscallError(
+            "EOPNOTSUPP",
+            f"mmap: MAP_SYNC needs a DAX file; {inode.name} goes through the page cache",
+        )

@@ -50,14 +50,22 @@ class MapDirectLease(KernelModel):
         if machine.fs.config.type != "xfs":
             raise SyscallError("EOPNOTSUPP", "mmap: only XFS wires up MAP_DIRECT (§1.4)")
         if not machine.fs.config.dax:
-            raise SyscallError("EPERM", f"mmap: MAP_DIRECT needs DAX; {inode.name} goes through "
-                               "the page cache (xfs_file_mmap_direct, §1.4)")
+            raise SyscallError(
+                "EPERM",
+                f"mmap: MAP_DIRECT needs DAX; {inode.name} goes through "
+                "the page cache (xfs_file_mmap_direct, §1.4)",
+            )
         if inode.reflinked:
-            raise SyscallError("EPERM", f"mmap: {inode.name} has reflinked extents, which "
-                               "MAP_DIRECT refuses (§1.4)")
+            raise SyscallError(
+                "EPERM",
+                f"mmap: {inode.name} has reflinked extents, which MAP_DIRECT refuses (§1.4)",
+            )
         if process.uid != inode.owner and not process.capable("lease"):
-            raise SyscallError("EACCES", f"mmap: {process.name} may not take a lease on "
-                               f"{inode.name}: not its owner and no CAP_LEASE (§1.4)")
+            raise SyscallError(
+                "EACCES",
+                f"mmap: {process.name} may not take a lease on "
+                f"{inode.name}: not its owner and no CAP_LEASE (§1.4)",
+            )
 
     def after_mmap(self, machine: Machine, mapping: Mapping) -> None:
         if not mapping.direct or mapping.file is None:
@@ -98,7 +106,8 @@ class MapDirectLease(KernelModel):
                 EventKind.TIME,
                 f"{process.name} waits {deadline - machine.clock:g} s (lease-break-time) for the "
                 f"lease holder to let go of {inode.name}",
-                file=(inode.name, 0, inode.size), until=deadline,
+                file=(inode.name, 0, inode.size),
+                until=deadline,
             )
             machine.clock = deadline
         self.advance(machine)
@@ -113,11 +122,18 @@ class MapDirectLease(KernelModel):
             # The fault path cannot wait: break_layout_nowait() starts the break and
             # the fault fails (§1.4, §6 "SIGBUS + lease break started").
             if inode.leases:
-                _start_break(machine, inode, f"a store at {inode.name} offset {file_offset} "
-                             "would allocate or convert blocks")
-            raise Signal("SIGBUS", f"the store at {inode.name} offset {file_offset} needs a "
-                         "block-map update, which a MAP_DIRECT lease does not allow from a "
-                         "fault (§1.4)")
+                _start_break(
+                    machine,
+                    inode,
+                    f"a store at {inode.name} offset {file_offset} "
+                    "would allocate or convert blocks",
+                )
+            raise Signal(
+                "SIGBUS",
+                f"the store at {inode.name} offset {file_offset} needs a "
+                "block-map update, which a MAP_DIRECT lease does not allow from a "
+                "fault (§1.4)",
+            )
 
     def advance(self, machine: Machine) -> None:
         for inode in machine.fs.files.values():
@@ -135,7 +151,8 @@ def _start_break(machine: Machine, inode: Inode, why: str) -> None:
             EventKind.LEASE_BREAK,
             f"{why}: SIGIO to {lease.holder}, whose MAP_DIRECT lease on {inode.name} must be "
             f"released by t={lease.break_deadline:g} s or the mapping is revoked (§1.4)",
-            file=(inode.name, 0, inode.size), until=lease.break_deadline,
+            file=(inode.name, 0, inode.size),
+            until=lease.break_deadline,
             virtual=(lease.holder, lease.address, lease.address + PAGE_SIZE),
         )
 

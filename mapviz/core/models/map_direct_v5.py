@@ -36,25 +36,39 @@ class MapDirectV5(KernelModel):
     ) -> None:
         if request.sync:
             # mmap3() refuses flags it does not know (v5 3/5, §1.3); MAP_SYNC came in 4.15.
-            raise SyscallError("EOPNOTSUPP", "mmap: MAP_SYNC does not exist in the 2017 v5 "
-                               "kernel (it was merged later, in 4.15)")
+            raise SyscallError(
+                "EOPNOTSUPP",
+                "mmap: MAP_SYNC does not exist in the 2017 v5 "
+                "kernel (it was merged later, in 4.15)",
+            )
         if not request.direct:
             return
         # The order is do_mmap()'s (§2.6).
         if request.anonymous:
-            raise SyscallError("EINVAL", "mmap: MAP_DIRECT needs a file; MAP_ANONYMOUS has no "
-                               "block map to pin (§2.6)")
+            raise SyscallError(
+                "EINVAL",
+                "mmap: MAP_DIRECT needs a file; MAP_ANONYMOUS has no block map to pin (§2.6)",
+            )
         if machine.fs.config.type != "xfs":
-            raise SyscallError("EOPNOTSUPP", "mmap: only XFS implements MAP_DIRECT; ext4's "
-                               "mmap_supported_mask does not have it (§2.6)")
+            raise SyscallError(
+                "EOPNOTSUPP",
+                "mmap: only XFS implements MAP_DIRECT; ext4's "
+                "mmap_supported_mask does not have it (§2.6)",
+            )
         if not request.shared:
-            raise SyscallError("EINVAL", "mmap: MAP_PRIVATE|MAP_DIRECT makes no sense: a "
-                               "private copy has no block map to pin (§2.6)")
+            raise SyscallError(
+                "EINVAL",
+                "mmap: MAP_PRIVATE|MAP_DIRECT makes no sense: a "
+                "private copy has no block map to pin (§2.6)",
+            )
         if not request.writable:
             raise SyscallError("EACCES", "mmap: MAP_DIRECT needs PROT_WRITE (§2.6)")
         if not process.capable("linux_immutable"):
-            raise SyscallError("EACCES", f"mmap: {process.name} lacks CAP_LINUX_IMMUTABLE, which "
-                               "v5 requires so no unprivileged process can pin a file (§2.5)")
+            raise SyscallError(
+                "EACCES",
+                f"mmap: {process.name} lacks CAP_LINUX_IMMUTABLE, which "
+                "v5 requires so no unprivileged process can pin a file (§2.5)",
+            )
 
     def after_mmap(self, machine: Machine, mapping: Mapping) -> None:
         if not mapping.direct or mapping.file is None:
@@ -71,11 +85,12 @@ class MapDirectV5(KernelModel):
             )
             for extent in inode.data:
                 if extent.physical_block is not None:
+                    device = (extent.physical_block, extent.physical_block + extent.length)
                     machine.emit(
                         EventKind.SEAL,
                         f"pinned: {inode.name} "
-                        f"{machine.span(extent.file_block * bs, extent.end * bs)} -> "
-                        f"{machine.blocks_text(extent.physical_block, extent.physical_block + extent.length)}",
+                        f"{machine.block_span(extent.file_block, extent.end)} -> "
+                        f"{machine.blocks_text(*device)}",
                         file=(inode.name, extent.file_block * bs, extent.end * bs),
                         blocks=(extent.physical_block, extent.physical_block + extent.length),
                     )
@@ -86,8 +101,11 @@ class MapDirectV5(KernelModel):
         inode = machine.inode(mapping.file)
         inode.seal_count -= 1  # xfs_filemap_direct_close() (§2.4)
         if inode.seal_count == 0:
-            machine.emit(EventKind.UNSEAL, f"the last MAP_DIRECT mapping of {inode.name} is "
-                         "gone: the seal is lifted", file=(inode.name, 0, inode.size))
+            machine.emit(
+                EventKind.UNSEAL,
+                f"the last MAP_DIRECT mapping of {inode.name} is gone: the seal is lifted",
+                file=(inode.name, 0, inode.size),
+            )
 
     def before_change(
         self, machine: Machine, process: Process, inode: Inode, change: BlockMapChange
@@ -117,25 +135,40 @@ class MapDirectV5(KernelModel):
         if mapping.direct:
             # xfs_vma_checks() at the top of ->fault / ->page_mkwrite (§2.1, §2.3).
             if not machine.fs.config.dax:
-                raise Signal("SIGBUS", f"{inode.name} is not on DAX: every fault of a MAP_DIRECT "
-                             "mapping is SIGBUS in v5 (xfs_vma_checks, §2.3)")
+                raise Signal(
+                    "SIGBUS",
+                    f"{inode.name} is not on DAX: every fault of a MAP_DIRECT "
+                    "mapping is SIGBUS in v5 (xfs_vma_checks, §2.3)",
+                )
             if inode.reflinked:
-                raise Signal("SIGBUS", f"{inode.name} has shared (reflinked) extents: every "
-                             "MAP_DIRECT fault is SIGBUS (§2.3)")
+                raise Signal(
+                    "SIGBUS",
+                    f"{inode.name} has shared (reflinked) extents: every "
+                    "MAP_DIRECT fault is SIGBUS (§2.3)",
+                )
         if write and fills and inode.sealed and (mapping.direct or machine.fs.config.dax):
             extent = inode.data.find(file_offset // machine.fs.blocksize)
-            what = "a hole" if extent is None else (
-                "unwritten" if extent.state is ExtentState.UNWRITTEN else "shared")
-            raise Signal("SIGBUS", f"the store at {inode.name} offset {file_offset} would need a "
-                         f"block-map update ({what}), but {inode.name} is sealed by "
-                         f"{_holders(machine, inode)} (§2.3)")
+            what = (
+                "a hole"
+                if extent is None
+                else ("unwritten" if extent.state is ExtentState.UNWRITTEN else "shared")
+            )
+            raise Signal(
+                "SIGBUS",
+                f"the store at {inode.name} offset {file_offset} would need a "
+                f"block-map update ({what}), but {inode.name} is sealed by "
+                f"{_holders(machine, inode)} (§2.3)",
+            )
 
     def before_writeback(self, machine: Machine, inode: Inode, what: str) -> None:
         if inode.sealed:
             # Delalloc reserved fine, but writeback's xfs_bmapi_write() fails: an I/O
             # error (§2.2, marked unconfirmed there: code reading of 4.13).
-            raise SyscallError("EIO", f"{what}, but {inode.name} is sealed by "
-                               f"{_holders(machine, inode)}: the writeback fails (§2.2)")
+            raise SyscallError(
+                "EIO",
+                f"{what}, but {inode.name} is sealed by "
+                f"{_holders(machine, inode)}: the writeback fails (§2.2)",
+            )
 
 
 def _holders(machine: Machine, inode: Inode) -> str:

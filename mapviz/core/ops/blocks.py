@@ -49,7 +49,7 @@ def allocate(
         made.append(Extent(block, count, device_block, state))
         machine.emit(
             EventKind.ALLOC,
-            f"{why}: {inode.name} {machine.span(block * machine.fs.blocksize, (block + count) * machine.fs.blocksize)}"
+            f"{why}: {inode.name} {machine.block_span(block, block + count)}"
             f" gets {machine.blocks_text(device_block, device_block + count)} ({state.label})",
             file=byte_range(machine, inode, block, block + count),
             blocks=(device_block, device_block + count),
@@ -73,7 +73,7 @@ def reserve_holes(machine: Machine, inode: Inode, first: int, stop: int, why: st
         inode.data.insert(a, b - a, None, ExtentState.DELALLOC)
         machine.emit(
             EventKind.DELALLOC,
-            f"{why}: {inode.name} {machine.span(a * machine.fs.blocksize, b * machine.fs.blocksize)}"
+            f"{why}: {inode.name} {machine.block_span(a, b)}"
             " reserved for delayed allocation (no block chosen until writeback)",
             file=byte_range(machine, inode, a, b),
             state="delalloc",
@@ -100,22 +100,28 @@ def release_piece(
     if piece.physical_block is None:
         machine.fs.unreserve(piece.length)
         machine.emit(
-            EventKind.FREE, f"{why}: the delalloc reservation of {inode.name} {where} is dropped",
-            file=file, state="delalloc",
+            EventKind.FREE,
+            f"{why}: the delalloc reservation of {inode.name} {where} is dropped",
+            file=file,
+            state="delalloc",
         )
         return
     start, stop = piece.physical_block, piece.physical_block + piece.length
     orphaned = machine.fs.drop_reference(start, piece.length)
     freed = sum(count for _, count in orphaned)
     tail = (
-        "freed" if freed == piece.length
-        else "still used by another file" if not freed
+        "freed"
+        if freed == piece.length
+        else "still used by another file"
+        if not freed
         else "freed where no other file shares them"
     )
     machine.emit(
         EventKind.FREE,
         f"{why}: {inode.name} {where} lets go of {machine.blocks_text(start, stop)}, {tail}",
-        file=file, blocks=(start, stop), state=piece.state.label,
+        file=file,
+        blocks=(start, stop),
+        state=piece.state.label,
     )
 
 
@@ -128,7 +134,7 @@ def convert(
         assert piece.physical_block is not None
         machine.emit(
             EventKind.CONVERT,
-            f"{why}: {inode.name} {machine.span(piece.file_block * machine.fs.blocksize, piece.end * machine.fs.blocksize)}"
+            f"{why}: {inode.name} {machine.block_span(piece.file_block, piece.end)}"
             f" {piece.state.label} -> {state.label}",
             file=byte_range(machine, inode, piece.file_block, piece.end),
             blocks=(piece.physical_block, piece.physical_block + piece.length),
@@ -149,7 +155,9 @@ def is_shared(machine: Machine, piece: Extent) -> bool:
     """True if some block of a real extent piece has another owner."""
     if piece.physical_block is None:
         return False
-    return machine.fs.refcounts.any_shared(piece.physical_block, piece.physical_block + piece.length)
+    return machine.fs.refcounts.any_shared(
+        piece.physical_block, piece.physical_block + piece.length
+    )
 
 
 def shared_pieces(machine: Machine, fork: ExtentMap, first: int, stop: int) -> list[Extent]:

@@ -78,7 +78,9 @@ def fallocate(
             "ETXTBSY", f"{verb}: {inode.name} is an active swapfile; its block map may not change"
         )
     machine.model.before_change(
-        machine, process, inode,
+        machine,
+        process,
+        inode,
         BlockMapChange(Change.FALLOCATE, _describe(machine, inode, mode, offset, length)),
     )
     check_file_limit(machine, offset + length, verb)
@@ -91,7 +93,7 @@ def fallocate(
 
 
 def _describe(machine: Machine, inode: Inode, mode: Mode, offset: int, length: int) -> str:
-    """"fpunch would free blocks 16..16 of data" -- what a refusal says this call wanted."""
+    """ "fpunch would free blocks 16..16 of data" -- what a refusal says this call wanted."""
     verb = VERB[mode]
     first, stop = machine.fs.block_range(offset, offset + length)
     mapped = [e for e in inode.data.clipped(first, stop) if e.physical_block is not None]
@@ -100,8 +102,12 @@ def _describe(machine: Machine, inode: Inode, mode: Mode, offset: int, length: i
         hi = max(e.physical_block + e.length for e in mapped if e.physical_block is not None)
         return f"{verb} would free {machine.blocks_text(lo, hi)} of {inode.name}"
     if mode in (Mode.ALLOCATE, Mode.INSERT, Mode.UNSHARE, Mode.ZERO):
-        return f"{verb} would allocate blocks for {inode.name} {machine.span(offset, offset + length)}"
-    return f"{verb} would change the block map of {inode.name} {machine.span(offset, offset + length)}"
+        return (
+            f"{verb} would allocate blocks for {inode.name} {machine.span(offset, offset + length)}"
+        )
+    return (
+        f"{verb} would change the block map of {inode.name} {machine.span(offset, offset + length)}"
+    )
 
 
 # --- allocate --------------------------------------------------------------
@@ -126,7 +132,9 @@ def xfs_alloc_space(machine: Machine, inode: Inode, offset: int, length: int, wh
     for a, b, extent in list(inode.data.walk(first, stop)):
         needed = xfs_falloc_reservation(stop - position, machine.fs.blocksize)
         if needed > machine.fs.available():
-            raise blocks.enospc(machine, f"{why} of {inode.name} {machine.span(offset, offset + length)}")
+            raise blocks.enospc(
+                machine, f"{why} of {inode.name} {machine.span(offset, offset + length)}"
+            )
         if extent is None:
             try:
                 blocks.allocate(machine, inode, a, b, ExtentState.UNWRITTEN, why)
@@ -135,8 +143,13 @@ def xfs_alloc_space(machine: Machine, inode: Inode, offset: int, length: int, wh
         elif extent.state is ExtentState.DELALLOC:
             whole = inode.data.find(a)
             assert whole is not None
-            blocks.convert_delalloc(machine, inode, whole, ExtentState.UNWRITTEN,
-                                    f"{why}: the whole delalloc extent is allocated, unwritten")
+            blocks.convert_delalloc(
+                machine,
+                inode,
+                whole,
+                ExtentState.UNWRITTEN,
+                f"{why}: the whole delalloc extent is allocated, unwritten",
+            )
         position = b
     inode.prealloc = True
 
@@ -168,8 +181,9 @@ def _ext4_allocate(machine: Machine, inode: Inode, offset: int, length: int, kee
                     raise NoSpace
             elif extent.state is ExtentState.DELALLOC:
                 inode.data.remove(a, b)
-                blocks.allocate(machine, inode, a, b, ExtentState.UNWRITTEN, "falloc",
-                                reserved=True)
+                blocks.allocate(
+                    machine, inode, a, b, ExtentState.UNWRITTEN, "falloc", reserved=True
+                )
             reached = b
     except NoSpace as exc:
         if new_size is not None and reached * bs > inode.size:
@@ -205,8 +219,13 @@ def xfs_free_space(machine: Machine, inode: Inode, offset: int, length: int, why
         zero_partial(machine, inode, max(offset, stop * bs), end, why)
     inode.content.zero(offset, end)
     if end >= inode.size and end % PAGE_SIZE:
-        writeback(machine, inode, end // PAGE_SIZE * PAGE_SIZE, inode.size,
-                  f"{why} (the EOF page is written back)")
+        writeback(
+            machine,
+            inode,
+            end // PAGE_SIZE * PAGE_SIZE,
+            inode.size,
+            f"{why} (the EOF page is written back)",
+        )
 
 
 def _xfs_punch(machine: Machine, inode: Inode, offset: int, length: int, keep: bool) -> None:
@@ -265,8 +284,14 @@ def _ext4_zero(machine: Machine, inode: Inode, offset: int, length: int, keep: b
                     raise blocks.enospc(machine, "fzero")
                 blocks.allocate(machine, inode, a, b, ExtentState.UNWRITTEN, "fzero")
             elif extent.state is ExtentState.WRITTEN:
-                blocks.convert(machine, inode, a, b, ExtentState.UNWRITTEN,
-                               "fzero: ext4 marks the same blocks unwritten")
+                blocks.convert(
+                    machine,
+                    inode,
+                    a,
+                    b,
+                    ExtentState.UNWRITTEN,
+                    "fzero: ext4 marks the same blocks unwritten",
+                )
         zero_partial(machine, inode, offset, min(end, first * bs), "fzero")
         zero_partial(machine, inode, max(offset, stop * bs), min(end, inode.size), "fzero")
     else:
@@ -305,11 +330,17 @@ def _ext4_collapse(machine: Machine, inode: Inode, offset: int, length: int, kee
 
 def _check_collapse(machine: Machine, inode: Inode, offset: int, length: int) -> None:
     if not _aligned(machine, offset, length):
-        raise SyscallError("EINVAL", "fcollapse: offset and length must be multiples of the "
-                           f"block size ({machine.fs.blocksize})")
+        raise SyscallError(
+            "EINVAL",
+            "fcollapse: offset and length must be multiples of the "
+            f"block size ({machine.fs.blocksize})",
+        )
     if offset + length >= inode.size:
-        raise SyscallError("EINVAL", "fcollapse: the range must end before EOF "
-                           f"({inode.size}); collapsing up to EOF would be a truncate")
+        raise SyscallError(
+            "EINVAL",
+            "fcollapse: the range must end before EOF "
+            f"({inode.size}); collapsing up to EOF would be a truncate",
+        )
 
 
 def _xfs_insert(machine: Machine, inode: Inode, offset: int, length: int, keep: bool) -> None:
@@ -328,8 +359,11 @@ def _ext4_insert(machine: Machine, inode: Inode, offset: int, length: int, keep:
 
 def _check_insert(machine: Machine, inode: Inode, offset: int, length: int) -> None:
     if not _aligned(machine, offset, length):
-        raise SyscallError("EINVAL", "finsert: offset and length must be multiples of the "
-                           f"block size ({machine.fs.blocksize})")
+        raise SyscallError(
+            "EINVAL",
+            "finsert: offset and length must be multiples of the "
+            f"block size ({machine.fs.blocksize})",
+        )
     if max_file_size(machine) - inode.size < length:
         raise SyscallError("EFBIG", "finsert: the file would grow past the largest size allowed")
     if offset >= inode.size:
@@ -376,8 +410,13 @@ def _xfs_unshare(machine: Machine, inode: Inode, offset: int, length: int, keep:
             raise blocks.enospc(machine, "funshare") from exc
         for piece in list(inode.cow.clipped(first, stop)):
             bs = machine.fs.blocksize
-            cache_pages(machine, inode, piece.file_block * bs // PAGE_SIZE,
-                        -(-piece.end * bs // PAGE_SIZE), "funshare")
+            cache_pages(
+                machine,
+                inode,
+                piece.file_block * bs // PAGE_SIZE,
+                -(-piece.end * bs // PAGE_SIZE),
+                "funshare",
+            )
             inode.cache.dirty.add(piece.file_block, piece.end)
         writeback(machine, inode, offset, end, "funshare writes the copies and waits")
         if not any(blocks.is_shared(machine, e) for e in inode.data):

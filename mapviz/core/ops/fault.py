@@ -55,8 +55,9 @@ def touch(
     mapping's start for an anonymous one (as xfs_io's mread/mwrite take them).
     """
     if write and not mapping.writable:
-        raise Signal("SIGSEGV", f"{mapping.describe()} has no PROT_WRITE: a store faults "
-                     "with SIGSEGV")
+        raise Signal(
+            "SIGSEGV", f"{mapping.describe()} has no PROT_WRITE: a store faults with SIGSEGV"
+        )
     pages = range(mapping.page_at(start), mapping.page_at(stop - 1) + 1)
     for vpage in reversed(pages) if reverse else pages:
         pte = mapping.ptes.get(vpage)
@@ -82,14 +83,28 @@ def fault(machine: Machine, mapping: Mapping, vpage: int, *, write: bool) -> Non
     file_page = mapping.file_page(vpage)
     offset = file_page * PAGE_SIZE
     file_range = (inode.name, offset, offset + PAGE_SIZE)
-    machine.emit(EventKind.FAULT, f"{kind} fault at {address:#x} ({inode.name} offset {offset})",
-                 virtual=where, file=file_range)
+    machine.emit(
+        EventKind.FAULT,
+        f"{kind} fault at {address:#x} ({inode.name} offset {offset})",
+        virtual=where,
+        file=file_range,
+    )
     if mapping.revoked:
-        _sigbus(machine, mapping, vpage, f"{mapping.describe()} was revoked when its lease "
-                "timed out: every access faults with SIGBUS (§1.4)")
+        _sigbus(
+            machine,
+            mapping,
+            vpage,
+            f"{mapping.describe()} was revoked when its lease "
+            "timed out: every access faults with SIGBUS (§1.4)",
+        )
     if file_page >= eof_page(inode):
-        _sigbus(machine, mapping, vpage, f"page {machine.span(offset, offset + PAGE_SIZE)} of "
-                f"{inode.name} lies wholly past EOF ({inode.size} bytes) (§3.5)")
+        _sigbus(
+            machine,
+            mapping,
+            vpage,
+            f"page {machine.span(offset, offset + PAGE_SIZE)} of "
+            f"{inode.name} lies wholly past EOF ({inode.size} bytes) (§3.5)",
+        )
     fills = _fills(machine, inode, file_page, write)
     try:
         machine.model.before_fault(machine, mapping, offset, write, fills)
@@ -97,11 +112,21 @@ def fault(machine: Machine, mapping: Mapping, vpage: int, *, write: bool) -> Non
         _sigbus(machine, mapping, vpage, refused.why)
     if write and mapping.shared:
         if inode.swapfile:
-            _sigbus(machine, mapping, vpage, f"{inode.name} became an active swapfile after this "
-                    "mapping was made: a store faults with SIGBUS (§3.1)")
+            _sigbus(
+                machine,
+                mapping,
+                vpage,
+                f"{inode.name} became an active swapfile after this "
+                "mapping was made: a store faults with SIGBUS (§3.1)",
+            )
         if inode.immutable and machine.fs.config.type == "ext4":
-            _sigbus(machine, mapping, vpage, f"{inode.name} is immutable: ext4_page_mkwrite "
-                    "refuses the store (conformance README)")
+            _sigbus(
+                machine,
+                mapping,
+                vpage,
+                f"{inode.name} is immutable: ext4_page_mkwrite "
+                "refuses the store (conformance README)",
+            )
     if not mapping.shared and write:
         _private_copy(machine, mapping, inode, vpage, file_page)
     elif machine.fs.config.dax:
@@ -127,14 +152,24 @@ def _fills(machine: Machine, inode: Inode, file_page: int, write: bool) -> bool:
 
 def _sigbus(machine: Machine, mapping: Mapping, vpage: int, why: str) -> None:
     address = vpage * PAGE_SIZE
-    machine.emit(EventKind.SIGBUS, why, virtual=(mapping.process, address, address + PAGE_SIZE),
-                 result="SIGBUS")
+    machine.emit(
+        EventKind.SIGBUS,
+        why,
+        virtual=(mapping.process, address, address + PAGE_SIZE),
+        result="SIGBUS",
+    )
     raise Signal("SIGBUS", why)
 
 
 def _install(
-    machine: Machine, mapping: Mapping, vpage: int, pte: Pte, why: str,
-    *, file_range: tuple[str, int, int] | None = None, block: int | None = None,
+    machine: Machine,
+    mapping: Mapping,
+    vpage: int,
+    pte: Pte,
+    why: str,
+    *,
+    file_range: tuple[str, int, int] | None = None,
+    block: int | None = None,
 ) -> None:
     old = mapping.ptes.get(vpage)
     if old is not None and old.target == "anon" and pte.target != "anon":
@@ -144,24 +179,41 @@ def _install(
     frames = (pte.number, pte.number + 1) if pte.target in ("frame", "anon") else None
     blocks_range = (block, block + 1) if block is not None else None
     machine.emit(
-        EventKind.MAP_PAGE, why,
+        EventKind.MAP_PAGE,
+        why,
         virtual=(mapping.process, address, address + PAGE_SIZE),
-        file=file_range, frames=frames, blocks=blocks_range,
-        target=pte.target, writable=pte.writable,
+        file=file_range,
+        frames=frames,
+        blocks=blocks_range,
+        target=pte.target,
+        writable=pte.writable,
     )
 
 
 def _anonymous(machine: Machine, mapping: Mapping, vpage: int, write: bool) -> None:
     address = vpage * PAGE_SIZE
-    machine.emit(EventKind.FAULT, f"{'write' if write else 'read'} fault at {address:#x} "
-                 "(anonymous memory)", virtual=(mapping.process, address, address + PAGE_SIZE))
+    machine.emit(
+        EventKind.FAULT,
+        f"{'write' if write else 'read'} fault at {address:#x} (anonymous memory)",
+        virtual=(mapping.process, address, address + PAGE_SIZE),
+    )
     if not write:
-        _install(machine, mapping, vpage, Pte("zero", ZERO_PAGE, False),
-                 f"{address:#x} maps the shared zero page until something is stored")
+        _install(
+            machine,
+            mapping,
+            vpage,
+            Pte("zero", ZERO_PAGE, False),
+            f"{address:#x} maps the shared zero page until something is stored",
+        )
         return
-    (frame, _), = machine.fs.frames.take(1)
-    _install(machine, mapping, vpage, Pte("anon", frame, True),
-             f"{address:#x} gets its own zeroed frame {frame}")
+    ((frame, _),) = machine.fs.frames.take(1)
+    _install(
+        machine,
+        mapping,
+        vpage,
+        Pte("anon", frame, True),
+        f"{address:#x} gets its own zeroed frame {frame}",
+    )
 
 
 def _private_copy(
@@ -169,12 +221,17 @@ def _private_copy(
 ) -> None:
     """A store to MAP_PRIVATE: copy the file's page into a new anonymous frame."""
     cache_pages(machine, inode, file_page, file_page + 1, "private mapping read")
-    (frame, _), = machine.fs.frames.take(1)
+    ((frame, _),) = machine.fs.frames.take(1)
     offset = file_page * PAGE_SIZE
-    _install(machine, mapping, vpage, Pte("anon", frame, True),
-             f"MAP_PRIVATE: the store goes to a private copy in frame {frame}; "
-             f"{inode.name} is not changed",
-             file_range=(inode.name, offset, offset + PAGE_SIZE))
+    _install(
+        machine,
+        mapping,
+        vpage,
+        Pte("anon", frame, True),
+        f"MAP_PRIVATE: the store goes to a private copy in frame {frame}; "
+        f"{inode.name} is not changed",
+        file_range=(inode.name, offset, offset + PAGE_SIZE),
+    )
 
 
 def _page_cache(
@@ -187,14 +244,24 @@ def _page_cache(
     assert frame is not None
     if write:
         _page_mkwrite(machine, mapping, inode, vpage, file_page)
-        _install(machine, mapping, vpage, Pte("frame", frame, True),
-                 f"{mapping.process} may now store to {inode.name} page {offset} (frame {frame})",
-                 file_range=file_range)
+        _install(
+            machine,
+            mapping,
+            vpage,
+            Pte("frame", frame, True),
+            f"{mapping.process} may now store to {inode.name} page {offset} (frame {frame})",
+            file_range=file_range,
+        )
     else:
-        _install(machine, mapping, vpage, Pte("frame", frame, False),
-                 f"{mapping.process} reads {inode.name} page {offset} from frame {frame} "
-                 "(mapped read-only so the first store faults again)",
-                 file_range=file_range)
+        _install(
+            machine,
+            mapping,
+            vpage,
+            Pte("frame", frame, False),
+            f"{mapping.process} reads {inode.name} page {offset} from frame {frame} "
+            "(mapped read-only so the first store faults again)",
+            file_range=file_range,
+        )
 
 
 def _page_mkwrite(
@@ -211,11 +278,16 @@ def _page_mkwrite(
         if machine.fs.config.type == "xfs":
             stage_cow(machine, inode, first, stop, why)
     except NoSpace:
-        _sigbus(machine, mapping, vpage, f"{why} found no free space for {inode.name} (ENOSPC "
-                "in a fault is SIGBUS)")
+        _sigbus(
+            machine,
+            mapping,
+            vpage,
+            f"{why} found no free space for {inode.name} (ENOSPC in a fault is SIGBUS)",
+        )
     inode.cache.dirty.add(first, stop)
-    machine.emit(EventKind.DIRTY, f"{why}: the whole page is dirty",
-                 file=(inode.name, first * bs, stop * bs))
+    machine.emit(
+        EventKind.DIRTY, f"{why}: the whole page is dirty", file=(inode.name, first * bs, stop * bs)
+    )
 
 
 def _dax(
@@ -225,8 +297,13 @@ def _dax(
     file_range = (inode.name, offset, offset + PAGE_SIZE)
     block_index = file_page  # DAX needs blocksize == page size
     if write:
-        changed = dax_prepare(machine, inode, block_index, block_index + 1,
-                              f"DAX store fault at {vpage * PAGE_SIZE:#x}")
+        changed = dax_prepare(
+            machine,
+            inode,
+            block_index,
+            block_index + 1,
+            f"DAX store fault at {vpage * PAGE_SIZE:#x}",
+        )
         if changed and mapping.sync:
             machine.emit(
                 EventKind.METADATA_SYNC,
@@ -236,12 +313,25 @@ def _dax(
             )
     extent = inode.data.find(block_index)
     if extent is None or extent.state is not ExtentState.WRITTEN:
-        _install(machine, mapping, vpage, Pte("zero", ZERO_PAGE, False),
-                 f"DAX: {inode.name} page {offset} is a hole or unwritten, so the zero page is "
-                 "mapped (no block is allocated for a load)", file_range=file_range)
+        _install(
+            machine,
+            mapping,
+            vpage,
+            Pte("zero", ZERO_PAGE, False),
+            f"DAX: {inode.name} page {offset} is a hole or unwritten, so the zero page is "
+            "mapped (no block is allocated for a load)",
+            file_range=file_range,
+        )
         return
     assert extent.physical_block is not None
     block = extent.physical_block + block_index - extent.file_block
-    _install(machine, mapping, vpage, Pte("block", block, write),
-             f"DAX: {mapping.process} maps device block {block} of {inode.name} directly, "
-             "no page cache in between", file_range=file_range, block=block)
+    _install(
+        machine,
+        mapping,
+        vpage,
+        Pte("block", block, write),
+        f"DAX: {mapping.process} maps device block {block} of {inode.name} directly, "
+        "no page cache in between",
+        file_range=file_range,
+        block=block,
+    )

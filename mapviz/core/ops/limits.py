@@ -17,5 +17,8 @@ def check_file_limit(machine: Machine, end: int, what: str) -> None:
     """EFBIG if a file would reach past ``s_maxbytes`` (generic_write_check_limits)."""
     limit = max_file_size(machine)
     if end > limit:
-        raise SyscallError("EFBIG", f"{what} would end at byte {end}, past the largest file "
-                           f"{machine.fs.config.type} allows ({limit} bytes)")
+        raise SyscallError(
+            "EFBIG",
+            f"{what} would end at byte {end}, past the largest file "
+            f"{machine.fs.config.type} allows ({limit} bytes)",
+        )

@@ -27,7 +27,9 @@ def cache_pages(machine: Machine, inode: Inode, first: int, stop: int, why: str)
         return
     for page, count, frame in inode.cache.fill(first, stop, machine.fs.frames):
         start, end = page * PAGE_SIZE, (page + count) * PAGE_SIZE
-        source = "read from disk" if _holds_data(machine, inode, page, page + count) else "zero-filled"
+        source = (
+            "read from disk" if _holds_data(machine, inode, page, page + count) else "zero-filled"
+        )
         machine.emit(
             EventKind.CACHE_FILL,
             f"{why}: pages {machine.span(start, end)} of {inode.name} {source} into frames "
@@ -60,8 +62,14 @@ def invalidate(
         lo = max(first, mapping.file_pages()[0])
         hi = min(stop, mapping.file_pages()[1])
         if lo < hi:
-            zap(machine, mapping, mapping.virtual_page(lo), mapping.virtual_page(hi), why,
-                keep_private_copies=not even_cows)
+            zap(
+                machine,
+                mapping,
+                mapping.virtual_page(lo),
+                mapping.virtual_page(hi),
+                why,
+                keep_private_copies=not even_cows,
+            )
     bpp = machine.fs.blocks_per_page
     inode.cache.dirty.remove(first * bpp, stop * bpp)
     for page, count, frame in inode.cache.drop(first, stop, machine.fs.frames):
@@ -85,7 +93,8 @@ def zap(
 ) -> None:
     """Remove present entries of ``mapping`` for virtual pages ``[first_vpage, stop_vpage)``."""
     doomed = [
-        page for page, pte in mapping.entries(first_vpage, stop_vpage)
+        page
+        for page, pte in mapping.entries(first_vpage, stop_vpage)
         if not (keep_private_copies and pte.target == "anon" and mapping.file is not None)
     ]
     if not doomed:

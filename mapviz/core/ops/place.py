@@ -27,14 +27,18 @@ def place_extent(machine: Machine, inode: Inode, spec: ExtentSpec) -> None:
     bs = fs.blocksize
     first, count = spec.offset // bs, spec.length // bs
     if next(inode.data.overlapping(first, first + count), None) is not None:
-        raise PlacementError(f"%extent {machine.span(spec.offset, spec.offset + spec.length)} "
-                             f"overlaps an extent {inode.name} already has")
+        raise PlacementError(
+            f"%extent {machine.span(spec.offset, spec.offset + spec.length)} "
+            f"overlaps an extent {inode.name} already has"
+        )
     state = ExtentState.UNWRITTEN if spec.unwritten else ExtentState.WRITTEN
     fresh = True
     if spec.physical is None:
         if count > fs.available():
-            raise PlacementError(f"%extent needs {spec.length} bytes but the device has only "
-                                 f"{fs.available() * bs} free")
+            raise PlacementError(
+                f"%extent needs {spec.length} bytes but the device has only "
+                f"{fs.available() * bs} free"
+            )
         pieces = fs.allocate(count, fs.goal_after(inode, first))
     else:
         physical = spec.physical // bs
@@ -60,7 +64,8 @@ def place_extent(machine: Machine, inode: Inode, spec: ExtentSpec) -> None:
             EventKind.SHARE if spec.shared else EventKind.ALLOC,
             f"%extent: {inode.name} {machine.span(start, stop)} placed at "
             f"{machine.blocks_text(physical, physical + length)} ({state.label}"
-            + (", shared" if spec.shared else "") + ")",
+            + (", shared" if spec.shared else "")
+            + ")",
             file=(inode.name, start, stop),
             blocks=(physical, physical + length),
             state=state.label,
@@ -73,11 +78,16 @@ def _check_owned(machine: Machine, physical: int, count: int, spec: ExtentSpec) 
     fs = machine.fs
     for start, length in fs.geometry.metadata:
         if start < physical + count and physical < start + length:
-            raise PlacementError(f"%extent: blocks {physical}..{physical + count - 1} hold the "
-                                 "filesystem's own metadata")
+            raise PlacementError(
+                f"%extent: blocks {physical}..{physical + count - 1} hold the "
+                "filesystem's own metadata"
+            )
     if not spec.shared:
-        raise PlacementError(f"%extent: blocks {physical}..{physical + count - 1} are already in "
-                             "use (add \"shared\" to share them)")
+        raise PlacementError(
+            f"%extent: blocks {physical}..{physical + count - 1} are already in "
+            'use (add "shared" to share them)'
+        )
     if fs.free.any_free(physical, count):
-        raise PlacementError(f"%extent: blocks {physical}..{physical + count - 1} are partly "
-                             "free and partly in use")
+        raise PlacementError(
+            f"%extent: blocks {physical}..{physical + count - 1} are partly free and partly in use"
+        )

@@ -53,26 +53,33 @@ def remap(
     for inode in (source, dest):
         if inode.swapfile:
             raise SyscallError(
-                "ETXTBSY", f"{verb}: {inode.name} is an active swapfile; its blocks may not be shared"
+                "ETXTBSY",
+                f"{verb}: {inode.name} is an active swapfile; its blocks may not be shared",
             )
     for inode, kind in ((source, Change.CLONE_SOURCE), (dest, Change.CLONE_DEST)):
         machine.model.before_change(
-            machine, process, inode,
-            BlockMapChange(Change.DEDUPE if dedupe else kind,
-                           f"{verb} {source.name} -> {dest.name} would share blocks of {inode.name}"),
+            machine,
+            process,
+            inode,
+            BlockMapChange(
+                Change.DEDUPE if dedupe else kind,
+                f"{verb} {source.name} -> {dest.name} would share blocks of {inode.name}",
+            ),
         )
     count = _checked_length(machine, source, dest, src_offset, dst_offset, length, dedupe)
     if count == 0:
         return
     writeback(machine, source, src_offset, src_offset + count, f"{verb} flushes the source range")
-    writeback(machine, dest, dst_offset, dst_offset + count, f"{verb} flushes the destination range")
-    if dedupe:
-        if not dest.content.equal(dst_offset, source.content, src_offset, count):
-            raise SyscallError(
-                "EBADE", f"dedupe: {source.name} {machine.span(src_offset, src_offset + count)} "
-                f"and {dest.name} {machine.span(dst_offset, dst_offset + count)} hold different "
-                "bytes (FILE_DEDUPE_RANGE_DIFFERS)",
-            )
+    writeback(
+        machine, dest, dst_offset, dst_offset + count, f"{verb} flushes the destination range"
+    )
+    if dedupe and not dest.content.equal(dst_offset, source.content, src_offset, count):
+        raise SyscallError(
+            "EBADE",
+            f"dedupe: {source.name} {machine.span(src_offset, src_offset + count)} "
+            f"and {dest.name} {machine.span(dst_offset, dst_offset + count)} hold different "
+            "bytes (FILE_DEDUPE_RANGE_DIFFERS)",
+        )
     if dst_offset > dest.size:
         xfs_flush_unmap(machine, dest, dest.size, count + dst_offset - dest.size, verb)
     else:
@@ -83,8 +90,11 @@ def remap(
     if end > dest.size:
         old = dest.size
         dest.size = dest.disk_size = end
-        machine.emit(EventKind.SIZE_CHANGE, f"{verb}: {dest.name} grows to {end} bytes",
-                     file=(dest.name, old, end))
+        machine.emit(
+            EventKind.SIZE_CHANGE,
+            f"{verb}: {dest.name} grows to {end} bytes",
+            file=(dest.name, old, end),
+        )
 
 
 def _checked_length(
@@ -111,8 +121,9 @@ def _checked_length(
         if src + length > source.size or dst + length > dest.size:
             raise SyscallError("EINVAL", "dedupe: both ranges must lie inside their files")
     if src >= source.size or src + length > source.size:
-        raise SyscallError("EINVAL", f"{verb}: the source range runs past {source.name}'s EOF "
-                           f"({source.size})")
+        raise SyscallError(
+            "EINVAL", f"{verb}: the source range runs past {source.name}'s EOF ({source.size})"
+        )
     to_eof = src + length == source.size and (not dedupe or dst + length == dest.size)
     if not to_eof:
         length = length // bs * bs
@@ -129,7 +140,9 @@ def _remap_blocks(
     first, stop = src // bs, -(-(src + count) // bs)
     delta = dst // bs - first
     pieces = list(source.data.walk(first, stop))
-    blocks.unmap(machine, dest, first + delta, stop + delta, f"{verb} replaces {dest.name}'s blocks")
+    blocks.unmap(
+        machine, dest, first + delta, stop + delta, f"{verb} replaces {dest.name}'s blocks"
+    )
     for a, b, extent in pieces:
         if extent is None or extent.state is not ExtentState.WRITTEN:
             continue  # only written extents are shared (xfs_reflink_remap_extent)
@@ -138,9 +151,9 @@ def _remap_blocks(
         dest.data.insert(a + delta, b - a, extent.physical_block, ExtentState.WRITTEN)
         machine.emit(
             EventKind.SHARE,
-            f"{verb}: {dest.name} {machine.span((a + delta) * bs, (b + delta) * bs)} now shares "
+            f"{verb}: {dest.name} {machine.block_span(a + delta, b + delta)} now shares "
             f"{machine.blocks_text(extent.physical_block, extent.physical_block + b - a)} "
-            f"with {source.name} {machine.span(a * bs, b * bs)}",
+            f"with {source.name} {machine.block_span(a, b)}",
             file=(dest.name, (a + delta) * bs, (b + delta) * bs),
             blocks=(extent.physical_block, extent.physical_block + b - a),
         )
@@ -164,26 +177,33 @@ def swapext(
             raise SyscallError("EPERM", f"swapext: {inode.name} is immutable (chattr +i)")
     for inode in (target, donor):
         machine.model.before_change(
-            machine, process, inode,
+            machine,
+            process,
+            inode,
             BlockMapChange(Change.SWAPEXT, f"swapext would exchange the extents of {inode.name}"),
         )
     for inode in (target, donor):
         writeback_all(machine, inode, "swapext flushes both files first")
-        invalidate(machine, inode, 0, eof_page(inode) + 1, "swapext drops the page cache",
-                   even_cows=True)
+        invalidate(
+            machine, inode, 0, eof_page(inode) + 1, "swapext drops the page cache", even_cows=True
+        )
     for staged in list(donor.cow):
         donor.cow.remove(staged.file_block, staged.end)
-        blocks.release_piece(machine, donor, staged, "swapext cancels staged copy-on-write", fork="cow")
+        blocks.release_piece(
+            machine, donor, staged, "swapext cancels staged copy-on-write", fork="cow"
+        )
     length = donor.size  # xfs_io passes the donor's size as sx_length
     if length != target.disk_size or length != donor.disk_size:
         raise SyscallError(
-            "EFAULT", f"swapext: the files differ in size ({target.name} {target.disk_size}, "
-            f"{donor.name} {donor.disk_size}); all data must be exchanged"
+            "EFAULT",
+            f"swapext: the files differ in size ({target.name} {target.disk_size}, "
+            f"{donor.name} {donor.disk_size}); all data must be exchanged",
         )
     if len(target.data) < len(donor.data):
         raise SyscallError(
-            "EINVAL", f"swapext: {target.name} has fewer extents ({len(target.data)}) than "
-            f"{donor.name} ({len(donor.data)})"
+            "EINVAL",
+            f"swapext: {target.name} has fewer extents ({len(target.data)}) than "
+            f"{donor.name} ({len(donor.data)})",
         )
     target.data.swap(donor.data)
     target.content, donor.content = donor.content, target.content

@@ -50,9 +50,13 @@ def check_size_change(
         )
     check_file_limit(machine, size, what)
     machine.model.before_change(
-        machine, process, inode,
-        BlockMapChange(Change.TRUNCATE, f"{what} would change the size of {inode.name} "
-                       f"from {inode.size} to {size}"),
+        machine,
+        process,
+        inode,
+        BlockMapChange(
+            Change.TRUNCATE,
+            f"{what} would change the size of {inode.name} from {inode.size} to {size}",
+        ),
     )
 
 
@@ -68,11 +72,17 @@ def set_size(machine: Machine, inode: Inode, size: int, why: str) -> None:
         did_zeroing = zero_partial(machine, inode, size, _block_end(machine, size), why)
     # truncate_setsize(): entries and pages wholly past the new EOF go, private copies too.
     first_gone = -(-size // PAGE_SIZE)
-    invalidate(machine, inode, first_gone, max(first_gone, _page_end(machine, inode)), why,
-               even_cows=True)
+    invalidate(
+        machine, inode, first_gone, max(first_gone, _page_end(machine, inode)), why, even_cows=True
+    )
     if xfs and (did_zeroing or (size > inode.disk_size and old != inode.disk_size)):
-        writeback(machine, inode, inode.disk_size, size,
-                  f"{why} (XFS writes back up to the new size first)")
+        writeback(
+            machine,
+            inode,
+            inode.disk_size,
+            size,
+            f"{why} (XFS writes back up to the new size first)",
+        )
     inode.size = size
     inode.disk_size = size
     inode.content.truncate(size)

@@ -52,9 +52,14 @@ def write(
     end = offset + length
     check_file_limit(machine, end, "pwrite")
     machine.model.before_change(
-        machine, process, inode,
-        BlockMapChange(Change.WRITE, f"pwrite of {inode.name} {machine.span(offset, end)}",
-                       extends=end > inode.size),
+        machine,
+        process,
+        inode,
+        BlockMapChange(
+            Change.WRITE,
+            f"pwrite of {inode.name} {machine.span(offset, end)}",
+            extends=end > inode.size,
+        ),
     )
     cut, failure = _first_failure(machine, process, inode, offset, end, chunk)
     if cut > offset:
@@ -89,10 +94,12 @@ def _first_failure(
         if fills and dax:
             try:
                 machine.model.before_change(
-                    machine, process, inode,
+                    machine,
+                    process,
+                    inode,
                     BlockMapChange(
                         Change.WRITE,
-                        f"pwrite of {inode.name} {machine.span(a * bs, b * bs)} would allocate "
+                        f"pwrite of {inode.name} {machine.block_span(a, b)} would allocate "
                         "or convert blocks",
                         fills=True,
                     ),
@@ -143,7 +150,7 @@ def _write_buffered(
     machine.emit(
         EventKind.DIRTY,
         f"{why}: the page cache now holds newer data for {inode.name} "
-        f"{machine.span(first * bs, stop * bs)} than the disk",
+        f"{machine.block_span(first, stop)} than the disk",
         file=(inode.name, first * bs, stop * bs),
     )
     inode.content.fill(start, end, fill)
@@ -161,7 +168,7 @@ def stage_cow(machine: Machine, inode: Inode, first: int, stop: int, why: str) -
             inode.cow.insert(a, b - a, None, ExtentState.DELALLOC)
             machine.emit(
                 EventKind.DELALLOC,
-                f"{why}: {inode.name} {machine.span(a * bs, b * bs)} is shared, so the write is "
+                f"{why}: {inode.name} {machine.block_span(a, b)} is shared, so the write is "
                 "staged in XFS's CoW fork; FIEMAP still shows the shared blocks",
                 file=(inode.name, a * bs, b * bs),
                 state="cow",
@@ -189,16 +196,29 @@ def dax_prepare(machine: Machine, inode: Inode, first: int, stop: int, why: str)
     bpp = machine.fs.blocks_per_page
     for a, b, extent in list(inode.data.walk(first, stop)):
         if extent is None:
-            blocks.allocate(machine, inode, a, b, ExtentState.WRITTEN,
-                            f"{why}: DAX allocates zeroed blocks at once")
+            blocks.allocate(
+                machine,
+                inode,
+                a,
+                b,
+                ExtentState.WRITTEN,
+                f"{why}: DAX allocates zeroed blocks at once",
+            )
         elif extent.state is ExtentState.UNWRITTEN:
-            blocks.convert(machine, inode, a, b, ExtentState.WRITTEN,
-                           f"{why}: DAX converts unwritten blocks before the copy")
+            blocks.convert(
+                machine,
+                inode,
+                a,
+                b,
+                ExtentState.WRITTEN,
+                f"{why}: DAX converts unwritten blocks before the copy",
+            )
         elif machine.fs.config.type == "xfs" and blocks.is_shared(machine, extent):
             for piece in inode.data.remove(a, b):
                 blocks.release_piece(machine, inode, piece, f"{why}: copy-on-write")
-            blocks.allocate(machine, inode, a, b, ExtentState.WRITTEN,
-                            f"{why}: copy-on-write of shared blocks")
+            blocks.allocate(
+                machine, inode, a, b, ExtentState.WRITTEN, f"{why}: copy-on-write of shared blocks"
+            )
         else:
             continue
         changed = True
@@ -225,6 +245,11 @@ def read(machine: Machine, inode: Inode, offset: int, length: int) -> int:
     if end <= offset:
         return 0
     first = offset // PAGE_SIZE
-    cache_pages(machine, inode, first, min(-(-end // PAGE_SIZE), eof_page(inode)),
-                f"pread {machine.span(offset, end)}")
+    cache_pages(
+        machine,
+        inode,
+        first,
+        min(-(-end // PAGE_SIZE), eof_page(inode)),
+        f"pread {machine.span(offset, end)}",
+    )
     return end - offset

@@ -52,7 +52,7 @@ def writeback(machine: Machine, inode: Inode, start: int, stop: int, why: str) -
         inode.disk_size = max(inode.disk_size, min(inode.size, stop_block * bs))
         machine.emit(
             EventKind.WRITEBACK,
-            f"{why}: dirty data of {inode.name} {machine.span(first * bs, stop_block * bs)} "
+            f"{why}: dirty data of {inode.name} {machine.block_span(first, stop_block)} "
             "written to disk",
             file=blocks.byte_range(machine, inode, first, stop_block),
         )
@@ -70,44 +70,67 @@ def _write_run(machine: Machine, inode: Inode, first: int, stop: int, why: str) 
             continue  # a dirty block past a punched range has nothing left to write
         if extent.state is ExtentState.DELALLOC:
             machine.model.before_writeback(
-                machine, inode, f"writeback would allocate blocks for {inode.name} "
-                f"{machine.span(a * machine.fs.blocksize, b * machine.fs.blocksize)}")
+                machine,
+                inode,
+                f"writeback would allocate blocks for {inode.name} {machine.block_span(a, b)}",
+            )
             whole = inode.data.find(a)
             assert whole is not None
             if xfs:
                 blocks.convert_delalloc(
-                    machine, inode, whole, ExtentState.UNWRITTEN,
-                    f"{why}: XFS allocates the whole delalloc extent, unwritten until written")
+                    machine,
+                    inode,
+                    whole,
+                    ExtentState.UNWRITTEN,
+                    f"{why}: XFS allocates the whole delalloc extent, unwritten until written",
+                )
             else:
                 inode.data.remove(a, b)
-                blocks.allocate(machine, inode, a, b, ExtentState.UNWRITTEN,
-                                f"{why}: ext4 allocates the dirty range", reserved=True)
+                blocks.allocate(
+                    machine,
+                    inode,
+                    a,
+                    b,
+                    ExtentState.UNWRITTEN,
+                    f"{why}: ext4 allocates the dirty range",
+                    reserved=True,
+                )
         elif extent.state is ExtentState.UNWRITTEN:
             machine.model.before_writeback(
-                machine, inode, f"writeback would convert unwritten blocks of {inode.name}")
-    blocks.convert(machine, inode, first, stop, ExtentState.WRITTEN,
-                   f"{why}: the I/O completed")
+                machine, inode, f"writeback would convert unwritten blocks of {inode.name}"
+            )
+    blocks.convert(machine, inode, first, stop, ExtentState.WRITTEN, f"{why}: the I/O completed")
 
 
 def _end_cow(machine: Machine, inode: Inode, first: int, stop: int, why: str) -> None:
     """Replace staged shared blocks in ``[first, stop)`` with new private copies."""
-    bs = machine.fs.blocksize
     for staged in list(inode.cow.clipped(first, stop)):
         machine.model.before_writeback(
-            machine, inode, f"copy-on-write of {inode.name} "
-            f"{machine.span(staged.file_block * bs, staged.end * bs)} would allocate blocks")
+            machine,
+            inode,
+            f"copy-on-write of {inode.name} "
+            f"{machine.block_span(staged.file_block, staged.end)} would allocate blocks",
+        )
         inode.cow.remove(staged.file_block, staged.end)
         old = inode.data.remove(staged.file_block, staged.end)
         for piece in old:
             blocks.release_piece(machine, inode, piece, f"{why}: copy-on-write")
-        made = blocks.allocate(machine, inode, staged.file_block, staged.end,
-                               ExtentState.WRITTEN, f"{why}: copy-on-write", reserved=True)
+        made = blocks.allocate(
+            machine,
+            inode,
+            staged.file_block,
+            staged.end,
+            ExtentState.WRITTEN,
+            f"{why}: copy-on-write",
+            reserved=True,
+        )
         for extent in made:
             assert extent.physical_block is not None
+            device = (extent.physical_block, extent.physical_block + extent.length)
             machine.emit(
                 EventKind.COW,
-                f"{why}: {inode.name} {machine.span(extent.file_block * bs, extent.end * bs)} "
-                f"now has its own copy in {machine.blocks_text(extent.physical_block, extent.physical_block + extent.length)}",
+                f"{why}: {inode.name} {machine.block_span(extent.file_block, extent.end)} "
+                f"now has its own copy in {machine.blocks_text(*device)}",
                 file=blocks.byte_range(machine, inode, extent.file_block, extent.end),
                 blocks=(extent.physical_block, extent.physical_block + extent.length),
             )
