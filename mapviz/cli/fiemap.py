@@ -11,11 +11,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Iterable
+from itertools import chain
 from typing import TextIO
 
 from mapviz.errors import MapvizError
 from mapviz.realfs.blockmap import BlockMap, read_block_map
-from mapviz.realfs.export import files_json, scenario_prologue
+from mapviz.realfs.errors import shown
+from mapviz.realfs.export import iter_files_json, scenario_prologue
 from mapviz.report.fiemap_table import format_fiemap
 
 PROG = "mapviz fiemap"
@@ -62,25 +65,32 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         if block_map.method == "seek":
             print(f"{PROG}: {_seek_note(block_map)}", file=sys.stderr)
-        lines = [files_json(block_map)]
-    elif args.scenario:
+        _write(chain(iter_files_json(block_map), "\n"))
+        return 0
+    if args.scenario:
         try:
             lines = scenario_prologue(block_map)
         except MapvizError as error:
-            raise MapvizError(f"{PROG}: {args.path}: {error}") from None
+            raise MapvizError(f"{PROG}: {shown(args.path)}: {error}") from None
     else:
-        lines = [
-            _header(block_map),
-            *format_fiemap(block_map.path, block_map.extents, verbose=True, size=block_map.size),
-        ]
-    sys.stdout.write("\n".join(lines) + "\n")
+        name = shown(block_map.path)  # as xfs_io names it, but never breaking a line
+        table = format_fiemap(name, block_map.extents, verbose=True, size=block_map.size)
+        lines = [_header(block_map), *table]
+    # In pieces: a 100,000-extent table need not become one huge string.
+    _write("\n".join(lines[i : i + 4096]) + "\n" for i in range(0, len(lines), 4096))
     return 0
+
+
+def _write(pieces: Iterable[str]) -> None:
+    write = sys.stdout.write
+    for piece in pieces:
+        write(piece)
 
 
 def _header(block_map: BlockMap) -> str:
     """One line naming the method, so nobody mistakes a SEEK map for FIEMAP."""
     filesystem = block_map.filesystem
-    where = f"{block_map.path} on {filesystem.name} (block size {filesystem.blocksize})"
+    where = f"{shown(block_map.path)} on {filesystem.name} (block size {filesystem.blocksize})"
     if block_map.method == "seek":
         return f"# {where}: {_seek_note(block_map)}"
     sync = "with" if block_map.synced else "without"

@@ -95,9 +95,7 @@ class Content:
         With a negative ``delta`` the bytes ``[start + delta, start)`` are dropped
         first; with a positive one ``[start, start + delta)`` reads as zeros after.
         """
-        end = self._end()
-        if end <= start:
-            return
+        end = max(self._end(), start)
         moved = list(self._stored(start, end))
         self._clear(start + min(delta, 0), end)
         for first, last, fill in moved:

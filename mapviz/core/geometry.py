@@ -63,7 +63,10 @@ class Geometry:
         statfs ``f_bfree`` right after mount.
     unavailable_blocks
         Blocks free on disk (``total_blocks - sum(metadata)``) that no data
-        allocation by root can use; see the module docstring.
+        allocation by root can use; see the module docstring.  XFS:
+        ``reserve_pool + set_aside + ag_reserved`` minus the 4 AGFL blocks per
+        AG, which ``metadata`` lists although ``sb_fdblocks`` counts them free.
+        ext4: ``resv_clusters``.
     ag_blocks, ag_count
         XFS allocation-group size and count; ext4 blocks per group and groups.
     statfs_blocks, avail_blocks, inode_count
@@ -130,7 +133,9 @@ class Geometry:
         """Free blocks one fallocate step over ``range_blocks`` needs up front.
 
         XFS: see :func:`xfs_falloc_reservation`.  ext4 reserves nothing up
-        front: it allocates piece by piece until space runs out.
+        front (``ext4_alloc_file_blocks`` maps piece by piece, keeps what it
+        got on ENOSPC and moves i_size to its end), so one free block is
+        enough to start.
         """
         if self.fs_type == "xfs":
             return xfs_falloc_reservation(range_blocks, self.blocksize)
@@ -153,7 +158,8 @@ def mkfs_geometry(fs_type: str, size: int, blocksize: int, reflink: bool) -> Geo
     size
         Device size in bytes (rounded down to whole blocks).
     blocksize
-        1024, 2048 or 4096 (any power of two from 1024 to 65536 is modelled).
+        1024, 2048 or 4096 (measured); larger powers of two up to 65536
+        follow the same formulas, unverified.
     reflink
         XFS ``-m reflink=1``; ignored for ext4.
 
@@ -254,7 +260,10 @@ def xfs_falloc_reservation(range_blocks: int, blocksize: int = 4096) -> int:
     ``XFS_DIOSTRAT_SPACE_RES`` = ``bmap_levels - 1`` blocks for a bmbt split
     (xfs_bmap_util.c ``xfs_alloc_file_space``; xfs_trans_space.h).  The
     transaction fails with ENOSPC, having allocated nothing in this
-    iteration, unless that many blocks are free (``f_bfree``).
+    iteration, unless that many blocks are free (``f_bfree``).  So a range of
+    up to 2^21 - 1 blocks is all or nothing, and an empty file takes at most
+    ``f_bfree - (bmap_levels - 1)`` blocks (measured at every grid point);
+    longer ranges keep the extents of the iterations that succeeded.
 
     Examples
     --------
@@ -382,30 +391,59 @@ def _xfs_min_log_blocks(lv: _XfsLevels) -> int:
     permanent = {  # xfs_trans_resv_calc: (log reservation, log count)
         "write": (write, 8 if lv.reflink else 2),
         "itruncate": (itruncate, 8 if lv.reflink else 2),
-        "rename": (dquot + max(inode(5) + buf(2 * dirop, bs),
-                               buf(7, sect) + buf(allocfree(3), bs)), 2),
-        "link": (dquot + iunlink_remove + max(inode(2) + buf(dirop, bs),
-                                              buf(3, sect) + buf(allocfree(1), bs)), 2),
-        "remove": (dquot + iunlink_add + max(inode(2) + buf(dirop, bs),
-                                             buf(4, sect) + buf(allocfree(2), bs)), 2),
+        "rename": (
+            dquot + max(inode(5) + buf(2 * dirop, bs), buf(7, sect) + buf(allocfree(3), bs)),
+            2,
+        ),
+        "link": (
+            dquot
+            + iunlink_remove
+            + max(inode(2) + buf(dirop, bs), buf(3, sect) + buf(allocfree(1), bs)),
+            2,
+        ),
+        "remove": (
+            dquot
+            + iunlink_add
+            + max(inode(2) + buf(dirop, bs), buf(4, sect) + buf(allocfree(2), bs)),
+            2,
+        ),
         "symlink": (icreate + buf(1, 1024), 3),
         "create": (icreate, 2),
-        "create_tmpfile": (dquot + buf(2, sect) + sect + chunk_alloc + inobt + finobt
-                           + iunlink_add, 2),
+        "create_tmpfile": (
+            dquot + buf(2, sect) + sect + chunk_alloc + inobt + finobt + iunlink_add,
+            2,
+        ),
         "mkdir": (icreate, 3),
-        "ifree": (dquot + inode(1) + buf(3, sect) + iunlink_remove + chunk_free + inobt
-                  + finobt, 2),
-        "addafork": (dquot + inode(1) + buf(2, sect) + buf(1, dirblk)
-                     + buf(_howmany(dir_fsbs, contig) * extentadd + 1, bs)
-                     + buf(allocfree(1), bs), 2),
-        "attrinval": (max(inode(1) + buf(lv.attr_bmap_levels, bs),
-                          buf(9, sect) + buf(allocfree(4), bs)), 1),
+        "ifree": (
+            dquot + inode(1) + buf(3, sect) + iunlink_remove + chunk_free + inobt + finobt,
+            2,
+        ),
+        "addafork": (
+            dquot
+            + inode(1)
+            + buf(2, sect)
+            + buf(1, dirblk)
+            + buf(_howmany(dir_fsbs, contig) * extentadd + 1, bs)
+            + buf(allocfree(1), bs),
+            2,
+        ),
+        "attrinval": (
+            max(inode(1) + buf(lv.attr_bmap_levels, bs), buf(9, sect) + buf(allocfree(4), bs)),
+            1,
+        ),
         "attrsetm": (dquot + inode(1) + buf(1, sect) + buf(5, bs), 3),
-        "attrrm": (dquot + max(inode(1) + buf(5, bs) + bs * lv.attr_bmap_levels
-                               + buf(lv.bmap_levels, 0),
-                               buf(5, sect) + buf(allocfree(2), bs)), 3),
-        "growrtalloc": (buf(2, sect) + buf(lv.bmap_levels, bs) + inode(1)
-                        + buf(allocfree(1), bs), 2),
+        "attrrm": (
+            dquot
+            + max(
+                inode(1) + buf(5, bs) + bs * lv.attr_bmap_levels + buf(lv.bmap_levels, 0),
+                buf(5, sect) + buf(allocfree(2), bs),
+            ),
+            3,
+        ),
+        "growrtalloc": (
+            buf(2, sect) + buf(lv.bmap_levels, bs) + inode(1) + buf(allocfree(1), bs),
+            2,
+        ),
         "qm_dqalloc": (write + buf(1, bs - 1), 8 if lv.reflink else 2),
         "growdata": (buf(3, sect) + buf(allocfree(1), bs), 2),
     }
@@ -445,8 +483,8 @@ def _xfs_ag_geometry(dblocks: int, blocklog: int) -> tuple[int, int, int]:
     """
     ag_max = (_XFS_AG_MAX_BYTES - 1) >> blocklog
     ag_min = _XFS_AG_MIN_BYTES >> blocklog
-    if dblocks >= (32 * _TIB) >> blocklog or dblocks >= (4 * _TIB) >> blocklog:
-        agsize = ag_max  # single disk over 4 TiB: maximal AGs
+    if dblocks >= (4 * _TIB) >> blocklog:
+        agsize = ag_max  # single disk (or anything) over 4 TiB: maximal AGs
     else:
         if dblocks >= (128 * _MIB) >> blocklog:
             shift = 2  # XFS_NOMULTIDISK_AGLOG: 4 AGs
@@ -490,7 +528,7 @@ def _xfs_geometry(size: int, blocksize: int, reflink: bool) -> Geometry:
     log_blocks = min(max(min_log, log_blocks), max_log)
     log_blocks = min(log_blocks, _XFS_MAX_LOG_BLOCKS, _XFS_MAX_LOG_BYTES >> blocklog)
     log_ag = agcount // 2
-    chunk = _XFS_INODES_PER_CHUNK * _XFS_INODE_SIZE // blocksize
+    chunk = max(_XFS_INODES_PER_CHUNK * _XFS_INODE_SIZE // blocksize, 1)  # ialloc_blks
     if log_ag == 0:  # adjust_ag0_internal_logblocks: leave room for the root inode chunk
         log_blocks = min(log_blocks, max_log - 4 * chunk)
     log_start = log_ag * agsize + prealloc
@@ -729,9 +767,16 @@ def _ext4_geometry(size: int, blocksize: int) -> Geometry:
         ipg = max(table * blocksize // _EXT4_INODE_SIZE, 8) & ~7
         table = _howmany(ipg * _EXT4_INODE_SIZE, blocksize)
         max_blocks = blocks * 1024 if blocks < 0xFFFFFFFF // 1024 else 0xFFFFFFFF
-        rsv_gdt = _howmany(_howmany(max_blocks - first, per_group),
-                           blocksize // _EXT4_DESC_SIZE) - desc_blocks
-        rsv_gdt = min(rsv_gdt, blocksize // 4)  # calc_reserved_gdt_blocks
+        rsv_gdt = (
+            _howmany(_howmany(max_blocks - first, per_group), blocksize // _EXT4_DESC_SIZE)
+            - desc_blocks
+        )
+        if rsv_gdt < 0 or rsv_gdt > blocksize // 4:  # unsigned in calc_reserved_gdt_blocks
+            rsv_gdt = blocksize // 4
+        # More than 3/4 of a group of descriptors: meta_bg instead of resize_inode.
+        meta_bg = rsv_gdt + desc_blocks > per_group * 3 // 4
+        if meta_bg:
+            rsv_gdt = 0
         overhead = 2 + table
         if _has_super(groups - 1):
             overhead += 1 + desc_blocks + rsv_gdt
@@ -746,43 +791,22 @@ def _ext4_geometry(size: int, blocksize: int) -> Geometry:
     used = _Blocks(first, blocks)
     if first:
         used.mark(0, 1)  # block 0 of a 1k filesystem belongs to no group
-    for group in range(groups):  # ext2fs_reserve_super_and_bgd
-        if _has_super(group):
-            start = first + group * per_group
-            used.mark(start, min(1 + desc_blocks + rsv_gdt, blocks - start))
+    per_desc_block = blocksize // _EXT4_DESC_SIZE
+    for group in range(groups):  # ext2fs_reserve_super_and_bgd, ext2fs_super_and_bgd_loc2
+        start = first + group * per_group
+        has_super = _has_super(group)
+        if not meta_bg:
+            if has_super:
+                used.mark(start, min(1 + desc_blocks + rsv_gdt, blocks - start))
+            continue
+        if has_super:
+            used.mark(start, 1)
+        if group % per_desc_block in (0, 1, per_desc_block - 1):
+            used.mark(start + has_super, 1)  # this meta group's descriptor block copy
 
     # ext2fs_allocate_group_table with flex_bg: each flex group's block
     # bitmaps, inode bitmaps and inode tables, packed at its start.
-    flex_last_offset = 0
-    locations: dict[str, list[int]] = {"bb": [], "ib": [], "it": []}
-    for group in range(groups):
-        last_grp = min(group | (_EXT4_FLEX_BG - 1), groups - 1)
-        rem_grps = last_grp - group + 1
-        table_offset = _EXT4_FLEX_BG
-        if group % _EXT4_FLEX_BG == 0 and last_grp == groups - 1:
-            table_offset = last_grp & (_EXT4_FLEX_BG - 1)
-            table_offset = table_offset + 1 if table_offset else _EXT4_FLEX_BG
-        if group % _EXT4_FLEX_BG == 0:
-            flex_last_offset = table_offset
-        last_block = first + (last_grp + 1) * per_group - 1
-        for kind, size_each in (("bb", 1), ("ib", 1), ("it", table)):
-            if group % _EXT4_FLEX_BG:
-                prev = locations[kind][-1] + size_each
-            elif kind == "bb":
-                prev = 0
-            elif kind == "ib":
-                prev = locations["bb"][-1] + flex_last_offset
-            else:
-                prev = locations["ib"][-1] + flex_last_offset
-            start = _flexbg_offset(used, group, prev, rem_grps, size_each, groups,
-                                   first, per_group, blocks)
-            where = used.fit(start, last_block + 1, size_each)
-            if where is None:
-                where = used.fit(first + group * per_group, last_block + 1, size_each)
-            if where is None:
-                raise ValueError("mkfs.ext4 could not place its group tables")
-            used.mark(where, size_each)
-            locations[kind].append(where)
+    _ext4_group_tables(used, groups, table, first, per_group, blocks)
 
     # Root directory, lost+found, the resize inode's double-indirect block.
     root = used.free_run(first)[0]  # ext2fs_find_inode_goal: group 0's first block
@@ -804,6 +828,7 @@ def _ext4_geometry(size: int, blocksize: int) -> Geometry:
     # (get_midpoint_journal_block), taking free runs first-fit from there.
     journal = _ext4_journal_blocks(blocks)
     journal_pieces: list[tuple[int, int]] = []
+    journal_tree = 0  # extent blocks of the journal inode
     if journal:
         goal = _ext4_journal_goal(used, groups, first, per_group, blocks)
         left = journal
@@ -811,27 +836,30 @@ def _ext4_geometry(size: int, blocksize: int) -> Geometry:
             b, run = used.free_run(goal)
             take = min(run, left, _EXT4_EXTENT_INIT_MAX)
             used.mark(b, take)
-            if journal_pieces and journal_pieces[-1][0] + journal_pieces[-1][1] == b \
-                    and journal_pieces[-1][1] + take <= _EXT4_EXTENT_INIT_MAX:
+            if (
+                journal_pieces
+                and journal_pieces[-1][0] + journal_pieces[-1][1] == b
+                and journal_pieces[-1][1] + take <= _EXT4_EXTENT_INIT_MAX
+            ):
                 journal_pieces[-1] = (journal_pieces[-1][0], journal_pieces[-1][1] + take)
             else:
                 journal_pieces.append((b, take))
+                while journal_tree < ext4_extent_tree_blocks(len(journal_pieces), blocksize):
+                    # extent_node_split: "put the index block before the first extent"
+                    used.mark(used.free_run(journal_pieces[0][0] - 1)[0], 1)
+                    journal_tree += 1
             left -= take
             goal = b + take
-        for _ in range(ext4_extent_tree_blocks(len(journal_pieces), blocksize)):
-            b = used.free_run(goal)[0]
-            used.mark(b, 1)
-            goal = b + 1
 
-    metadata = list(zip(used.starts, [e - s for s, e in zip(used.starts, used.ends)],
-                        strict=True))
+    metadata = [(start, end - start) for start, end in zip(used.starts, used.ends, strict=True)]
     free = blocks - sum(count for _, count in metadata)
     # ext4_calculate_resv_clusters: 2% or 4096 clusters, whichever is smaller.
     resv = min(blocks // 50, 4096)
     root_reserved = blocks * 5 // 100  # mke2fs: reserved_ratio 5%
     # s_overhead_clusters as mke2fs 1.47 records it: everything but the
-    # directories and the resize inode's indirect block.
-    overhead = blocks - free - 1 - lpf_blocks - (1 if rsv_gdt else 0)
+    # directories, the resize inode's indirect block and the journal's
+    # extent blocks.
+    overhead = blocks - free - 1 - lpf_blocks - (1 if rsv_gdt else 0) - journal_tree
     return Geometry(
         fs_type="ext4",
         blocksize=blocksize,
@@ -853,8 +881,64 @@ def _ext4_geometry(size: int, blocksize: int) -> Geometry:
     )
 
 
-def _flexbg_offset(used: _Blocks, group: int, start_blk: int, rem_grp: int, elem_size: int,
-                   groups: int, first: int, per_group: int, blocks: int) -> int:
+def _ext4_group_tables(
+    used: _Blocks, groups: int, table: int, first: int, per_group: int, blocks: int
+) -> None:
+    """ext2fs_allocate_tables with flex_bg (lib/ext2fs/alloc_tables.c).
+
+    Each flex group's block bitmaps, then inode bitmaps, then inode tables
+    go at its start, ``table_offset`` slots apart.  When that whole span is
+    free the placement is computed at once, otherwise group by group as
+    ext2fs_allocate_group_table does it.
+    """
+    last: dict[str, int] = {}
+    for flex_first in range(0, groups, _EXT4_FLEX_BG):
+        last_grp = min(flex_first + _EXT4_FLEX_BG - 1, groups - 1)
+        offset = _EXT4_FLEX_BG
+        if last_grp == groups - 1:  # the last flex group keeps its tables contiguous
+            offset = (last_grp & (_EXT4_FLEX_BG - 1)) + 1
+        count = last_grp - flex_first + 1
+        last_block = first + (last_grp + 1) * per_group - 1
+        start = _flexbg_offset(used, flex_first, 0, count, 1, groups, first, per_group, blocks)
+        span = 2 * offset + count * table
+        hit = used.next_used(start)
+        if start and start + span - 1 <= last_block and (hit is None or hit[0] >= start + span):
+            used.mark(start, count)
+            used.mark(start + offset, count)
+            used.mark(start + 2 * offset, count * table)
+            continue
+        for group in range(flex_first, last_grp + 1):
+            rem_grps = last_grp - group + 1
+            for kind, size_each in (("bb", 1), ("ib", 1), ("it", table)):
+                if group != flex_first:
+                    prev = last[kind] + size_each
+                elif kind == "bb":
+                    prev = 0
+                else:
+                    prev = last["bb" if kind == "ib" else "ib"] + offset
+                goal = _flexbg_offset(
+                    used, group, prev, rem_grps, size_each, groups, first, per_group, blocks
+                )
+                where = used.fit(goal, last_block + 1, size_each)
+                if where is None:
+                    where = used.fit(first + group * per_group, last_block + 1, size_each)
+                if where is None:
+                    raise ValueError("mkfs.ext4 could not place its group tables")
+                used.mark(where, size_each)
+                last[kind] = where
+
+
+def _flexbg_offset(
+    used: _Blocks,
+    group: int,
+    start_blk: int,
+    rem_grp: int,
+    elem_size: int,
+    groups: int,
+    first: int,
+    per_group: int,
+    blocks: int,
+) -> int:
     """flexbg_offset (lib/ext2fs/alloc_tables.c): where a flex group's tables go."""
     flex = group // _EXT4_FLEX_BG
     size = min(rem_grp * elem_size, per_group // 4)
@@ -876,17 +960,23 @@ def _ext4_journal_blocks(blocks: int) -> int:
     """ext2fs_default_journal_size (lib/ext2fs/mkjournal.c); 0: no journal."""
     if blocks < 2048:
         return 0
-    for limit, size in ((32768, 1024), (256 * 1024, 4096), (512 * 1024, 8192),
-                        (4096 * 1024, 16384), (8192 * 1024, 32768),
-                        (16384 * 1024, 65536), (32768 * 1024, 131072)):
+    for limit, size in (
+        (32768, 1024),
+        (256 * 1024, 4096),
+        (512 * 1024, 8192),
+        (4096 * 1024, 16384),
+        (8192 * 1024, 32768),
+        (16384 * 1024, 65536),
+        (32768 * 1024, 131072),
+    ):
         if blocks < limit:
             return size
     return 262144
 
 
-def _ext4_journal_goal(used: _Blocks, groups: int, first: int, per_group: int,
-                       blocks: int) -> int:
+def _ext4_journal_goal(used: _Blocks, groups: int, first: int, per_group: int, blocks: int) -> int:
     """get_midpoint_journal_block: the emptiest group next to the middle one."""
+
     def free_in(g: int) -> int:
         lo = first + g * per_group
         hi = min(lo + per_group, blocks)

@@ -19,7 +19,12 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
-from mapviz.realfs.errors import NoBlockMapError, NotRegularFileError, UnreadableFileError
+from mapviz.realfs.errors import (
+    NoBlockMapError,
+    NotRegularFileError,
+    UnreadableFileError,
+    shown,
+)
 from mapviz.realfs.fiemap import FiemapUnsupportedError, iter_fiemap
 from mapviz.realfs.records import ExtentArray
 from mapviz.realfs.seek import SeekUnsupportedError, iter_data_ranges
@@ -129,7 +134,7 @@ def _read_extents(
     """FIEMAP, else SEEK_DATA/SEEK_HOLE: (method, why not FIEMAP, extents)."""
     batches: list[bytes] = []
     try:
-        for batch in iter_fiemap(fd, sync=sync, path=path):
+        for batch in iter_fiemap(fd, sync=sync, path=shown(path)):
             batches.append(batch.data)
             if progress is not None:
                 progress(batch[-1].end, size)
@@ -137,13 +142,13 @@ def _read_extents(
     except FiemapUnsupportedError as error:
         fiemap_error = os.strerror(error.errno)
     try:
-        for batch in iter_data_ranges(fd, size, blocksize=filesystem.blocksize, path=path):
+        for batch in iter_data_ranges(fd, size, blocksize=filesystem.blocksize, path=shown(path)):
             batches.append(batch.data)
             if progress is not None:
                 progress(batch[-1].end, size)
     except SeekUnsupportedError:
         raise NoBlockMapError(
-            f"{path}: {filesystem.name} supports neither FIEMAP nor "
+            f"{shown(path)}: {filesystem.name} supports neither FIEMAP nor "
             "SEEK_DATA/SEEK_HOLE, so there is no block map to read"
         ) from None
     return "seek", fiemap_error, ExtentArray(b"".join(batches))
@@ -161,7 +166,7 @@ def open_regular(path: str) -> tuple[int, os.stat_result]:
         raise UnreadableFileError(_stat_failure(path, error)) from None
     if not stat.S_ISREG(before.st_mode):
         raise NotRegularFileError(
-            f"{path}: is {_kind(before.st_mode)}, not a regular file; only regular files "
+            f"{shown(path)}: is {_kind(before.st_mode)}, not a regular file; only regular files "
             "have a block map"
         )
     flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
@@ -173,14 +178,16 @@ def open_regular(path: str) -> tuple[int, os.stat_result]:
                 raise
             fd = os.open(path, flags)  # not the owner: O_NOATIME is not allowed
     except OSError as error:
-        raise UnreadableFileError(f"{path}: cannot open for reading: {error.strerror}") from None
+        raise UnreadableFileError(
+            f"{shown(path)}: cannot open for reading: {error.strerror}"
+        ) from None
     after = os.fstat(fd)
     if not stat.S_ISREG(after.st_mode) or (after.st_dev, after.st_ino) != (
         before.st_dev,
         before.st_ino,
     ):
         os.close(fd)
-        raise UnreadableFileError(f"{path}: was replaced while being opened; try again")
+        raise UnreadableFileError(f"{shown(path)}: was replaced while being opened; try again")
     return fd, after
 
 
@@ -213,7 +220,7 @@ def _kind(mode: int) -> str:
 
 def _stat_failure(path: str, error: OSError) -> str:
     if error.errno == errno.ENOENT and os.path.islink(path):
-        return f"{path}: is a dangling symbolic link"
+        return f"{shown(path)}: is a dangling symbolic link"
     if error.errno == errno.ENOENT:
-        return f"{path}: no such file"
-    return f"{path}: cannot stat: {error.strerror}"
+        return f"{shown(path)}: no such file"
+    return f"{shown(path)}: cannot stat: {error.strerror}"

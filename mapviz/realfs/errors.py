@@ -5,6 +5,15 @@ from __future__ import annotations
 from mapviz.errors import MapvizError
 
 
+def shown(path: str) -> str:
+    """``path`` fit for a one-line message: quoted if empty or not printable.
+
+    >>> shown("/tmp/f"), shown("a\\nb"), shown("")
+    ('/tmp/f', "'a\\\\nb'", "''")
+    """
+    return path if path and path.isprintable() else ascii(path)
+
+
 class RealFileError(MapvizError):
     """The file cannot be read as asked; ``str()`` is ``PATH: reason``."""
 

@@ -2,8 +2,9 @@
 
 Pure formatting: the callers (the simulator's ``fiemap``/``bmap`` commands and
 ``mapviz fiemap`` for real files) hand in extents and get back lines.  Every
-width rule below is copied from xfsprogs 6.1 ``io/fiemap.c`` and ``io/bmap.c``
-and checked against output captured from the real tool on a loop-mounted XFS
+width rule is copied from xfsprogs 6.1 ``io/fiemap.c`` (here) and
+``io/bmap.c`` (:mod:`mapviz.report.bmap_table`, re-exported here) and checked
+against output captured from the real tool on a loop-mounted XFS
 (``tests/report/xfs_io_captures.json``), quirks included:
 
 * ``fiemap -v`` sizes its columns from the first batch of 32 extents only, so

@@ -64,8 +64,8 @@ def _step(sim: Simulation, step: Step, events: bool) -> Iterator[str]:
 
 def result_words(step: Step) -> str:
     """How xfs_io would report the result: ``ok``, ``fallocate: Text file busy``, ``Bus error``."""
-    if step.result == "ok":
-        return "ok"
+    if step.result in ("ok", "skipped"):
+        return step.result
     if step.result in ("SIGBUS", "SIGSEGV"):
         return STRERROR[step.result]
     words = STRERROR.get(step.result, step.result)

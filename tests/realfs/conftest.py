@@ -9,10 +9,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from realfiles import build
 
 from mapviz.realfs import read_block_map
 from mapviz.realfs.blockmap import filesystem_of
+
+from .realfiles import build
 
 TMPFS_MAGIC = 0x01021994
 

@@ -6,11 +6,12 @@ import os
 from pathlib import Path
 
 import pytest
-from realfiles import build
 
 from mapviz.realfs import iter_data_ranges, read_block_map
 from mapviz.realfs.records import FIEMAP_EXTENT_LAST, FIEMAP_EXTENT_UNKNOWN
 from mapviz.realfs.seek import SeekUnsupportedError
+
+from .realfiles import build
 
 K, M = 1 << 10, 1 << 20
 

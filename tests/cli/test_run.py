@@ -1,0 +1,105 @@
+"""``mapviz run`` and ``mapviz scenarios`` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mapviz.cli import main
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_transcript_speaks_xfs_io(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run_cli(capsys, "run", "pinned-block-map")
+    assert status == 0
+    assert "fallocate: Text file busy" in out
+    assert "why: fpunch would free blocks" in out
+    assert "sealed by a MAP_DIRECT mapping of app at 0x7f0000000000" in out
+    assert "swapext: Invalid argument" in out
+
+
+def test_transcript_prints_fiemap_tables(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run_cli(capsys, "run", "block-map-states")
+    assert status == 0
+    assert "EXT: FILE-OFFSET      BLOCK-RANGE      TOTAL FLAGS" in out
+
+
+def test_json_is_schema_1(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run_cli(capsys, "run", "--json", "lease-release-in-time")
+    assert status == 0
+    doc = json.loads(out)
+    assert {"schema", "scenario", "kernel", "fs", "ok", "steps"} <= set(doc)
+    assert doc["schema"] == 1 and doc["ok"] is True and doc["kernel"] == "map-direct-lease"
+    assert set(doc["fs"]) >= {"type", "blocksize", "size", "dax"}
+    commands = [s["command"] for s in doc["steps"]]
+    assert not any(c.startswith("%sleep") for c in commands), "directives are not steps"
+    for step in doc["steps"]:
+        assert {"line", "command", "process", "file", "result", "why", "events", "files"} <= set(
+            step)
+        assert (step["why"] is None) == (step["result"] == "ok"), step
+        for view in step["files"].values():
+            for extent in view["extents"]:
+                assert extent["state"] in ("written", "unwritten", "delalloc")
+                assert (extent["physical"] is None) == (extent["state"] == "delalloc")
+        for event in step["events"]:
+            assert event["kind"] and event["why"]
+
+
+def test_kernel_override_and_failed_expectation(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run_cli(capsys, "run", "--kernel", "mainline", "hole-sigbus")
+    assert status == 1
+    assert "kernel mainline" in out
+    assert "hole-sigbus.scenario:27: expected SIGBUS, got ok (`mwrite 64k 4k`)" in err
+
+
+def test_scenarios_lists_titles(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run_cli(capsys, "scenarios")
+    assert status == 0
+    lines = out.splitlines()
+    assert len(lines) >= 15
+    assert any(line.startswith("hole-sigbus") and "SIGBUS" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("open -f data\npwrtie 0 4k\n", 'bad.scenario:2: unknown command "pwrtie"'),
+        ("open -f data\npwrite 0 4q\n", "bad.scenario:2:"),
+        ("%kernel mainline\nmread 0 4k\n", "bad.scenario:2: mread: process app has no mapping"),
+        ("%kernel mainline\nopen -f d\nmmap 0 4k\nmread 8k 4k\n", "bad.scenario:4: mread:"),
+        ("%kernel mainline\nfile 3\n", "bad.scenario:2: file: no open file number 3"),
+        ("%fs xfs blocksize=1k dax\nopen -f d\n", "bad.scenario: DAX needs the block size"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    path = tmp_path / "bad.scenario"
+    path.write_text(text)
+    status = main(["run", str(path)])
+    out, err = capsys.readouterr()
+    assert status == 2
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert err.replace(str(tmp_path) + "/", "").startswith(message), err
+    assert path.read_text() == text, "the user's file must not change"
+
+
+def test_missing_scenario(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run_cli(capsys, "run", "no-such-thing")
+    assert status == 2 and err.count("\n") == 1 and "no-such-thing" in err
+
+
+def test_console_script_runs() -> None:
+    out = subprocess.run([sys.executable, "-m", "mapviz", "run", "--brief", "tour"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "A tour" in out.stdout
