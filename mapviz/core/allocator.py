@@ -60,13 +60,13 @@ class FreeSpace:
 
     def any_free(self, start: int, length: int) -> bool:
         """True if some block of ``[start, start + length)`` is free: O(log n)."""
-        index = max(self._runs.bisect_right(start) - 1, 0)
-        keys = self._runs.keys()
-        while index < len(keys) and keys[index] < start + length:
-            if keys[index] + self._runs[keys[index]] > start:
-                return True
-            index += 1
-        return False
+        runs = self._runs
+        before = runs.bisect_right(start) - 1
+        first = runs.keys()[before] if before >= 0 else start
+        return any(
+            key + runs[key] > start
+            for key in runs.irange(first, start + length, inclusive=(True, False))
+        )
 
     def claim(self, start: int, length: int) -> None:
         """Take exactly ``[start, start + length)``, which must be free: O(log n)."""
@@ -112,15 +112,16 @@ class FreeSpace:
                 at_goal = (goal, min(count, run_start + run_length - goal))
                 if at_goal[1] == count:
                     return at_goal
-        keys = runs.keys()
-        first_after = runs.bisect_left(goal)
-        order = list(range(first_after, len(keys))) + list(range(first_after))
-        for i in order:
-            if runs[keys[i]] >= count:
-                return keys[i], count
+        for start in runs.irange(goal, None):  # first run after the goal that holds it all
+            if runs[start] >= count:
+                return start, count
+        for start in runs.irange(None, goal, inclusive=(True, False)):  # then wrap around
+            if runs[start] >= count:
+                return start, count
         if at_goal is not None:
             return at_goal
-        start = keys[order[0]]
+        after = next(runs.irange(goal, None), None)
+        start = after if after is not None else runs.keys()[0]
         return start, min(count, runs[start])
 
     def release(self, start: int, length: int) -> None:

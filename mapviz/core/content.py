@@ -115,17 +115,13 @@ class Content:
 
     def _stored(self, start: int, stop: int) -> Iterator[tuple[int, int, Fill]]:
         runs = self._runs
-        index = max(runs.bisect_right(start) - 1, 0)
-        keys = runs.keys()
-        while index < len(keys):
-            first = keys[index]
-            if first >= stop:
-                break
-            last, fill = runs[first]
+        index = runs.bisect_right(start) - 1
+        first = runs.keys()[index] if index >= 0 else start
+        for key in runs.irange(first, stop, inclusive=(True, False)):
+            last, fill = runs[key]
             if last > start:
-                clip_first = max(first, start)
-                yield clip_first, min(last, stop), _advance(fill, clip_first - first)
-            index += 1
+                clip_first = max(key, start)
+                yield clip_first, min(last, stop), _advance(fill, clip_first - key)
 
     def _clear(self, start: int, stop: int) -> None:
         for first, _last, _fill in list(self._stored(start, stop)):

@@ -15,8 +15,9 @@ refcounts, so it never splits an extent here.
 from __future__ import annotations
 
 import enum
+from bisect import bisect_right
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 from sortedcontainers import SortedDict
 
@@ -67,12 +68,18 @@ def _pack(length: int, physical: int | None, state: ExtentState) -> int:
     return (((physical or 0) << _LENGTH_BITS | length) << 2) | int(state)
 
 
+_STATES = (ExtentState.WRITTEN, ExtentState.UNWRITTEN, ExtentState.DELALLOC)
+
+
 def _unpack(start: int, value: int) -> Extent:
-    state = ExtentState(value & 3)
+    state = _STATES[value & 3]
     rest = value >> 2
-    length = rest & _LENGTH_MASK
     physical = None if state is ExtentState.DELALLOC else rest >> _LENGTH_BITS
-    return Extent(start, length, physical, state)
+    # tuple.__new__ skips NamedTuple's Python-level __new__: this is on every lookup's path.
+    return _new_tuple(Extent, (start, rest & _LENGTH_MASK, physical, state))
+
+
+_new_tuple = tuple.__new__
 
 
 def _joinable(left: Extent, right: Extent) -> bool:
@@ -124,12 +131,31 @@ class ExtentMap:
 
     def find(self, block: int) -> Extent | None:
         """The extent holding file block ``block``, or ``None`` for a hole: O(log n)."""
-        index = self._map.bisect_right(block) - 1
-        if index < 0:
+        start = self._floor_key(block)
+        if start is None:
             return None
-        start, value = self._map.peekitem(index)
-        extent = _unpack(start, value)
+        extent = _unpack(start, self._map[start])
         return extent if block < extent.end else None
+
+    def _floor_key(self, block: int) -> int | None:
+        """The greatest extent start <= ``block``.
+
+        The hot path of every lookup and fault.  Two C-level bisects over
+        sortedcontainers' own sublists (``_maxes``/``_lists``, stable since 2.0)
+        instead of a positional index, which walks its index tree in Python.
+        """
+        keys = cast(Any, self._map)._list  # the SortedList of keys (not in the stubs)
+        maxes = keys._maxes
+        if not maxes:
+            return None
+        pos = bisect_right(maxes, block)
+        if pos == len(maxes):
+            return int(maxes[-1])
+        sub = keys._lists[pos]
+        i = bisect_right(sub, block)
+        if i:
+            return int(sub[i - 1])
+        return int(maxes[pos - 1]) if pos else None
 
     def preceding(self, block: int) -> Extent | None:
         """The last extent starting before ``block`` (it may hold it): O(log n)."""
@@ -142,16 +168,13 @@ class ExtentMap:
         """Whole extents that overlap ``[start, stop)``, in order: O(log n + k)."""
         if start >= stop:
             return
-        index = max(self._map.bisect_right(start) - 1, 0)
-        keys = self._map.keys()
-        while index < len(keys):
-            key = keys[index]
-            if key >= stop:
-                break
-            extent = _unpack(key, self._map[key])
+        items = self._map
+        index = items.bisect_right(start) - 1
+        first = items.keys()[index] if index >= 0 else start
+        for key in items.irange(first, stop, inclusive=(True, False)):
+            extent = _unpack(key, items[key])
             if extent.end > start:
                 yield extent
-            index += 1
 
     def clipped(self, start: int, stop: int) -> Iterator[Extent]:
         """The parts of extents inside ``[start, stop)``: O(log n + k)."""

@@ -61,16 +61,13 @@ class IntervalSet:
         """Runs clipped to ``[start, stop)``, in order: O(log n + k)."""
         if start >= stop:
             return
-        index = max(self._runs.bisect_right(start) - 1, 0)
-        keys = self._runs.keys()
-        while index < len(keys):
-            run_start = keys[index]
-            if run_start >= stop:
-                break
-            run_stop = self._runs[run_start]
+        runs = self._runs
+        index = runs.bisect_right(start) - 1
+        first = runs.keys()[index] if index >= 0 else start
+        for run_start in runs.irange(first, stop, inclusive=(True, False)):
+            run_stop = runs[run_start]
             if run_stop > start:
                 yield max(run_start, start), min(run_stop, stop)
-            index += 1
 
     def any_in(self, start: int, stop: int) -> bool:
         """True if some integer of ``[start, stop)`` is in the set: O(log n)."""

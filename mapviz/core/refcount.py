@@ -76,16 +76,12 @@ class Refcounts:
 
     def _pieces(self, start: int, stop: int) -> Iterator[tuple[int, int, int]]:
         runs = self._runs
-        index = max(runs.bisect_right(start) - 1, 0)
-        keys = runs.keys()
-        while index < len(keys):
-            key = keys[index]
-            if key >= stop:
-                break
+        index = runs.bisect_right(start) - 1
+        first = runs.keys()[index] if index >= 0 else start
+        for key in runs.irange(first, stop, inclusive=(True, False)):
             length, count = runs[key]
             if key + length > start:
                 yield max(key, start), min(key + length, stop), count
-            index += 1
 
     def _adjust(self, start: int, stop: int, delta: int) -> None:
         """Add ``delta`` to the count of every block in the range (1 when absent)."""

@@ -1,0 +1,59 @@
+"""Run every benchmark: ``python -m benchmarks [--only NAME ...] [--out FILE]``.
+
+Each ``benchmarks/bench_*.py`` module exposes ``run() -> dict``; every figure
+in it is measured against a baseline in the same run, because the machines
+here are shared and noisy.  Prints each result and writes them all as JSON
+(``benchmarks/results.json`` by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import platform
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+
+
+def discover() -> list[str]:
+    return sorted(p.stem for p in HERE.glob("bench_*.py"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--only", action="append", metavar="NAME",
+                        help="run only bench_NAME (repeatable); default: all")
+    parser.add_argument("--out", type=Path, default=HERE / "results.json")
+    args = parser.parse_args(argv)
+    names = [n for n in discover() if not args.only or n.removeprefix("bench_") in args.only]
+    results: dict[str, Any] = {
+        "machine": {"python": platform.python_version(), "platform": platform.platform()},
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    failed = False
+    for name in names:
+        print(f"== {name}", flush=True)
+        start = time.perf_counter()
+        try:
+            module = importlib.import_module(f"benchmarks.{name}")
+            result = module.run()
+        except Exception as error:  # a benchmark that breaks must not hide the others
+            traceback.print_exc()
+            result = {"error": f"{type(error).__name__}: {error}"}
+            failed = True
+        result["seconds"] = round(time.perf_counter() - start, 1)
+        results[name] = result
+        print(json.dumps(result, indent=1), flush=True)
+    args.out.write_text(json.dumps(results, indent=1) + "\n")
+    print(f"wrote {args.out}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
