@@ -102,6 +102,29 @@ class Simulation:
         sim.run(scenario.items)
         return sim
 
+    @classmethod
+    def from_file(cls, path: str, *, kernel: str | None = None, sync: bool = False) -> Simulation:
+        """A simulation holding a real file's block map (read with FIEMAP), ready for commands.
+
+        The file is recreated with ``%extent`` lines (``mapviz fiemap --scenario``)
+        on a simulated filesystem of the same type and, when known, size, so a
+        learner can ask what MAP_DIRECT would have pinned or refused on *that*
+        file.  Where a real block falls on the simulated filesystem's own
+        metadata, the blocks are placed by the simulated allocator instead.
+        Raises :class:`mapviz.errors.MapvizError` for files without a block map.
+        """
+        from mapviz.realfs import read_block_map  # reading real files: only when asked
+        from mapviz.realfs.export import scenario_prologue
+        from mapviz.scenario import parse_scenario
+
+        block_map = read_block_map(path, sync=sync)
+        try:
+            text = "\n".join(scenario_prologue(block_map))
+            return cls.from_scenario(parse_scenario(text, source=path), kernel=kernel)
+        except ScenarioError:
+            text = "\n".join(scenario_prologue(block_map, place=False))
+            return cls.from_scenario(parse_scenario(text, source=path), kernel=kernel)
+
     @property
     def fs(self) -> FsConfig:
         return self.machine.fs.config

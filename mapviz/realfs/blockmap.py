@@ -61,6 +61,7 @@ class FileSystem:
 
     magic: int
     blocksize: int
+    device_size: int = 0  # bytes of the block device under it (0: unknown)
 
     @property
     def name(self) -> str:
@@ -199,7 +200,22 @@ def filesystem_of(fd: int) -> FileSystem:
     if _libc().fstatfs(fd, ctypes.byref(buffer)) != 0:
         error = ctypes.get_errno()
         raise NoBlockMapError(f"fstatfs failed: {os.strerror(error)}")
-    return FileSystem(magic=buffer[0] & 0xFFFFFFFF, blocksize=buffer[1])
+    return FileSystem(magic=buffer[0] & 0xFFFFFFFF, blocksize=buffer[1],
+                      device_size=_device_size(os.fstat(fd).st_dev))
+
+
+def _device_size(device: int) -> int:
+    """The size of the block device ``device`` from sysfs (0 when it has none, e.g. tmpfs).
+
+    The simulator recreates a real file best on a device of the same size: its
+    mkfs model then lays the filesystem's own metadata out as the real mkfs did.
+    """
+    path = f"/sys/dev/block/{os.major(device)}:{os.minor(device)}/size"
+    try:
+        with open(path) as f:
+            return int(f.read().strip()) * 512  # sysfs counts 512-byte sectors
+    except (OSError, ValueError):
+        return 0
 
 
 @cache

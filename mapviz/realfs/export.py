@@ -158,13 +158,16 @@ def iter_files_json(
     yield "]}}}" if separator == "\n" else "\n]}}}"
 
 
-def scenario_prologue(block_map: BlockMap, name: str | None = None) -> list[str]:
+def scenario_prologue(
+    block_map: BlockMap, name: str | None = None, *, place: bool = True
+) -> list[str]:
     """A scenario prologue that recreates ``block_map`` in the simulator.
 
     ``%fs`` takes the real type when it is xfs or ext4 (else xfs, with a
     comment) and a device just big enough for every physical extent; the file
     is truncated to its size first because ``%extent`` never changes the size;
-    each extent is rounded out to whole blocks.  Delalloc ranges have no place
+    each extent is rounded out to whole blocks.  ``place=False`` leaves the
+    physical addresses out, so the simulated allocator chooses them.  Delalloc ranges have no place
     on disk yet: a buffered ``pwrite`` recreates them.
 
     Raises
@@ -190,7 +193,7 @@ def scenario_prologue(block_map: BlockMap, name: str | None = None) -> list[str]
     blocksize = filesystem.blocksize
     name = _scenario_name(PurePath(block_map.path).name if name is None else name)
     runs = list(_block_runs(merged_runs(block_map.extents), blocksize))
-    shift, device = _device(runs, blocksize)
+    shift, device = _device(runs, blocksize, filesystem.device_size)
     method = (
         "FIEMAP" + (" after FIEMAP_FLAG_SYNC" if block_map.synced else "")
         if block_map.method == "fiemap"
@@ -213,8 +216,11 @@ def scenario_prologue(block_map: BlockMap, name: str | None = None) -> list[str]
         f"open -f {name}",
         f"truncate {block_map.size}",
     ]
+    if not place:
+        lines.append("# physical addresses left to the simulated allocator")
     for run in runs:
-        lines.extend(_replay(run, shift, block_map.size))
+        lines.extend(_replay(run._replace(physical=None) if not place else run, shift,
+                             block_map.size))
     return lines
 
 
@@ -232,8 +238,12 @@ def _block_runs(runs: Iterable[Run], blocksize: int) -> Iterator[Run]:
         yield Run(start, end - start, physical, state, shared)
 
 
-def _device(runs: list[Run], blocksize: int) -> tuple[int, int]:
-    """(shift, size): a device holding every placed run, moved down if past 16t."""
+def _device(runs: list[Run], blocksize: int, real_size: int = 0) -> tuple[int, int]:
+    """(shift, size): a device holding every placed run, moved down if past 16t.
+
+    The real device's size when it is known and allowed, so the simulated mkfs
+    puts its metadata where the real one did; else just big enough.
+    """
     placed = [run for run in runs if run.physical is not None and run.state != "delalloc"]
     top = max((run.physical + run.length for run in placed if run.physical is not None), default=0)
     shift = 0
@@ -247,6 +257,8 @@ def _device(runs: list[Run], blocksize: int) -> tuple[int, int]:
                 f"{short_bytes(MAX_DEVICE)} a simulated device can have"
             )
     size = -(-top // _DEVICE_ROUNDING) * _DEVICE_ROUNDING
+    if not shift and MIN_DEVICE <= real_size <= MAX_DEVICE and real_size >= top:
+        return 0, real_size // blocksize * blocksize
     return shift, max(size, MIN_DEVICE, blocksize)
 
 

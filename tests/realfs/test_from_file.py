@@ -1,0 +1,74 @@
+"""``Simulation.from_file``: a real file's block map, replayed in the simulator."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import mapviz
+from mapviz.errors import MapvizError
+from mapviz.realfs.blockmap import BlockMap, FileSystem
+from mapviz.realfs.records import ExtentArray
+
+XFS_MAGIC = 0x58465342
+
+
+def test_layout_of_a_real_sparse_file(tmp_path: Path) -> None:
+    path = tmp_path / "sparse"
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o644)
+    try:
+        for block in (0, 2, 3, 7):
+            os.pwrite(fd, b"x" * 4096, block * 4096)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    sim = mapviz.Simulation.from_file(str(path))
+    view = sim.steps[-1].files["sparse"]
+    assert view.size == 8 * 4096
+    data = [(e.offset, e.end) for e in view.extents if e.state == "written"]
+    covered = {b for start, end in data for b in range(start // 4096, end // 4096)}
+    assert covered == {0, 2, 3, 7}
+    # The file lives on ext4 here: v5 wired MAP_DIRECT up for XFS only (§2.6).
+    assert sim.fs.type == "ext4"
+    assert _run(sim, "mmap -D 0 32k") == "EOPNOTSUPP"
+
+
+def test_asking_what_map_direct_would_pin(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = BlockMap("/data/f", 16384, FileSystem(XFS_MAGIC, 4096, 1 << 30), "fiemap", False,
+                    ExtentArray.from_records([(0, 64 << 20, 16384, 0x1)]))
+    monkeypatch.setattr("mapviz.realfs.read_block_map", lambda path, sync=False: fake)
+    sim = mapviz.Simulation.from_file("/data/f")
+    (extent,) = sim.steps[-1].files["f"].extents
+    assert (extent.physical, extent.length) == (64 << 20, 16384)  # replayed where it was
+    assert _run(sim, "mmap -D 0 16k") == "ok"
+    assert _run(sim, "fpunch 0 4k") == "ETXTBSY"
+
+
+def _run(sim: mapviz.Simulation, text: str) -> str:
+    from mapviz.scenario import parse_line
+
+    item = parse_line(text, line=100, fs=sim.fs)
+    assert item is not None
+    step = sim.apply(item)
+    assert step is not None
+    return step.result
+
+
+def test_blocks_on_simulated_metadata_are_placed_by_the_allocator(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Physical 0 is the superblock of every simulated XFS: it cannot be replayed in place.
+    fake = BlockMap("/data/f", 8192, FileSystem(XFS_MAGIC, 4096), "fiemap", False,
+                    ExtentArray.from_records([(0, 0, 8192, 0x1)]))
+    monkeypatch.setattr("mapviz.realfs.read_block_map", lambda path, sync=False: fake)
+    sim = mapviz.Simulation.from_file("/data/f")
+    (extent,) = sim.steps[-1].files["f"].extents
+    assert extent.length == 8192 and extent.physical not in (None, 0)
+
+
+def test_a_directory_is_a_one_line_error(tmp_path: Path) -> None:
+    with pytest.raises(MapvizError) as info:
+        mapviz.Simulation.from_file(str(tmp_path))
+    assert "\n" not in str(info.value)
