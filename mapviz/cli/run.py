@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from mapviz.cli.real import run_on_real_kernel
 from mapviz.core.simulation import Simulation
 from mapviz.report.json_report import run_json
 from mapviz.report.transcript import transcript
@@ -28,10 +29,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="assert every simulator invariant after every step (slow)",
     )
+    parser.add_argument(
+        "--real",
+        action="store_true",
+        help="also run it on the real kernel (root, loop devices, xfsprogs) and print real "
+        "vs simulated step by step; exit 0 all agree, 1 a step diverges, 2 cannot run here",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.real:
+        return run_on_real_kernel(args)
     scenario = load_scenario(args.scenario)
     sim = Simulation(
         scenario.fs,

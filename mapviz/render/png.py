@@ -1,0 +1,190 @@
+"""A drawing as a PNG, painted with Pillow straight from the shapes (no browser, no cairo).
+
+The slide is painted at twice the requested size and halved (a box filter),
+which is Pillow's way to antialias the slanted ribbon edges and hatch lines.
+Hatches are tiled over the whole canvas once per hatch and colour, as a
+mask, and each quad takes its piece, so neighbouring quads' hatches line
+up as in the SVG.  Colours stay exact (no palette reduction): the theme's
+Okabe-Ito colours are what tell states apart.
+
+Text uses DejaVu Sans (what the layout measured, :mod:`mapviz.render.typeset`)
+when the system has it, else Arial or Liberation Sans, else Pillow's own
+font, which lacks a few symbols (``§``, ``—``): those are spelled out.
+
+>>> from mapviz.render.drawing import Drawing, Rect
+>>> drawing = Drawing(160, 90, "#FFFFFF")
+>>> drawing.add(Rect(10, 10, 50, 20, fill="#0072B2", hatch="/"))
+>>> to_image(drawing, 320).size
+(320, 180)
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from PIL import Image, ImageDraw, ImageFont
+
+from mapviz.render.drawing import Drawing, Point, Polygon, Rect, Text, hatch_tile
+
+SUPERSAMPLE = 2
+FONTS = {
+    (False, False, False): ("DejaVuSans.ttf", "Arial.ttf", "arial.ttf",
+                            "LiberationSans-Regular.ttf"),
+    (True, False, False): ("DejaVuSans-Bold.ttf", "Arial Bold.ttf", "arialbd.ttf",
+                           "LiberationSans-Bold.ttf"),
+    (False, True, False): ("DejaVuSans-Oblique.ttf", "Arial Italic.ttf", "ariali.ttf",
+                           "LiberationSans-Italic.ttf", "DejaVuSans.ttf"),
+    (False, False, True): ("DejaVuSansMono.ttf", "Courier New.ttf", "cour.ttf",
+                           "LiberationMono-Regular.ttf"),
+    (True, False, True): ("DejaVuSansMono-Bold.ttf", "Courier New Bold.ttf", "courbd.ttf",
+                          "LiberationMono-Bold.ttf", "DejaVuSansMono.ttf"),
+}
+# Pillow's built-in font has no glyph for these.
+SPELLED = str.maketrans({
+    "\u00a7": "sec. ", "\u2014": "-", "\u2013": "-", "\u2192": "->", "\u2190": "<-",
+    "\u2026": "...", "\u00b7": "-", "\u2019": "'", "\u2018": "'", "\u201c": '"',
+    "\u201d": '"', "\u00d7": "x",
+})
+
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
+def to_image(drawing: Drawing, width: int) -> Image.Image:
+    """``drawing`` painted ``width`` pixels wide (height in proportion), as RGB."""
+    height = max(1, round(drawing.height * width / drawing.width))
+    scale = width * SUPERSAMPLE / drawing.width
+    canvas = Image.new("RGB", (width * SUPERSAMPLE, height * SUPERSAMPLE), drawing.background)
+    painter = _Painter(canvas, scale, drawing)
+    for shape in drawing.shapes:
+        if isinstance(shape, Rect):
+            painter.rect(shape)
+        elif isinstance(shape, Polygon):
+            painter.polygon(shape)
+        else:
+            painter.text(shape)
+    return canvas.reduce(SUPERSAMPLE)
+
+
+class _Painter:
+    def __init__(self, canvas: Image.Image, scale: float, drawing: Drawing) -> None:
+        self.canvas = canvas
+        self.draw = ImageDraw.Draw(canvas)
+        self.k = scale
+        self.drawing = drawing
+        self.hatches: dict[str, Image.Image] = {}  # hatch code -> mask over the canvas
+
+    def rect(self, r: Rect) -> None:
+        k = self.k
+        box = (r.x * k, r.y * k, (r.x + r.w) * k, (r.y + r.h) * k)
+        if r.fill is not None:
+            if r.opacity < 1:
+                self._translucent([(box[0], box[1]), (box[2], box[1]), (box[2], box[3]),
+                                   (box[0], box[3])], r.fill, r.opacity)
+            else:
+                self.draw.rectangle(box, fill=r.fill)
+        if r.hatch:
+            self._hatch(box, r.hatch, r.hatch_colour)
+        if r.stroke is not None and r.stroke_width > 0:
+            w = max(1, round(r.stroke_width * k))
+            half = w / 2
+            outer = (box[0] - half, box[1] - half, box[2] + half, box[3] + half)
+            if r.dash:
+                self._dashed(outer, r.stroke, w)
+            else:
+                self.draw.rectangle(outer, outline=r.stroke, width=w)
+
+    def polygon(self, p: Polygon) -> None:
+        points = [(x * self.k, y * self.k) for x, y in p.points]
+        if p.closed and p.fill is not None:
+            if p.opacity < 1:
+                self._translucent(points, p.fill, p.opacity)
+            else:
+                self.draw.polygon(points, fill=p.fill)
+        if p.stroke is not None and p.stroke_width > 0:
+            w = max(1, round(p.stroke_width * self.k))
+            line = [*points, points[0]] if p.closed else points
+            self.draw.line(line, fill=p.stroke, width=w, joint="curve")
+            for x, y in (line[0], line[-1]):  # round caps, as in the SVG
+                self.draw.ellipse((x - w / 2, y - w / 2, x + w / 2, y + w / 2), fill=p.stroke)
+
+    def text(self, t: Text) -> None:
+        font, builtin = _font(t.bold and not t.italic, t.italic and not t.mono, t.mono,
+                              round(t.size * self.k))
+        text = t.text.translate(SPELLED) if builtin else t.text
+        anchor = {"start": "ls", "middle": "ms", "end": "rs"}[t.anchor]
+        self.draw.text((t.x * self.k, t.y * self.k), text, font=font, fill=t.colour,
+                       anchor=anchor)
+
+    def _translucent(self, points: list[Point], colour: str, opacity: float) -> None:
+        # Composite only the polygon's bounding box: a full-canvas layer per ribbon is slow.
+        xs, ys = [x for x, _ in points], [y for _, y in points]
+        left, top = max(0, int(min(xs))), max(0, int(min(ys)))
+        right = min(self.canvas.width, int(max(xs)) + 2)
+        bottom = min(self.canvas.height, int(max(ys)) + 2)
+        if right <= left or bottom <= top:
+            return
+        mask = Image.new("L", (right - left, bottom - top), 0)
+        ImageDraw.Draw(mask).polygon([(x - left, y - top) for x, y in points],
+                                     fill=round(255 * opacity))
+        self.canvas.paste(colour, (left, top, right, bottom), mask)
+
+    def _hatch(self, box: tuple[float, float, float, float], code: str, colour: str) -> None:
+        left, top = max(0, round(box[0])), max(0, round(box[1]))
+        right = min(self.canvas.width, round(box[2]))
+        bottom = min(self.canvas.height, round(box[3]))
+        if right <= left or bottom <= top:
+            return
+        mask = self.hatches.get(code)
+        if mask is None:
+            mask = self.hatches[code] = self._tiled(code)
+        box = (left, top, right, bottom)
+        self.canvas.paste(colour, box, mask.crop(box))
+
+    def _tiled(self, code: str) -> Image.Image:
+        size = max(2, round(self.drawing.hatch_spacing * self.k))
+        tile = Image.new("L", (size, size), 0)
+        pen = ImageDraw.Draw(tile)
+        width = max(1, round(self.drawing.hatch_width * self.k))
+        unit = size / self.drawing.hatch_spacing
+        lines, dots = hatch_tile(code, self.drawing.hatch_spacing)
+        for (x0, y0), (x1, y1) in lines:
+            pen.line([(x0 * unit, y0 * unit), (x1 * unit, y1 * unit)], fill=255, width=width)
+        radius = self.drawing.hatch_spacing * 0.14 * unit
+        for x, y in dots:
+            pen.ellipse((x * unit - radius, y * unit - radius, x * unit + radius,
+                         y * unit + radius), fill=255)
+        # A row of tiles, then rows of rows: two short loops instead of one per tile.
+        row = Image.new("L", (self.canvas.width, size), 0)
+        for x in range(0, self.canvas.width, size):
+            row.paste(tile, (x, 0))
+        mask = Image.new("L", self.canvas.size, 0)
+        for y in range(0, self.canvas.height, size):
+            mask.paste(row, (0, y))
+        return mask
+
+    def _dashed(self, box: tuple[float, float, float, float], colour: str, width: int) -> None:
+        dash, gap = width * 3, width * 2
+        x0, y0, x1, y1 = box
+        for (ax, ay), (bx, by) in (((x0, y0), (x1, y0)), ((x1, y0), (x1, y1)),
+                                   ((x1, y1), (x0, y1)), ((x0, y1), (x0, y0))):
+            length = max(abs(bx - ax), abs(by - ay))
+            position = 0.0
+            while position < length:
+                end = min(position + dash, length)
+                f0, f1 = position / length, end / length
+                self.draw.line([(ax + (bx - ax) * f0, ay + (by - ay) * f0),
+                                (ax + (bx - ax) * f1, ay + (by - ay) * f1)],
+                               fill=colour, width=width)
+                position += dash + gap
+
+
+@lru_cache(maxsize=64)
+def _font(bold: bool, italic: bool, mono: bool, size: int) -> tuple[Font, bool]:
+    """The font for a style and pixel size, and whether it is Pillow's built-in one."""
+    for name in FONTS[(bold, italic, mono)]:
+        try:
+            # A bare file name makes Pillow search the system's font folders.
+            return ImageFont.truetype(name, size), False
+        except OSError:
+            continue
+    return ImageFont.load_default(size), True
