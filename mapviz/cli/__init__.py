@@ -17,7 +17,7 @@ from mapviz import __version__
 from mapviz.errors import MapvizError
 
 # Modules under mapviz.cli that provide a subcommand, in the order --help lists them.
-SUBCOMMANDS: tuple[str, ...] = ("run", "scenarios", "fiemap")
+SUBCOMMANDS: tuple[str, ...] = ("run", "compare", "scenarios", "fiemap", "export", "serve")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,7 +1,7 @@
 """Colours, patterns and type for the views: light, dark and ``talk`` (a projector).
 
 States are told apart by colour *and* pattern, so nothing depends on seeing
-colour: the palette is Okabe–Ito (Bokeh's ``Colorblind8``), and every state
+colour: the palette is Okabe-Ito (Bokeh's ``Colorblind8``), and every state
 that could be confused also has its own hatch.  Pure data, no Bokeh import:
 the SVG/PNG writers use it too.
 """
@@ -80,6 +80,17 @@ class Theme:
     font_size: int  # base text size in px
     band_label_size: int
     line_width: float
+    # Added for the Bokeh views; defaults keep older callers working.
+    panel_width: int = 380  # px of the narration / controls column beside the plot
+    unit_px: int = 44  # px per band unit of the layout's y axis
+    max_frame_px: int = 440  # the plot area's height cap, so a 1280x720 screen shows it all
+    link_alpha: float = 0.22  # connectors are translucent so crossings stay readable
+    title_size: int = 20
+    control_size: int = 13  # buttons, slider, legend
+    log_size: int = 12  # the event log and the keyboard hint
+    font: str = "'Helvetica Neue', Helvetica, Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif"
+    mono: str = "'DejaVu Sans Mono', 'Liberation Mono', Menlo, Consolas, monospace"
+    dark: bool = False
 
     def colour(self, name: str) -> str:
         """A palette or theme colour by name (``blue``, ``muted``, ``background`` ...)."""
@@ -100,20 +111,57 @@ class Theme:
     def hatches(self) -> list[str]:
         return [self.state_hatch(state) for state in STATES]
 
+    def ink_on(self, colour: str) -> str:
+        """Black or white, whichever reads better on ``colour`` (for hatches and labels)."""
+        return "#000000" if luminance(colour) > 0.35 else "#FFFFFF"
+
+    def event_colour(self, kind: str) -> str:
+        """The colour an animation of ``kind`` flashes in (``foreground`` if it has none)."""
+        return self.colour(EVENT_COLOURS.get(kind, "foreground"))
+
+
+def luminance(colour: str) -> float:
+    """Relative luminance (WCAG) of a ``#RRGGBB`` colour, 0 (black) to 1 (white)."""
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
 
 THEMES = {
-    "light": Theme("light", background="#FFFFFF", foreground="#1A1A1A", muted="#9A9A9A",
-                   hole="#F2F2F2", mapping="#E8E4D8", grid="#E0E0E0", font_size=13,
+    "light": Theme("light", background="#FFFFFF", foreground="#1A1A1A", muted="#8A8A8A",
+                   hole="#E4E4E4", mapping="#E8E4D8", grid="#D6D6D6", font_size=13,
                    band_label_size=12, line_width=1.0),
-    "dark": Theme("dark", background="#15171A", foreground="#E8E8E8", muted="#6E7378",
-                  hole="#24272C", mapping="#3A3526", grid="#30343A", font_size=13,
-                  band_label_size=12, line_width=1.0),
+    "dark": Theme("dark", background="#15171A", foreground="#E8E8E8", muted="#7E848A",
+                  hole="#2E3238", mapping="#4A4330", grid="#3A3F46", font_size=13,
+                  band_label_size=12, line_width=1.0, link_alpha=0.3, dark=True),
     # For a projector: larger type, thicker strokes, pure black on white.
-    "talk": Theme("talk", background="#FFFFFF", foreground="#000000", muted="#707070",
-                  hole="#EDEDED", mapping="#E2DCC8", grid="#D0D0D0", font_size=22,
-                  band_label_size=20, line_width=2.0),
+    "talk": Theme("talk", background="#FFFFFF", foreground="#000000", muted="#606060",
+                  hole="#DEDEDE", mapping="#E2DCC8", grid="#B8B8B8", font_size=22,
+                  band_label_size=19, line_width=2.0, panel_width=410, unit_px=50, max_frame_px=360,
+                  link_alpha=0.3, title_size=26, control_size=17, log_size=15),
+}
+
+# Short words for the legend (the tooltips and STATE_STYLE say more).
+LEGEND_LABELS = {
+    "hole": "hole",
+    "unwritten": "unwritten",
+    "written": "written",
+    "delalloc": "delalloc",
+    "metadata": "fs metadata",
+    "free": "free",
+    "dirty": "dirty page",
+    "cached": "page-cache frame",
+    "anon": "private frame",
+    "zero": "zero page",
+    "mapping": "mapped, not faulted",
+    "entry": "PTE read-only",
+    "entry-w": "PTE writable",
+    "revoked": "revoked",
+    "swap": "swap",
+    "past-eof": "past EOF",
 }
 
 
 def theme_named(name: str) -> Theme:
+    """The theme called ``name`` (``light``, ``dark`` or ``talk``); ``KeyError`` otherwise."""
     return THEMES[name]

@@ -63,6 +63,7 @@ class Animation:
     x1: float
     text: str
     result: str = ""
+    until: float | None = None  # a lease break's deadline (simulated seconds), for a countdown
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,8 @@ class Frame:
     links: dict[str, list[Any]]
     animations: tuple[Animation, ...]
     clock: float
+    badges: tuple[tuple[int, str], ...] = ()
+    """``(band, words)``: what a band is right now (``sealed``, ``MAP_SHARED|MAP_DIRECT`` ...)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +195,27 @@ def build_frame(layout: Layout, index: int, scene: Scene, step: Step | None,
             _draw_mapping(quads, links, layout, band, device_band, cache_band, m, scene)
     animations = tuple(_animations(layout, step, scene, before)) if step else ()
     del fa, ca
-    return Frame(index, step, quads.data, links.data, animations, scene.clock)
+    return Frame(index, step, quads.data, links.data, animations, scene.clock,
+                 badges=_badges(layout, scene))
+
+
+def _badges(layout: Layout, scene: Scene) -> tuple[tuple[int, str], ...]:
+    """Short words for what each file or mapping band is now (a badge beside its label)."""
+    out = []
+    for f in scene.files:
+        band = layout.band("file", f.name)
+        flags = [word for word, on in (("sealed", f.sealed), ("swapfile", f.swapfile),
+                                       ("immutable", f.immutable), ("leased", f.leased)) if on]
+        if band is not None and flags:
+            out.append((band.index, ", ".join(flags)))
+    for m in scene.mappings:
+        band = layout.band("virtual", str(m.id))
+        if band is not None:
+            # The label reads "MAP_SHARED|MAP_DIRECT mapping of data at 0x..."; the band's
+            # own label already says where, so the badge keeps only the flags.
+            kind = m.label.partition(" mapping")[0]
+            out.append((band.index, kind + (", revoked" if m.revoked else "")))
+    return tuple(out)
 
 
 def _draw_file(quads: _Columns, links: _Columns, layout: Layout, band: Band, device: Band,
@@ -316,12 +339,12 @@ def _animations(layout: Layout, step: Step, scene: Scene, before: Scene | None) 
     for order, event in enumerate(step.events):
         for band, x0, x1 in _event_places(layout, event, scene, before):
             out.append(Animation(order, event.kind.value, band, x0, x1, event.why,
-                                 event.result or ""))
+                                 event.result or "", event.until))
     if step.result not in ("ok", "skipped") and not any(a.kind in ("refuse", "sigbus")
                                                           for a in out):
-        for band in layout.bands:
-            if band.layer == "file" and band.key == step.file:
-                out.append(Animation(len(step.events), "refuse", band.index, 0.0, WIDTH,
+        for file_band in layout.bands:
+            if file_band.layer == "file" and file_band.key == step.file:
+                out.append(Animation(len(step.events), "refuse", file_band.index, 0.0, WIDTH,
                                      step.why or step.result, step.result))
     return out
 
@@ -334,7 +357,8 @@ def _event_places(layout: Layout, event: Event, scene: Scene,
         band = layout.band("file", event.file.name)
         if band is not None:
             end = event.file.end if event.file.end > event.file.start else event.file.start + 1
-            places.append((band.index, fa.x(event.file.start), max(fa.x(end), fa.x(event.file.start) + 2)))
+            start = fa.x(event.file.start)
+            places.append((band.index, start, max(fa.x(end), start + 2)))
     if event.device is not None:
         device = layout.band("device", "device")
         assert device is not None
@@ -343,8 +367,9 @@ def _event_places(layout: Layout, event: Event, scene: Scene,
     if event.frames is not None:
         cache = layout.band("cache", "cache")
         if cache is not None:
-            places.append((cache.index, ca.x(event.frames.first * PAGE_SIZE),
-                           max(ca.x(event.frames.stop * PAGE_SIZE), ca.x(event.frames.first * PAGE_SIZE) + 2)))
+            first = ca.x(event.frames.first * PAGE_SIZE)
+            places.append((cache.index, first,
+                           max(ca.x(event.frames.stop * PAGE_SIZE), first + 2)))
     if event.virtual is not None:
         for mapping in _mappings(scene, before):
             if mapping.process != event.virtual.process:
@@ -355,7 +380,8 @@ def _event_places(layout: Layout, event: Event, scene: Scene,
             if band is None:
                 continue
             offset = mapping.file_offset + event.virtual.start - mapping.start
-            end = mapping.file_offset + min(event.virtual.end, mapping.start + mapping.length) - mapping.start
+            end = (mapping.file_offset - mapping.start
+                   + min(event.virtual.end, mapping.start + mapping.length))
             places.append((band.index, fa.x(offset), max(fa.x(end), fa.x(offset) + 2)))
             break
     return places
@@ -363,7 +389,8 @@ def _event_places(layout: Layout, event: Event, scene: Scene,
 
 def _mappings(scene: Scene, before: Scene | None) -> list[MappingScene]:
     seen = {m.id for m in scene.mappings}
-    return list(scene.mappings) + [m for m in (before.mappings if before else ()) if m.id not in seen]
+    gone = [m for m in (before.mappings if before else ()) if m.id not in seen]
+    return list(scene.mappings) + gone
 
 
 def _range(start: int, end: int) -> str:

@@ -25,6 +25,8 @@ class View:
     fs: str
     layout: Layout
     frames: tuple[Frame, ...]
+    blocksize: int = 4096
+    """The filesystem block size in bytes (device ``d0``/``d1`` are bytes; labels count blocks)."""
 
 
 class Storyboard:
@@ -63,7 +65,8 @@ class Storyboard:
         for index, step in enumerate(self.sim.steps, start=1):
             frames.append(build_frame(layout, index, self.scenes[index], step,
                                       before=self.scenes[index - 1]))
-        return View(self.title, self.sim.kernel, self.sim.fs.describe(), layout, tuple(frames))
+        return View(self.title, self.sim.kernel, self.sim.fs.describe(), layout, tuple(frames),
+                    blocksize=self.sim.fs.blocksize)
 
     def _scene(self) -> Scene:
         return take_scene(self.sim.machine, list(self.sim.machine.fs.files))

@@ -2,8 +2,9 @@
 
 >>> from mapviz.scenario import parse_scenario
 >>> from mapviz.view import Storyboard
->>> board = Storyboard.from_scenario(parse_scenario("%kernel mainline\\nopen -f f\\npwrite 0 64k\\nfsync"))
->>> print(render_frame(board.view(), 3, width=16).splitlines()[1])
+>>> text = "%kernel mainline\\nopen -f f\\npwrite 0 64k\\nfsync"
+>>> board = Storyboard.from_scenario(parse_scenario(text))
+>>> print(render_frame(board.view(), 3, width=16).splitlines()[0])
 file    f        |################|
 """
 
@@ -38,7 +39,7 @@ def _row(frame: Frame, band: Band, width: int) -> str:
         if quads["shared"][i] and glyph == "#":
             glyph = "s"
         lo = int(quads["x0"][i] / 1000 * width)
-        hi = max(lo + 1, int(round(quads["x1"][i] / 1000 * width)))
+        hi = max(lo + 1, round(quads["x1"][i] / 1000 * width))
         for col in range(max(lo, 0), min(hi, width)):
             cells[col] = glyph
     return "".join(cells)

@@ -13,7 +13,7 @@ import sys
 import pytest
 
 FORBIDDEN = ("bokeh", "ipywidgets", "traitlets", "IPython", "jupyter_bokeh", "tornado")
-LAYERS = ["mapviz.core", "mapviz.scenario", "mapviz.report"]
+LAYERS = ["mapviz.core", "mapviz.scenario", "mapviz.report", "mapviz.view", "mapviz.cli"]
 
 
 def _modules_after(statement: str) -> set[str]:

@@ -1,0 +1,1 @@
+"""Front ends over one renderer (:mod:`mapviz.render`): the Bokeh server app."""

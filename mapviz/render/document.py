@@ -1,0 +1,166 @@
+"""A view as a Bokeh layout with its player: what every front end shows.
+
+:func:`build_view` makes the models once; :func:`load_view` (re)loads a
+view's data into them, which is how the server shows a command typed live.
+The standalone HTML, the server app and a notebook all use the same layout
+and the same ``CustomJS`` player.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bokeh.document import Document
+from bokeh.events import DocumentReady
+from bokeh.layouts import column, row
+from bokeh.models import ColumnDataSource, CustomJS, LayoutDOM
+
+from mapviz.render.figure import PlotModels, build_plot, fill_plot
+from mapviz.render.panels import Panels, build_panels, page_sheet
+from mapviz.render.player import LINK_COLUMNS, QUAD_COLUMNS, player_code, player_config
+from mapviz.render.tables import Tables, build_tables
+from mapviz.render.theme import Theme
+from mapviz.view.storyboard import View
+
+STORES = ("store_q", "store_l", "store_g", "story", "beats", "bands")
+
+
+@dataclass(slots=True)
+class ViewModels:
+    """The layout, its parts, and the player attached to them."""
+
+    root: LayoutDOM
+    plot: PlotModels
+    panels: Panels
+    stores: dict[str, ColumnDataSource]
+    player: CustomJS
+    theme: Theme
+
+
+def build_view(view: View, theme: Theme, *, name: str, source_text: str = "",
+               standalone: bool = True, command: LayoutDOM | None = None) -> ViewModels:
+    """Models showing ``view`` in ``theme``, opening on step 0.
+
+    Parameters
+    ----------
+    view, theme
+        What to show, and how.
+    name
+        The scenario's name (shown in the header).
+    source_text
+        The scenario text, listed under the plot with the current step's line marked.
+    standalone
+        Let the page's URL pick a step (``#step=5``) or start playing (``#play``).
+    command
+        The server's command box, placed between the header and the plot.
+
+    Returns
+    -------
+    ViewModels
+        The layout (``root``) and its parts; add ``player`` to the document's
+        ``DocumentReady`` (see :func:`view_document`).
+    """
+    tables = build_tables(view, theme)
+    plot = build_plot(view, theme)
+    panels = build_panels(theme, title=view.title, kernel=view.kernel, fs=view.fs, name=name,
+                          frames=len(view.frames))
+    # The big tables are read by the player, never drawn, and only Python changes them.
+    stores = {key: ColumnDataSource(data={}, name=f"mapviz-{key}") for key in STORES}
+    summary = f"Scenario {name} · kernel model {view.kernel} · {view.fs}"
+    lines = source_text.split("\n") if source_text else []
+    if lines and lines[-1] == "":
+        lines.pop()
+    models: dict[str, Any] = {
+        "plot": plot.plot, "base": plot.base, "links": plot.links, "badges": plot.badges,
+        "rquads": plot.rquads, "hover": plot.hover, "hatches": plot.hatches, **plot.overlays,
+        **stores,
+        "slider": panels.slider, "speed": panels.speed, "play": panels.play,
+        "next": panels.next, "prev": panels.prev, "first": panels.first, "last": panels.last,
+        "narration": panels.narration, "log": panels.log,
+        "source": panels.source if lines else None,
+    }
+    player = CustomJS(args={"m": models, "cfg": player_config(
+        theme, lines=lines, summary=summary, standalone=standalone)}, code=player_code())
+    buttons = (panels.play, panels.next, panels.prev, panels.first, panels.last)
+    controls = row(panels.first, panels.prev, panels.play, panels.next, panels.last)
+    side_parts = [controls, panels.slider, panels.speed, panels.hint, panels.narration,
+                  panels.log]
+    side = column(*side_parts, width=theme.panel_width, styles={"gap": "6px"})
+    main = row(plot.plot, side, sizing_mode="stretch_width", styles={"gap": "14px"})
+    parts = [panels.header, *([command] if command is not None else []), main,
+             *([panels.source] if lines else [])]
+    root = column(*parts, sizing_mode="stretch_width", name="mapviz-root",
+                  styles={"padding": "10px 16px 16px", "gap": "8px",
+                          "background": theme.background},
+                  stylesheets=[page_sheet(theme)])
+    models["root"] = root
+    for button in buttons:
+        button.js_on_event("button_click", player)
+    panels.slider.js_on_change("value", player)
+    panels.speed.js_on_change("active", player)
+    stores["story"].js_on_change("data", player)
+    plot.base.selected.js_on_change("indices", player)
+    plot.plot.js_on_event("mouseleave", player)
+    plot.hover.callback = player
+    result = ViewModels(root, plot, panels, stores, player, theme)
+    load_view(result, view, tables=tables)
+    _first_frame(result, tables)
+    return result
+
+
+def load_view(models: ViewModels, view: View, *, tables: Tables | None = None) -> None:
+    """Load ``view`` into the models: layout, stores, and step 0 as the page opens.
+
+    The story table is assigned last: the player listens to it, and by then
+    every table it reads is in place.
+    """
+    theme = models.theme
+    tables = tables or build_tables(view, theme)
+    fill_plot(models.plot, view, tables, theme)
+    stores = models.stores
+    stores["store_q"].data = tables.quads
+    stores["store_l"].data = tables.links
+    stores["store_g"].data = tables.badges
+    stores["beats"].data = tables.beats
+    stores["bands"].data = tables.bands
+    panels = models.panels
+    panels.slider.end = max(1, len(view.frames) - 1)
+    panels.slider.disabled = len(view.frames) <= 1
+    stores["story"].data = tables.story
+
+
+def _first_frame(models: ViewModels, tables: Tables) -> None:
+    """Frame 0 drawn from Python too, so the page is right before any JavaScript runs."""
+    story = tables.story
+    if not story["frame"]:
+        return
+    q0, q1, l0, l1 = story["qlo"][0], story["qhi"][0], story["llo"][0], story["lhi"][0]
+    models.plot.base.data = {name: tables.quads[name][q0:q1] for name in QUAD_COLUMNS}
+    groups: list[dict[str, list[float]]] = [
+        {"x0": [], "x1": [], "y0": [], "y1": []} for _ in models.plot.hatches]
+    for i in range(q0, q1):
+        for role in ("hg", "mg"):
+            group = int(tables.quads[role][i])
+            if group >= 0:
+                for name in ("x0", "x1", "y0", "y1"):
+                    groups[group][name].append(float(tables.quads[name][i]))
+    for source, data in zip(models.plot.hatches, groups, strict=True):
+        source.data = data
+    models.plot.links.data = {name: tables.links[name][l0:l1] for name in LINK_COLUMNS}
+    steps = len(story["frame"]) - 1
+    models.panels.narration.text = (
+        f'<div class="mv-stepno">Start · {steps} steps</div>'
+        '<div class="mv-note">Press <kbd>→</kbd> or <b>▶</b> to run the first command, '
+        "<kbd>Space</kbd> to play them all.</div>")
+    models.panels.log.text = ('<div class="mv-log-title">Event log</div>'
+                              '<div class="mv-log-empty">No step yet.</div>')
+
+
+def view_document(models: ViewModels, title: str) -> Document:
+    """A document holding the view, whose player starts when the page is ready."""
+    doc = Document()
+    doc.title = title
+    doc.add_root(models.root)
+    doc.js_on_event(DocumentReady, models.player)
+    return doc

@@ -1,0 +1,321 @@
+"""The three-layer figure: bands, glyphs, connectors, overlays, axes and legend.
+
+One figure holds every band, so connectors between layers are real glyphs
+(STACK.md pitfall 11) and one canvas is painted.  Renderers, bottom to top:
+
+* *decoration*: a track per band, dotted offset guides, the device's breaks;
+* *base*: connectors (patches), glyphs (quads: state colour plus state
+  hatch), marks (pinned / shared hatch over the same quads), badges;
+* *overlay* (``level="overlay"``, repainted alone while animating):
+  hover highlights and the animation sources.
+
+The player mutates base and overlay sources, so they are ``syncable=False``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bokeh.core.properties import value
+from bokeh.models import (
+    ColumnDataSource,
+    FixedTicker,
+    HoverTool,
+    LinearAxis,
+    LinearColorMapper,
+    Range1d,
+    TapTool,
+)
+from bokeh.models.annotations import Legend, LegendItem
+from bokeh.models.renderers import GlyphRenderer
+from bokeh.plotting import figure
+
+from mapviz.render.hatching import hatch_groups
+from mapviz.render.player import LINK_COLUMNS, QUAD_COLUMNS
+from mapviz.render.tables import Tables
+from mapviz.render.theme import LEGEND_LABELS, PINNED_HATCH, SHARED_HATCH, Theme
+from mapviz.render.ticks import device_breaks, device_ticks, file_ticks
+from mapviz.view.frames import STATES
+from mapviz.view.storyboard import View
+
+HEADROOM = 0.8  # band units above the top band: room for badges
+FOOTROOM = 0.25
+# Short: they run vertically beside one band each (the band itself says "page cache").
+LAYER_NAMES = {"virtual": "VIRTUAL", "file": "FILE", "cache": "CACHE", "device": "DEVICE"}
+MARK_LABELS = {"shared": "shared (reflink)", "pinned": "pinned / sealed"}
+TOOLTIP = '<div style="max-width: 360px; white-space: normal; font-size: 13px">@tip</div>'
+
+
+@dataclass(slots=True)
+class PlotModels:
+    """The figure and every source the player or a server update touches."""
+
+    plot: Any
+    base: ColumnDataSource
+    links: ColumnDataSource
+    badges: ColumnDataSource
+    overlays: dict[str, ColumnDataSource]  # ovq, ovp, ovl, ovt, hlq, hll
+    decoration: dict[str, ColumnDataSource]  # tracks, guides, breaks
+    rquads: GlyphRenderer[Any]
+    rlinks: GlyphRenderer[Any]
+    hover: HoverTool
+    axes: dict[str, LinearAxis]  # offsets, blocks, bands, layers
+    legend: Legend
+    legend_items: dict[str, LegendItem]  # one per state, plus "shared" and "pinned"
+    hatches: list[ColumnDataSource]  # one per hatching.hatch_groups(theme)
+
+
+def _source(data: dict[str, Any], *, player: bool = True, name: str | None = None
+            ) -> ColumnDataSource:
+    # syncable=False: what the player changes must not be echoed back (STACK.md §5.6).
+    return ColumnDataSource(data=data, syncable=not player, name=name)
+
+
+def _empty(*names: str) -> dict[str, list[Any]]:
+    return {name: [] for name in names}
+
+
+def build_plot(view: View, theme: Theme) -> PlotModels:
+    """The figure for ``view`` in ``theme``, with empty sources.
+
+    Call :func:`fill_plot` to load a view's layout into it (and again for a
+    later view of the same storyboard, as the server does).
+    """
+    bottom, top = _y_span(view)
+    # Typed Any: bokeh's stubs lag its glyph methods (Text's background_fill_* is missing).
+    plot: Any = figure(
+        name="mapviz-plot",
+        x_range=Range1d(start=-6, end=1006),
+        y_range=Range1d(start=bottom, end=top),
+        frame_height=_frame_px(top - bottom, theme),
+        sizing_mode="stretch_width",
+        output_backend="canvas",
+        tools="",
+        toolbar_location=None,
+        x_axis_type=None,
+        y_axis_type=None,
+        background_fill_color=theme.background,
+        border_fill_color=theme.background,
+        outline_line_color=None,
+        min_border_left=8,
+        min_border_right=14,
+        min_border_top=6,
+        min_border_bottom=4,
+    )
+    decoration = {
+        "tracks": _source(_empty("x0", "x1", "y0", "y1"), player=False),
+        "guides": _source(_empty("x", "y0", "y1"), player=False),
+        "breaks": _source(_empty("x0", "x1", "y0", "y1", "tip"), player=False),
+    }
+    plot.segment("x", "y0", "x", "y1", source=decoration["guides"], line_color=theme.grid,
+                 line_dash="dotted", line_width=1, level="underlay")
+    links = _source(_empty(*LINK_COLUMNS), name="mapviz-links")
+    rlinks = plot.patches("xs", "ys", source=links, fill_color="fill", fill_alpha="fa",
+                          line_color="fill", line_alpha="la", line_width=1)
+    # Tracks after connectors: a connector passing a band it does not belong to goes
+    # behind it, like a lane under a bridge, instead of smearing over it.
+    plot.quad("x0", "x1", "y1", "y0", source=decoration["tracks"], fill_color=theme.background,
+              line_color=theme.grid, line_width=1)
+    base = _source(_empty(*QUAD_COLUMNS), name="mapviz-base")
+    palette = theme.palette()
+    colours = LinearColorMapper(palette=palette, low=-0.5, high=len(palette) - 0.5)
+    rquads = plot.quad("x0", "x1", "y1", "y0", source=base,
+                       fill_color={"field": "state", "transform": colours},
+                       line_color="edge", line_width="ew")
+    # Taps select without fading everything else: the highlight shows the selection.
+    rquads.selection_glyph = None
+    rquads.nonselection_glyph = None
+    hatches = []
+    for index, group in enumerate(hatch_groups(theme)):
+        source = _source(_empty("x0", "x1", "y0", "y1"), name=f"mapviz-hatch-{index}")
+        plot.quad("x0", "x1", "y1", "y0", source=source, fill_alpha=0, line_color=None,
+                  hatch_pattern=group.pattern, hatch_color=group.ink, hatch_alpha=group.alpha,
+                  hatch_scale=group.scale, hatch_weight=theme.line_width * (1.5 if group.mark
+                                                                           else 1.0))
+        hatches.append(source)
+    plot.quad("x0", "x1", "y1", "y0", source=decoration["breaks"], fill_color=theme.background,
+              hatch_pattern="/", hatch_color=theme.muted, hatch_alpha=0.7, hatch_scale=6.0,
+              line_color=None)
+    badges = _source(_empty("x", "y", "text"), name="mapviz-badges")
+    plot.text("x", "y", "text", source=badges, text_align="right", text_baseline="bottom",
+              text_font=value(theme.font), text_font_size=f"{theme.band_label_size}px",
+              text_font_style="bold", text_color=theme.foreground)
+    overlays = {
+        "hll": _source(name="mapviz-hll", data=_empty("xs", "ys")),
+        "hlq": _source(name="mapviz-hlq", data=_empty("x0", "x1", "y0", "y1")),
+        "ovp": _source(name="mapviz-ovp", data=_empty("xs", "ys", "fill", "fa")),
+        "ovq": _source(name="mapviz-ovq", data=_empty("x0", "x1", "y0", "y1", "fill", "fa",
+                                                      "line", "lw", "la")),
+        "ovl": _source(name="mapviz-ovl", data=_empty("xs", "ys", "color", "width", "alpha")),
+        "ovt": _source(name="mapviz-ovt", data=_empty("x", "y", "text", "color", "bg", "ba",
+                                                      "align", "size", "alpha")),
+    }
+    plot.patches("xs", "ys", source=overlays["hll"], fill_color=theme.foreground,
+                 fill_alpha=0.12, line_color=theme.foreground, line_alpha=0.45,
+                 level="overlay")
+    plot.quad("x0", "x1", "y1", "y0", source=overlays["hlq"], fill_alpha=0,
+              line_color=theme.foreground, line_width=theme.line_width * 3, level="overlay")
+    plot.patches("xs", "ys", source=overlays["ovp"], fill_color="fill", fill_alpha="fa",
+                 line_color=None, level="overlay")
+    plot.quad("x0", "x1", "y1", "y0", source=overlays["ovq"], fill_color="fill", fill_alpha="fa",
+              line_color="line", line_width="lw", line_alpha="la", level="overlay")
+    plot.multi_line("xs", "ys", source=overlays["ovl"], line_color="color", line_width="width",
+                    line_alpha="alpha", line_cap="round", line_join="round", level="overlay")
+    plot.text("x", "y", "text", source=overlays["ovt"], text_color="color", text_alpha="alpha",
+              text_align="align", text_baseline="middle", text_font=value(theme.font),
+              text_font_size="size", text_font_style="bold", background_fill_color="bg",
+              background_fill_alpha="ba", padding=3, border_radius=4, level="overlay")
+    hover = HoverTool(renderers=[rquads, rlinks], tooltips=TOOLTIP, point_policy="follow_mouse",
+                      attachment="below", syncable=False)
+    plot.add_tools(hover, TapTool(renderers=[rquads]))
+    axes = _axes(plot, theme)
+    legend, legend_items = _legend(plot, theme)
+    return PlotModels(plot, base, links, badges, overlays, decoration, rquads, rlinks, hover, axes,
+                      legend, legend_items, hatches)
+
+
+def _y_span(view: View) -> tuple[float, float]:
+    """The y range: from just under the lowest band to the badges over the highest.
+
+    The layout leaves room for a layer even when it is empty (no mapping yet),
+    so the top comes from the bands, not from y = 0.
+    """
+    bands = view.layout.bands
+    top = max((b.y1 for b in bands), default=0.0) + HEADROOM
+    return -view.layout.height - FOOTROOM, top
+
+
+def _frame_px(units: float, theme: Theme) -> int:
+    return min(round(units * theme.unit_px), theme.max_frame_px)
+
+
+def _axes(plot: Any, theme: Theme) -> dict[str, LinearAxis]:
+    # dict[str, Any]: bokeh's stubs type LinearAxis.ticker as BasicTicker, not any Ticker.
+    style: dict[str, Any] = dict(
+        major_label_text_font=theme.font, major_label_text_color=theme.foreground,
+        axis_label_text_font=theme.font, axis_label_text_color=theme.muted,
+        axis_label_text_font_style="normal", axis_label_standoff=4,
+        major_label_text_font_size=f"{theme.band_label_size}px",
+        axis_label_text_font_size=f"{theme.band_label_size}px")
+    style["ticker"] = FixedTicker(ticks=[0])  # replaced by fill_plot
+    offsets = LinearAxis(axis_label="file offset",
+                         axis_line_color=None, major_tick_line_color=theme.grid,
+                         minor_tick_line_color=None, major_tick_out=4, major_tick_in=0,
+                         **style)
+    blocks = LinearAxis(axis_label="device block",
+                        axis_line_color=None, major_tick_line_color=theme.grid,
+                        minor_tick_line_color=None, major_tick_out=4, major_tick_in=0, **style)
+    bands = LinearAxis(axis_line_color=None,
+                       major_tick_line_color=None, minor_tick_line_color=None,
+                       major_label_standoff=8, **style)
+    layers = LinearAxis(axis_line_color=theme.grid,
+                        major_tick_line_color=None, minor_tick_line_color=None,
+                        major_label_orientation="vertical", major_label_standoff=6, **style)
+    layers.major_label_text_font_style = "bold"
+    layers.major_label_text_color = theme.muted
+    plot.add_layout(offsets, "above")
+    plot.add_layout(blocks, "below")
+    plot.add_layout(bands, "left")  # the first left axis sits next to the plot
+    plot.add_layout(layers, "left")
+    return {"offsets": offsets, "blocks": blocks, "bands": bands, "layers": layers}
+
+
+def fill_plot(models: PlotModels, view: View, tables: Tables, theme: Theme) -> None:
+    """Load ``view``'s layout into the figure: ranges, tracks, guides, axes, legend."""
+    _legend_items(models, tables, theme)
+    layout = view.layout
+    bottom, top = _y_span(view)
+    models.plot.y_range.start = bottom
+    models.plot.y_range.end = top
+    models.plot.frame_height = _frame_px(top - bottom, theme)
+    bands = layout.bands
+    models.decoration["tracks"].data = {
+        "x0": [0.0] * len(bands), "x1": [1000.0] * len(bands),
+        "y0": [b.y0 for b in bands], "y1": [b.y1 for b in bands]}
+    upper = [b for b in bands if b.layer in ("virtual", "file")]
+    most = 5 if theme.font_size > 16 else 8
+    offsets = file_ticks(layout.file_axis.span, most)
+    guides_bottom = min((b.y0 for b in upper), default=0.0)
+    models.decoration["guides"].data = {
+        "x": list(offsets), "y0": [guides_bottom] * len(offsets),
+        "y1": [top] * len(offsets)}
+    gap = 1000 * theme.font_size * 5 / 900  # about five characters of a ~900 px plot
+    blocks = device_ticks(layout.device_axis, view.blocksize, gap)
+    device = layout.band("device", "device")
+    breaks = device_breaks(layout.device_axis, view.blocksize) if device else []
+    models.decoration["breaks"].data = {
+        "x0": [b[0] for b in breaks], "x1": [b[1] for b in breaks],
+        "y0": [device.y0 if device else 0.0] * len(breaks),
+        "y1": [device.y1 if device else 0.0] * len(breaks), "tip": [b[2] for b in breaks]}
+    _ticks(models.axes["offsets"], offsets)
+    _ticks(models.axes["blocks"], blocks)
+    _ticks(models.axes["bands"], {(b.y0 + b.y1) / 2: b.label for b in bands})
+    groups: dict[str, list[float]] = {}
+    for b in bands:
+        groups.setdefault(b.layer, []).extend((b.y0, b.y1))
+    _ticks(models.axes["layers"], {(min(ys) + max(ys)) / 2: LAYER_NAMES.get(layer, layer)
+                                   for layer, ys in groups.items()})
+
+
+def _ticks(axis: Any, labels: dict[float, str]) -> None:
+    axis.ticker = FixedTicker(ticks=list(labels), minor_ticks=[])
+    axis.major_label_overrides = dict(labels)
+
+
+def _legend(plot: Any, theme: Theme) -> tuple[Legend, dict[str, LegendItem]]:
+    """A legend with an item for every state plus pinned and shared; fill_plot picks some.
+
+    Each state shows its colour *and* its hatch.  The items are made once (a
+    server view may show new states later) and :func:`_legend_items` keeps
+    those the view uses.
+    """
+    items = {}
+    for state in STATES:
+        fill = theme.state_colour(state)
+        items[state] = _item(plot, LEGEND_LABELS[state], fill, theme.state_hatch(state),
+                             theme.ink_on(fill), theme.background, 1.0)
+    blue = theme.state_colour("written")
+    items["shared"] = _item(plot, MARK_LABELS["shared"], blue, SHARED_HATCH, theme.ink_on(blue),
+                            theme.background, 1.0)
+    items["pinned"] = _item(plot, MARK_LABELS["pinned"], blue, PINNED_HATCH, theme.ink_on(blue),
+                            theme.colour("green"), theme.line_width * 3)
+    options: dict[str, Any] = dict(  # dict[str, Any]: bokeh's stubs mistype Legend.padding
+        items=[], orientation="horizontal", location="center", click_policy="none",
+        label_text_font=theme.font, label_text_font_size=f"{theme.control_size}px",
+        label_text_color=theme.foreground, background_fill_color=theme.background,
+        border_line_color=None, glyph_width=round(theme.control_size * 2.2),
+        glyph_height=round(theme.control_size * 1.3), spacing=14, padding=2, margin=4,
+        label_standoff=6, name="mapviz-legend")
+    legend = Legend(**options)
+    plot.add_layout(legend, "below")
+    return legend, items
+
+
+def _legend_items(models: PlotModels, tables: Tables, theme: Theme) -> None:
+    legend, every = models.legend, models.legend_items
+    keys = [s for s in STATES if s in tables.states and s != "free"]
+    keys += [k for k, used in (("shared", tables.shared), ("pinned", tables.pinned)) if used]
+    items = [every[key] for key in keys]
+    legend.items = items
+    legend.visible = bool(items)
+    if items:
+        labels = [MARK_LABELS.get(key) or LEGEND_LABELS[key] for key in keys]
+        legend.nrows = -(-len(items) // _per_row(theme, labels))
+
+
+def _per_row(theme: Theme, labels: list[str]) -> int:
+    """How many legend items fit side by side under the plot on a 1280 px wide screen."""
+    plot_px = 1280 - theme.panel_width - 60
+    longest = max(len(label) for label in labels)
+    item_px = theme.control_size * (2.2 + 0.5 * longest) + 20
+    return max(2, int(plot_px // item_px))
+
+
+def _item(plot: Any, label: str, fill: str, hatch: str, ink: str, edge: str,
+          width: float) -> LegendItem:
+    # The legend draws a swatch only for a renderer with data: one quad, off the x range.
+    renderer = plot.quad(left=[-60.0], right=[-50.0], top=[0.0], bottom=[-1.0], fill_color=fill,
+                         hatch_pattern=hatch or None, hatch_color=ink, hatch_alpha=0.8,
+                         hatch_scale=7.0, line_color=edge, line_width=width)
+    return LegendItem(label=label, renderers=[renderer])

@@ -1,0 +1,326 @@
+// The player: which step is shown, playing and stepping, keyboard, hover.
+//
+// State lives in the object createPlayer returns, which main.js keeps on the
+// plot model of *this* document: two views in one notebook each get their own
+// player (STACK.md pitfall 8).  It only ever mutates models built with
+// syncable=False, so nothing it does is echoed to a kernel or server.
+//
+// A step is shown in two phases.  While it animates, the base sources still
+// hold the frame before it and the beats play on the overlay; when the last
+// beat ends, the base jumps to the step's frame and what a beat leaves behind
+// (an errno on the refused range, SIGBUS on the page) stays on the overlay.
+
+function createPlayer(m, cfg, index) {
+  const C = Object.assign({}, cfg.draw)
+  const P = {
+    frame: 0, anim: null, playing: false, speed: cfg.speeds[cfg.speed], settled: true,
+    active: true, hits: {}, hitKey: "", selected: null, hold: null, raf: null, known: 0,
+    baseKey: "", logAt: Infinity,
+  }
+
+  function total() {
+    return m.story.data.frame.length - 1
+  }
+
+  function readBands() {
+    const b = m.bands.data
+    C.y0 = {}; C.y1 = {}; C.layer = {}
+    for (let i = 0; i < b.index.length; i++) {
+      C.y0[b.index[i]] = b.y0[i]; C.y1[b.index[i]] = b.y1[i]; C.layer[b.index[i]] = b.layer[i]
+    }
+  }
+
+  function beatsOf(f) {
+    const d = m.beats.data, s = m.story.data
+    const out = []
+    for (let i = s.blo[f]; i < s.bhi[f]; i++) {
+      let b = out[out.length - 1]
+      if (b === undefined || b.index !== d.beat[i]) {
+        b = {index: d.beat[i], kind: d.kind[i], t0: d.t0[i], dur: d.dur[i], text: d.text[i],
+             result: d.result[i], count: d.count[i], until: d.until[i], clock0: d.clock0[i],
+             places: []}
+        out.push(b)
+      }
+      const band = d.band[i]
+      b.places.push({band, x0: d.x0[i], x1: d.x1[i], y0: C.y0[band], y1: C.y1[band]})
+    }
+    return out
+  }
+
+  function setBase(f) {
+    const s = m.story.data
+    const key = [s.qlo[f], s.qhi[f], s.llo[f], s.lhi[f], s.glo[f], s.ghi[f]].join(",")
+    if (key === P.baseKey) return  // same glyphs (a refused step): skip the full repaint
+    P.baseKey = key
+    m.base.selected.indices = []
+    P.selected = null
+    const base = sliceColumns(m.store_q.data, cfg.quad_columns, s.qlo[f], s.qhi[f])
+    m.base.data = base
+    setHatches(base)
+    m.links.data = sliceColumns(m.store_l.data, cfg.link_columns, s.llo[f], s.lhi[f])
+    const g = m.store_g.data
+    const badges = {x: [], y: [], text: []}
+    for (let i = s.glo[f]; i < s.ghi[f]; i++) {
+      badges.x.push(1000); badges.y.push(C.y1[g.band[i]] + C.badgeLift); badges.text.push(g.text[i])
+    }
+    m.badges.data = badges
+    P.hits = {}; P.hitKey = ""
+    highlight(m, C, null)
+  }
+
+  // Hatches go to one small source per pattern (hatching.py says why).
+  function setHatches(base) {
+    const groups = m.hatches.map(() => ({x0: [], x1: [], y0: [], y1: []}))
+    for (let i = 0; i < base.x0.length; i++) {
+      for (const g of [base.hg[i], base.mg[i]]) {
+        if (g < 0) continue
+        const d = groups[g]
+        d.x0.push(base.x0[i]); d.x1.push(base.x1[i]); d.y0.push(base.y0[i]); d.y1.push(base.y1[i])
+      }
+    }
+    m.hatches.forEach((source, g) => {
+      // Unchanged empty groups are left alone: every assignment costs a repaint pass.
+      if (groups[g].x0.length === 0 && source.data.x0.length === 0) return
+      source.data = groups[g]
+    })
+  }
+
+  function setText(f, upto) {
+    m.narration.text = narrationHtml(m.story, f, total())
+    setLog(f, upto === undefined ? Infinity : upto)
+    if (m.source != null) {
+      m.source.text = sourceHtml(cfg.lines, f > 0 ? m.story.data.line[f] : 0, cfg.summary)
+    }
+  }
+
+  function setLog(f, upto) {
+    P.logAt = upto
+    m.log.text = logHtml(m.story, f > 0 ? beatsOf(f) : [], f, upto)
+    scrollLog()
+  }
+
+  // Keep the newest log entry in view (the Div re-renders asynchronously).  Only
+  // the log scrolls: scrollIntoView would scroll the page too.
+  function scrollLog() {
+    requestAnimationFrame(() => {
+      const view = index.find_one(m.log)
+      if (view != null) view.el.scrollTop = view.el.scrollHeight
+    })
+  }
+
+  function setSlider(f) {
+    // The slider's own callback compares against P.frame and ignores this.
+    if (m.slider.value !== f) m.slider.value = f
+  }
+
+  function cancelAnim() {
+    if (P.raf !== null) cancelAnimationFrame(P.raf)
+    P.raf = null
+    P.anim = null
+  }
+
+  function settle(f) {
+    cancelAnim()
+    P.frame = f
+    setSlider(f)
+    setBase(f)
+    const o = new Overlay()
+    if (f > 0) for (const b of beatsOf(f)) drawMark(o, b, C)
+    o.flush(m)
+    setText(f)
+    P.settled = true
+  }
+
+  function animateTo(f) {
+    const beats = beatsOf(f)
+    if (reducedMotion() || beats.length === 0) {
+      settle(f)
+      afterSettle()
+      return
+    }
+    cancelAnim()
+    P.frame = f
+    setSlider(f)
+    setBase(f - 1)
+    setText(f, -1)
+    P.settled = false
+    const end = Math.max(...beats.map((b) => b.t0 + b.dur))
+    P.anim = {f, beats, t: 0, end, last: performance.now()}
+    P.raf = requestAnimationFrame(tick)
+  }
+
+  function tick(now) {
+    const a = P.anim
+    if (a === null) return
+    a.t += Math.max(0, now - a.last) * P.speed
+    a.last = now
+    if (a.t >= a.end) {
+      settle(a.f)
+      afterSettle()
+      return
+    }
+    const upto = drawAt(a.beats, a.t)
+    if (upto !== P.logAt) setLog(a.f, upto)  // a few times a step, not every frame
+    P.raf = requestAnimationFrame(tick)
+  }
+
+  // One animation frame: every beat at time t of its step (finished ones leave
+  // their mark).  Returns the index of the latest beat begun.
+  function drawAt(beats, t) {
+    const o = new Overlay()
+    let upto = -1
+    for (const b of beats) {
+      if (t >= b.t0) upto = b.index
+      if (t >= b.t0 + b.dur) drawMark(o, b, C)
+      else if (t >= b.t0) drawBeat(o, b, (t - b.t0) / b.dur, C)
+    }
+    o.flush(m)
+    return upto
+  }
+
+  // While playing: give the reader time for the narration, then go on.
+  function afterSettle() {
+    if (!P.playing) return
+    if (P.frame >= total()) return setPlaying(false)
+    const note = m.story.data.note[P.frame] || ""
+    const hold = (cfg.hold_ms + cfg.hold_per_char_ms * note.length) / P.speed
+    P.hold = setTimeout(() => {
+      P.hold = null
+      if (P.playing) animateTo(P.frame + 1)
+    }, hold)
+  }
+
+  function setPlaying(on) {
+    P.playing = on
+    if (P.hold !== null) clearTimeout(P.hold)
+    P.hold = null
+    m.play.label = on ? cfg.labels.pause : cfg.labels.play
+  }
+
+  // One press is always one step: a step still animating is finished at once.
+  function forward() {
+    if (P.anim !== null) settle(P.anim.f)
+    if (P.frame < total()) animateTo(P.frame + 1)
+  }
+
+  function jump(f) {
+    setPlaying(false)
+    settle(clamp(f, 0, total()))
+  }
+
+  function togglePlay() {
+    if (P.playing) return setPlaying(false)
+    setPlaying(true)
+    if (P.anim !== null) return  // the running step hands over when it ends
+    if (P.frame >= total()) settle(0)
+    animateTo(P.frame + 1)
+  }
+
+  function refreshHighlight() {
+    const r = hoveredRanges(m, P.hits)
+    highlight(m, C, r !== null ? r : P.selected)
+  }
+
+  function onHover(data) {
+    const which = data.renderer === m.rquads ? "quads" : "links"
+    const idx = Array.from(data.index.indices)
+    P.hits[which] = idx
+    const key = (P.hits.quads || []).join(",") + "|" + (P.hits.links || []).join(",")
+    if (key === P.hitKey) return
+    P.hitKey = key
+    refreshHighlight()
+  }
+
+  function onSelect() {
+    const idx = m.base.selected.indices
+    P.selected = idx.length > 0 ? rangesOf(m.base.data, idx[idx.length - 1]) : null
+    refreshHighlight()
+  }
+
+  // The server appended steps (a command typed live): show the newest one.
+  function onStory() {
+    readBands()
+    P.baseKey = ""
+    const n = total()
+    if (n > P.known) {
+      P.known = n
+      settle(n - 1)
+      animateTo(n)
+    } else {
+      P.known = n
+      settle(Math.min(P.frame, n))
+    }
+  }
+
+  function onKey(event) {
+    if (!P.active || event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return
+    if (keyBelongsElsewhere(event)) return
+    const action = {
+      ArrowRight: forward, ArrowLeft: () => jump(P.frame - 1), " ": togglePlay,
+      Home: () => jump(0), End: () => jump(total()),
+    }[event.key]
+    if (action === undefined) return
+    event.preventDefault()
+    action()
+  }
+
+  // With several views in one page, the keys go to the one last clicked.
+  function onPointer(event) {
+    const view = index.find_one(m.root)
+    const mine = view != null && event.composedPath().includes(view.el)
+    if (mine) {
+      P.active = true
+      window.dispatchEvent(new CustomEvent("mapviz-focus", {detail: P}))
+    }
+  }
+
+  window.addEventListener("keydown", onKey)
+  window.addEventListener("pointerdown", onPointer, true)
+  window.addEventListener("mapviz-focus", (event) => { if (event.detail !== P) P.active = false })
+
+  P.dispatch = function (obj, data) {
+    if (obj === m.slider) { if (obj.value !== P.frame) jump(obj.value); return }
+    if (obj === m.speed) { P.speed = cfg.speeds[obj.active]; return }
+    if (obj === m.story) { onStory(); return }
+    if (obj === m.base.selected) { onSelect(); return }
+    if (obj === m.hover) { onHover(data); return }
+    const origin = obj != null ? obj.origin : undefined
+    if (origin === m.play) return togglePlay()
+    if (origin === m.next) return forward()
+    if (origin === m.prev) return jump(P.frame - 1)
+    if (origin === m.first) return jump(0)
+    if (origin === m.last) return jump(total())
+    if (obj != null && obj.event_name === "mouseleave") { P.hits = {}; P.hitKey = ""; refreshHighlight() }
+  }
+
+  // Expose a read-only peek for tests and benchmarks (per document, not global).
+  P.state = () => ({frame: P.frame, settled: P.settled, playing: P.playing, total: total()})
+  // For benchmarks: how long step f animates (ms at 1x), and one frame of it drawn
+  // over whatever the base shows -- exactly the work of one animation frame.
+  P.beats = (f) => Math.max(0, ...beatsOf(f).map((b) => b.t0 + b.dur))
+  P.overlayAt = (f, t) => drawAt(beatsOf(f), t)
+  // Show step f as it looks t ms (at 1x) into its animation, and stay there: for
+  // screenshots and benchmarks, which need a moment of an animation on demand.
+  P.pose = function (f, t) {
+    setPlaying(false)
+    const beats = beatsOf(f)
+    if (t >= Math.max(0, ...beats.map((b) => b.t0 + b.dur))) {
+      settle(f)
+      return []
+    }
+    cancelAnim()
+    P.frame = f
+    setSlider(f)
+    setBase(Math.max(0, f - 1))
+    setText(f, drawAt(beats, t))
+    P.settled = true
+    return beats.map((b) => [b.kind, b.t0, b.dur])
+  }
+
+  readBands()
+  P.known = total()
+  const start = cfg.standalone ? /[#&]step=(\d+)/.exec(window.location.hash) : null
+  settle(start !== null ? clamp(Number(start[1]), 0, total()) : 0)
+  if (cfg.standalone && /[#&]play\b/.test(window.location.hash)) togglePlay()
+  return P
+}
