@@ -13,9 +13,10 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
+from mapviz.cli.output import check_target, write_atomic
 from mapviz.compare import ModelComparison, compare_models, comparison_json, parse_models
-from mapviz.errors import MapvizError
 from mapviz.scenario import KERNEL_MODELS, load_scenario
 
 MARK = "*"
@@ -40,20 +41,28 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the comparison as JSON")
     output.add_argument(
-        "--html", metavar="OUT", help="write the models' views side by side (not available yet)"
+        "--html", metavar="OUT", help="write the models' views side by side, with one shared "
+        "step control, as one offline HTML page"
     )
+    parser.add_argument("--theme", choices=("light", "dark", "talk"), default="light",
+                        help="the page's theme (with --html)")
+    parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.html is not None:
-        raise MapvizError(
-            "mapviz compare: --html is not available yet (it needs the HTML renderer); "
-            "use the table or --json"
-        )
+    output = Path(args.html) if args.html is not None else None
+    if output is not None:
+        check_target(output, force=args.force, command="mapviz compare")
     models = parse_models(args.kernel)
     comparison = compare_models(load_scenario(args.scenario), models, record_files=False)
-    if args.json:
+    if output is not None:
+        from mapviz.render.compare_page import comparison_html  # Bokeh only when asked
+
+        page = comparison_html(comparison, args.theme).encode("utf-8")
+        write_atomic(output, page, force=args.force, command="mapviz compare")
+        print(f"wrote {output} ({len(page) / 1e6:.1f} MB)")
+    elif args.json:
         json.dump(comparison_json(comparison), sys.stdout, indent=1)
         sys.stdout.write("\n")
     else:

@@ -13,8 +13,10 @@ import sys
 import time
 from collections.abc import Iterable
 from itertools import chain
+from pathlib import Path, PurePath
 from typing import TextIO
 
+from mapviz.cli.output import check_target, write_atomic
 from mapviz.errors import MapvizError
 from mapviz.realfs.blockmap import BlockMap, read_block_map
 from mapviz.realfs.errors import shown
@@ -45,6 +47,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="print a scenario prologue (%%fs, truncate, %%extent ...) that rebuilds the layout",
     )
+    output.add_argument(
+        "--html",
+        metavar="OUT",
+        help="draw the map in the three-layer view as one offline HTML page",
+    )
+    parser.add_argument("--theme", choices=("light", "dark", "talk"), default="light",
+                        help="the page's theme (with --html)")
+    parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     parser.add_argument(
         "--sync",
         action="store_true",
@@ -67,6 +77,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"{PROG}: {_seek_note(block_map)}", file=sys.stderr)
         _write(chain(iter_files_json(block_map), "\n"))
         return 0
+    if args.html:
+        _html(block_map, Path(args.html), args.theme, force=args.force)
+        return 0
     if args.scenario:
         try:
             lines = scenario_prologue(block_map)
@@ -79,6 +92,26 @@ def run(args: argparse.Namespace) -> int:
     # In pieces: a 100,000-extent table need not become one huge string.
     _write("\n".join(lines[i : i + 4096]) + "\n" for i in range(0, len(lines), 4096))
     return 0
+
+
+def _html(block_map: BlockMap, output: Path, theme: str, *, force: bool) -> None:
+    """The real file, replayed in the simulator, drawn as the export page draws scenarios."""
+    check_target(output, force=force, command=PROG)
+    from mapviz.core.simulation import Simulation  # the simulator and Bokeh only when asked
+    from mapviz.render.html import standalone_html
+    from mapviz.view import Storyboard
+
+    try:
+        prologue = "\n".join(scenario_prologue(block_map)) + "\n"
+        sim = Simulation.from_block_map(block_map)
+    except MapvizError as error:
+        raise MapvizError(f"{PROG}: {shown(block_map.path)}: {error}") from None
+    title = f"{shown(block_map.path)}: the block map of a real {block_map.filesystem.name} file"
+    view = Storyboard(sim, title).view()
+    page = standalone_html(view, theme, name=PurePath(block_map.path).name,
+                          source_text=prologue).encode("utf-8")
+    write_atomic(output, page, force=force, command=PROG)
+    print(f"wrote {output} ({len(page) / 1e6:.1f} MB)")
 
 
 def _write(pieces: Iterable[str]) -> None:

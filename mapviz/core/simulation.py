@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from mapviz.core.commands import HANDLERS, Context
 from mapviz.core.events import Event, EventKind
@@ -44,6 +45,9 @@ from mapviz.scenario.syntax import (
     Scenario,
     Sleep,
 )
+
+if TYPE_CHECKING:
+    from mapviz.realfs.blockmap import BlockMap
 
 # Commands whose arguments name files the JSON must then report (as the recorder does).
 _NAMING = {"open": 0, "reflink": 0, "dedupe": 0, "swapext": 0}
@@ -109,21 +113,28 @@ class Simulation:
         The file is recreated with ``%extent`` lines (``mapviz fiemap --scenario``)
         on a simulated filesystem of the same type and, when known, size, so a
         learner can ask what MAP_DIRECT would have pinned or refused on *that*
-        file.  Where a real block falls on the simulated filesystem's own
-        metadata, the blocks are placed by the simulated allocator instead.
-        Raises :class:`mapviz.errors.MapvizError` for files without a block map.
+        file.  Raises :class:`mapviz.errors.MapvizError` for files without a block map.
         """
         from mapviz.realfs import read_block_map  # reading real files: only when asked
+
+        return cls.from_block_map(read_block_map(path, sync=sync), kernel=kernel)
+
+    @classmethod
+    def from_block_map(cls, block_map: BlockMap, *, kernel: str | None = None) -> Simulation:
+        """A simulation holding a block map already read (see :meth:`from_file`).
+
+        Where a real block falls on the simulated filesystem's own metadata,
+        the blocks are placed by the simulated allocator instead.
+        """
         from mapviz.realfs.export import scenario_prologue
         from mapviz.scenario import parse_scenario
 
-        block_map = read_block_map(path, sync=sync)
         try:
             text = "\n".join(scenario_prologue(block_map))
-            return cls.from_scenario(parse_scenario(text, source=path), kernel=kernel)
+            return cls.from_scenario(parse_scenario(text, source=block_map.path), kernel=kernel)
         except ScenarioError:
             text = "\n".join(scenario_prologue(block_map, place=False))
-            return cls.from_scenario(parse_scenario(text, source=path), kernel=kernel)
+            return cls.from_scenario(parse_scenario(text, source=block_map.path), kernel=kernel)
 
     @property
     def fs(self) -> FsConfig:

@@ -30,11 +30,17 @@ class View:
 
 
 class Storyboard:
-    """Runs items on a :class:`Simulation` and keeps the scene after each step."""
+    """Runs items on a :class:`Simulation` and keeps the scene after each step.
+
+    Built on a simulation that already ran (a real file replayed by
+    ``Simulation.from_file``), its frame 0 is that state and only later steps
+    become frames: the history before it is not shown.
+    """
 
     def __init__(self, sim: Simulation, title: str) -> None:
         self.sim = sim
         self.title = title
+        self._first = len(sim.steps)
         self.scenes: list[Scene] = [self._scene()]
 
     @classmethod
@@ -56,13 +62,14 @@ class Storyboard:
 
     @property
     def steps(self) -> list[Step]:
-        return self.sim.steps
+        """The steps shown as frames 1, 2, ..."""
+        return self.sim.steps[self._first :]
 
     def view(self) -> View:
         """All frames (frame 0 is the start, frame k the state after step k)."""
         layout = plan_layout(self.scenes)
         frames = [build_frame(layout, 0, self.scenes[0], None)]
-        for index, step in enumerate(self.sim.steps, start=1):
+        for index, step in enumerate(self.steps, start=1):
             frames.append(build_frame(layout, index, self.scenes[index], step,
                                       before=self.scenes[index - 1]))
         return View(self.title, self.sim.kernel, self.sim.fs.describe(), layout, tuple(frames),
