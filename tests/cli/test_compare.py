@@ -125,13 +125,10 @@ def test_commands_that_cannot_be_issued_are_skipped(capsys: pytest.CaptureFixtur
     assert "map-direct-v5: skipped: mwrite: process app has no mapping" in out
 
 
-def test_html_is_not_available_yet(capsys: pytest.CaptureFixture[str], tmp_path: object) -> None:
-    status, out, err = run_cli(capsys, "compare", "hole-sigbus", "--html", "out.html")
+def test_html_into_a_missing_directory_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run_cli(capsys, "compare", "hole-sigbus", "--html", "/no/such/dir/x.html")
     assert status == 2 and out == ""
-    assert err == (
-        "mapviz compare: --html is not available yet (it needs the HTML renderer); "
-        "use the table or --json\n"
-    )
+    assert err == "mapviz compare: no such directory: /no/such/dir\n"
 
 
 def test_bad_input_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
