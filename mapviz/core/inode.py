@@ -45,6 +45,12 @@ class Inode:
     truncated: bool = False  # XFS_ITRUNCATED: flush delalloc on close (xfs_file_release)
     eofblocks_released: bool = False  # XFS_EOFBLOCKS_RELEASED (xfs_file_release)
     reflinked: bool = False  # xfs_is_reflink_inode(): has had shared extents
+    da_alloc_close: bool = False  # ext4 EXT4_STATE_DA_ALLOC_CLOSE: truncated to 0
+    eofblocks_tag: bool = False  # XFS_IEOFBLOCKS: has had speculative preallocation
+    indlen: int = 0  # XFS: blocks reserved for the bmbt growth of its delalloc extents
+    folios: dict[int, int] = field(default_factory=dict)  # large folios: first page -> pages
+    ra_marks: set[int] = field(default_factory=set)  # folios flagged PG_readahead (first page)
+    dirty_pages: bool = False  # I_DIRTY_PAGES: set by dirtying, cleared by sync(2)-style writeback
     seal_count: int = 0  # v5: MAP_DIRECT mappings of the inode (i_mapdcount, §2.4)
     leases: list[Lease] = field(default_factory=list)
 
@@ -81,6 +87,12 @@ class Inode:
             truncated=self.truncated,
             eofblocks_released=self.eofblocks_released,
             reflinked=self.reflinked,
+            da_alloc_close=self.da_alloc_close,
+            eofblocks_tag=self.eofblocks_tag,
+            indlen=self.indlen,
+            folios=dict(self.folios),
+            ra_marks=set(self.ra_marks),
+            dirty_pages=self.dirty_pages,
             seal_count=self.seal_count,
             leases=[
                 Lease(x.mapping_id, x.holder, x.address, x.break_deadline) for x in self.leases

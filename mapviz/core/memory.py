@@ -98,6 +98,8 @@ class Mapping:
     sync: bool = False
     revoked: bool = False
     ptes: SortedDict[int, Pte] = field(default_factory=SortedDict)  # virtual page -> Pte
+    opened: int = 0  # OpenFile.serial of the open file it maps (it holds a reference)
+    opened_writable: bool = False  # ... and whether that file was opened for writing
 
     @property
     def end(self) -> int:
@@ -150,6 +152,8 @@ class Mapping:
             self.revoked,
         )
         clone.ptes = self.ptes.copy()
+        clone.opened = self.opened
+        clone.opened_writable = self.opened_writable
         return clone
 
 
@@ -160,6 +164,13 @@ class OpenFile:
     name: str
     readable: bool
     writable: bool
+    serial: int = 0  # which open(2) it came from (a mapping keeps that open file alive)
+    # struct file_ra_state: the readahead window of this open file (ops/readahead.py)
+    ra_start: int = 0
+    ra_size: int = 0
+    ra_async: int = 0
+    ra_order: int = 0
+    ra_prev_pos: int = -1
 
 
 @dataclass(slots=True)
@@ -193,7 +204,20 @@ class Process:
             self.name,
             self.uid,
             self.caps,
-            [OpenFile(f.name, f.readable, f.writable) for f in self.files],
+            [
+                OpenFile(
+                    f.name,
+                    f.readable,
+                    f.writable,
+                    f.serial,
+                    f.ra_start,
+                    f.ra_size,
+                    f.ra_async,
+                    f.ra_order,
+                    f.ra_prev_pos,
+                )
+                for f in self.files
+            ],
             self.current_file,
             [m.copy() for m in self.mappings],
             self.current_mapping,

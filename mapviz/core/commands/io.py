@@ -6,9 +6,10 @@ from __future__ import annotations
 from mapviz.core.commands.context import Context, may_open
 from mapviz.core.inode import Inode
 from mapviz.core.ops import fallocate as falloc_ops
+from mapviz.core.ops import readahead, setsize, write, writeback
 from mapviz.core.ops import remap as remap_ops
-from mapviz.core.ops import setsize, write, writeback
 from mapviz.core.ops.fallocate import Mode
+from mapviz.core.ops.release import release
 from mapviz.core.outcome import SyscallError
 
 PWRITE_FILL = 0xCD  # xfs_io's default pwrite pattern (conformance README)
@@ -22,7 +23,10 @@ def pwrite(ctx: Context) -> None:
         raise SyscallError("EBADF", f"pwrite: {inode.name} is open read-only")
     seed = command.option("S")
     fill = PWRITE_FILL if seed is None else seed & 0xFF
-    chunk = command.option("b", write.DEFAULT_CHUNK) or write.DEFAULT_CHUNK
+    # xfs_io's pwrite_f(): "bsize = fsblocksize" from init_cvtnum(): the XFS
+    # geometry's block size, 4096 for a foreign (non-XFS) file.  One write(2) each.
+    default = ctx.machine.fs.blocksize if ctx.machine.fs.config.type == "xfs" else 4096
+    chunk = command.option("b", default) or default
     write.write(ctx.machine, ctx.process, inode, offset, length, fill, chunk)
     if not command.has("q"):
         ctx.output.append(f"wrote {length}/{length} bytes at offset {offset}")
@@ -31,9 +35,15 @@ def pwrite(ctx: Context) -> None:
 
 
 def pread(ctx: Context) -> None:
-    _entry, inode = ctx.current_file()
+    entry, inode = ctx.current_file()
     offset, length = ctx.command.number(0), ctx.command.number(1)
-    done = write.read(ctx.machine, inode, offset, length)
+    # xfs_io's pread_f(): read(2) calls of "bsize = fsblocksize" (4096 on a foreign file)
+    default = ctx.machine.fs.blocksize if ctx.machine.fs.config.type == "xfs" else 4096
+    chunk = ctx.command.option("b", default) or default
+    if ctx.machine.fs.config.dax:
+        done = write.read(ctx.machine, inode, offset, length)
+    else:
+        done = readahead.read(ctx.machine, entry, inode, offset, length, chunk)
     if not ctx.command.has("q"):
         ctx.output.append(f"read {done}/{length} bytes at offset {offset}")
 
@@ -46,6 +56,7 @@ def fsync(ctx: Context) -> None:
 def sync(ctx: Context) -> None:
     for inode in list(ctx.machine.fs.files.values()):
         writeback.writeback_all(ctx.machine, inode, "sync")
+        inode.dirty_pages = False  # __writeback_single_inode() clears I_DIRTY_PAGES
 
 
 def truncate(ctx: Context) -> None:
@@ -62,20 +73,24 @@ _FALLOC_MODES = {
     "finsert": (Mode.INSERT, False),
     "funshare": (Mode.UNSHARE, False),
 }
+_FALLOC_FLAG_MODES = {
+    "": (Mode.ALLOCATE, False),
+    "k": (Mode.ALLOCATE, True),
+    "p": (Mode.PUNCH, True),
+    "c": (Mode.COLLAPSE, False),
+    "u": (Mode.UNSHARE, False),
+}
 
 
 def fallocate(ctx: Context) -> None:
     entry, inode = ctx.current_file()
     command = ctx.command
     if command.name == "falloc":
-        if command.has("p"):
-            mode, keep = Mode.PUNCH, True  # xfs_io: -p is PUNCH_HOLE|KEEP_SIZE
-        elif command.has("c"):
-            mode, keep = Mode.COLLAPSE, command.has("k")
-        elif command.has("u"):
-            mode, keep = Mode.UNSHARE, command.has("k")
-        else:
-            mode, keep = Mode.ALLOCATE, command.has("k")
+        # xfs_io's fallocate_f() *assigns* the mode for each of -c -k -p -u
+        # (``mode = FALLOC_FL_...``), so the last of them wins: ``-kc`` is a
+        # collapse, ``-ck`` a KEEP_SIZE preallocation; -p is PUNCH_HOLE|KEEP_SIZE.
+        last = next((f for f in reversed(command.flags) if f in "kpcu"), "")
+        mode, keep = _FALLOC_FLAG_MODES[last]
     else:
         mode, keep = _FALLOC_MODES[command.name]
         keep = keep or command.has("k")
@@ -99,9 +114,12 @@ def reflink(ctx: Context) -> None:
         src, dst, length = command.number(1), command.number(2), command.number(3)
     else:
         src, dst, length = 0, 0, 0  # FICLONE: the whole source
-    remap_ops.remap(
-        ctx.machine, ctx.process, source, dest, entry.writable, src, dst, length, dedupe=False
-    )
+    try:
+        remap_ops.remap(
+            ctx.machine, ctx.process, source, dest, entry.writable, src, dst, length, dedupe=False
+        )
+    finally:
+        _close_other(ctx, source, write=False)
     done = length or source.size
     ctx.output.append(f"linked {done}/{done} bytes at offset {dst}")
 
@@ -111,9 +129,12 @@ def dedupe(ctx: Context) -> None:
     command = ctx.command
     source = _open_other(ctx, command.word(0), write=False)
     src, dst, length = command.number(1), command.number(2), command.number(3)
-    remap_ops.remap(
-        ctx.machine, ctx.process, source, dest, entry.writable, src, dst, length, dedupe=True
-    )
+    try:
+        remap_ops.remap(
+            ctx.machine, ctx.process, source, dest, entry.writable, src, dst, length, dedupe=True
+        )
+    finally:
+        _close_other(ctx, source, write=False)
     ctx.output.append(f"deduped {length}/{length} bytes at offset {dst}")
 
 
@@ -126,7 +147,10 @@ def swapext(ctx: Context) -> None:
             '"Inappropriate ioctl for device"',
         )
     donor = _open_other(ctx, ctx.command.word(0), write=True)
-    remap_ops.swapext(ctx.machine, ctx.process, target, entry.writable, donor)
+    try:
+        remap_ops.swapext(ctx.machine, ctx.process, target, entry.writable, donor)
+    finally:
+        _close_other(ctx, donor, write=True)
 
 
 def fiemap(ctx: Context) -> None:
@@ -139,8 +163,10 @@ def bmap(ctx: Context) -> None:
     _entry, inode = ctx.current_file()
     if ctx.machine.fs.config.type != "xfs":
         raise SyscallError("ENOTTY", "bmap: XFS_IOC_GETBMAPX is an XFS ioctl")
-    # xfs_getbmap() flushes dirty data unless asked for delalloc (§4.2).
-    writeback.writeback_all(ctx.machine, inode, "bmap (GETBMAPX) flushes first")
+    # xfs_getbmap() flushes only if there is delalloc (i_delayed_blks) or the
+    # in-memory size is past the on-disk one, and not when asked for delalloc (§4.2).
+    if inode.delalloc_blocks() or inode.size > inode.disk_size:
+        writeback.writeback_all(ctx.machine, inode, "bmap (GETBMAPX) flushes first")
 
 
 def _open_other(ctx: Context, name: str, *, write: bool) -> Inode:
@@ -150,3 +176,8 @@ def _open_other(ctx: Context, name: str, *, write: bool) -> Inode:
     if refused is not None:
         raise refused
     return inode
+
+
+def _close_other(ctx: Context, inode: Inode, *, write: bool) -> None:
+    """xfs_io closes the file it opened for the command: ->release() (ops/release.py)."""
+    release(ctx.machine, inode, write)

@@ -8,6 +8,7 @@ from mapviz.core.memory import Mapping
 from mapviz.core.models.base import MmapRequest
 from mapviz.core.ops.fault import touch
 from mapviz.core.ops.pages import zap
+from mapviz.core.ops.release import release
 from mapviz.core.ops.writeback import writeback
 from mapviz.core.outcome import SyscallError
 from mapviz.scenario.syntax import PAGE_SIZE
@@ -59,9 +60,11 @@ def _map(ctx: Context) -> None:
         raise SyscallError("EINVAL", f"mmap: offset {offset} is not a multiple of the page size")
     inode = None
     name = None
+    opened, opened_writable = 0, False
     if not anonymous:
         entry, inode = ctx.current_file()
         name = inode.name
+        opened, opened_writable = entry.serial, entry.writable
         if request.shared and request.writable:
             if not entry.writable:
                 raise SyscallError(
@@ -86,6 +89,8 @@ def _map(ctx: Context) -> None:
         shared=request.shared,
         direct=request.direct,
         sync=request.sync,
+        opened=opened,
+        opened_writable=opened_writable,
     )
     machine.next_mapping_id += 1
     span = -(-length // PAGE_SIZE) * PAGE_SIZE
@@ -133,6 +138,14 @@ def munmap(ctx: Context) -> None:
         f"{process.name} unmaps {mapping.describe()}",
         virtual=(process.name, mapping.start, mapping.end),
     )
+    if (
+        mapping.opened
+        and mapping.file is not None
+        and not any(f.serial == mapping.opened for f in process.files)
+        and not any(m.opened == mapping.opened for m in process.mappings)
+    ):
+        # the fd was closed while this mapping held the file open: last fput -> ->release()
+        release(machine, machine.inode(mapping.file), mapping.opened_writable)
 
 
 def _range(ctx: Context, mapping: Mapping) -> tuple[int, int]:
@@ -173,6 +186,10 @@ def mwrite(ctx: Context) -> None:
 def msync(ctx: Context) -> None:
     mapping = ctx.current_mapping()
     start, stop = _range(ctx, mapping)
+    if (start - mapping.file_offset) % PAGE_SIZE:
+        # xfs_io's check_mapping_range(..., pagealign=1) refuses it before msync(2)
+        ctx.output.append(f"offset ({start}) is not aligned to a {PAGE_SIZE} byte boundary")
+        return
     # MS_ASYNC does nothing since 2.6.19; MS_SYNC is vfs_fsync_range over the range.
     if ctx.command.has("s") and mapping.shared and mapping.file is not None:
         writeback(ctx.machine, ctx.machine.inode(mapping.file), start, stop, "msync MS_SYNC")

@@ -56,7 +56,43 @@ def allocate(
             state=state.label,
         )
         block += count
+    if reserved:
+        sync_indlen(machine, inode)  # the delalloc extent it replaces gives its indlen back
     return made
+
+
+def reserve_delalloc(machine: Machine, inode: Inode, count: int) -> None:
+    """Take ``count`` blocks of delalloc reservation from the free space (NoSpace if not).
+
+    XFS reserves the blocks *and* the worst-case bmbt blocks converting them may
+    need (``xfs_bmapi_reserve_delalloc``: ``alen + xfs_bmap_worst_indlen(alen)``
+    from the free counter); the indirect part is kept per inode (``sync_indlen``).
+    """
+    extra = machine.fs.geometry.delalloc_indlen(count)
+    if count + extra > machine.fs.available():
+        raise NoSpace
+    machine.fs.reserve(count)
+
+
+def sync_indlen(machine: Machine, inode: Inode) -> None:
+    """Keep ``inode.indlen`` = the worst-case bmbt reservation of its delalloc extents.
+
+    Merged delalloc extents keep ``min(worst_indlen(total), sum)`` -- the worst
+    case of the whole extent (``xfs_bmap_add_extent_hole_delay``); conversion or
+    removal gives the rest back (ext4 reserves none: ``delalloc_indlen`` is 0).
+    """
+    target = sum(
+        machine.fs.geometry.delalloc_indlen(e.length)
+        for fork in (inode.data, inode.cow)
+        for e in fork
+        if e.state is ExtentState.DELALLOC
+    )
+    delta = target - inode.indlen
+    if delta > 0:
+        machine.fs.delalloc_reserved += delta
+    elif delta < 0:
+        machine.fs.unreserve(-delta)
+    inode.indlen = target
 
 
 def reserve_holes(machine: Machine, inode: Inode, first: int, stop: int, why: str) -> int:
@@ -64,10 +100,21 @@ def reserve_holes(machine: Machine, inode: Inode, first: int, stop: int, why: st
 
     Raises :class:`NoSpace` before changing anything when the reservation does not fit.
     """
-    holes = [(a, b) for a, b, extent in inode.data.walk(first, stop) if extent is None]
+    holes = [
+        (c, d)
+        for a, b, extent in inode.data.walk(first, stop)
+        if extent is None
+        # a hole inside a CoW-fork extent is written through the CoW fork (found_cow)
+        for c, d, staged in inode.cow.walk(a, b)
+        if staged is None
+    ]
     needed = sum(b - a for a, b in holes)
     if not needed:
         return 0
+    if machine.fs.config.type == "xfs":
+        extra = sum(machine.fs.geometry.delalloc_indlen(b - a) for a, b in holes)
+        if needed + extra > machine.fs.available():
+            raise NoSpace
     machine.fs.reserve(needed)
     for a, b in holes:
         inode.data.insert(a, b - a, None, ExtentState.DELALLOC)
@@ -78,14 +125,25 @@ def reserve_holes(machine: Machine, inode: Inode, first: int, stop: int, why: st
             file=byte_range(machine, inode, a, b),
             state="delalloc",
         )
+    sync_indlen(machine, inode)
     return needed
 
 
-def unmap(machine: Machine, inode: Inode, first: int, stop: int, why: str) -> list[Extent]:
-    """Remove file blocks ``[first, stop)`` from the data and CoW forks; free what has no owner."""
+def unmap(
+    machine: Machine, inode: Inode, first: int, stop: int, why: str, *, cancel_cow: bool = True
+) -> list[Extent]:
+    """Remove file blocks ``[first, stop)`` from the data fork and (``cancel_cow``) the CoW
+    fork; free what has no owner.
+
+    Only truncation (``xfs_itruncate_extents``: truncate, post-EOF trimming) and
+    shifts cancel staged copy-on-write; a hole punch or a remap changes the data
+    fork alone, so later writes into the range still go to the CoW fork.
+    """
     removed = inode.data.remove(first, stop)
     for piece in removed:
         release_piece(machine, inode, piece, why)
+    if not cancel_cow:
+        return removed
     for piece in inode.cow.remove(first, stop):
         release_piece(machine, inode, piece, f"{why} (staged copy-on-write cancelled)", fork="cow")
     return removed
@@ -99,6 +157,7 @@ def release_piece(
     where = machine.span(file[1], file[2])
     if piece.physical_block is None:
         machine.fs.unreserve(piece.length)
+        sync_indlen(machine, inode)
         machine.emit(
             EventKind.FREE,
             f"{why}: the delalloc reservation of {inode.name} {where} is dropped",
@@ -173,16 +232,91 @@ def shared_pieces(machine: Machine, fork: ExtentMap, first: int, stop: int) -> l
     return out
 
 
+XFS_DEFAULT_COWEXTSZ_HINT = 32  # blocks (xfs_get_cowextsz_hint() without a hint set)
+
+
+def stage_cow(machine: Machine, inode: Inode, first: int, stop: int, why: str) -> None:
+    """XFS: reserve CoW-fork blocks for shared blocks about to be dirtied (§4.4).
+
+    ``xfs_buffered_write_iomap_begin()`` reserves delalloc in the CoW fork for
+    the shared blocks from the write offset on, and ``xfs_bmapi_reserve_delalloc()``
+    widens a CoW reservation to the CoW extent size hint (32 blocks by default,
+    ``xfs_bmap_extsize_align()``) as far as the neighbouring CoW extents allow.
+    Later writes anywhere inside a CoW extent go to the CoW fork too
+    (``found_cow``), so FIEMAP (the data fork) does not see them until writeback
+    remaps them (``cow_covers``).
+    """
+    bs = machine.fs.blocksize
+    for piece in shared_pieces(machine, inode.data, first, stop):
+        position = piece.file_block
+        while position < piece.end:
+            staged = inode.cow.find(position)
+            if staged is not None:
+                position = staged.end
+                continue
+            previous = inode.cow.preceding(position)
+            following = next(inode.cow.overlapping(position, 1 << 62), None)
+            end = piece.end if following is None else min(piece.end, following.file_block)
+            a, b = _extsize_align(
+                position,
+                end,
+                XFS_DEFAULT_COWEXTSZ_HINT,
+                previous.end if previous is not None else 0,
+                following.file_block if following is not None else None,
+            )
+            reserve_delalloc(machine, inode, b - a)
+            inode.cow.insert(a, b - a, None, ExtentState.DELALLOC)
+            sync_indlen(machine, inode)
+            machine.emit(
+                EventKind.DELALLOC,
+                f"{why}: {inode.name} {machine.block_span(position, end)} is shared, so the "
+                f"write is staged in XFS's CoW fork ({machine.block_span(a, b)} reserved); "
+                "FIEMAP still shows the shared blocks",
+                file=(inode.name, a * bs, b * bs),
+                state="cow",
+            )
+            position = b
+
+
+def cow_covers(inode: Inode, block: int) -> Extent | None:
+    """The CoW-fork extent a write at file ``block`` would go to (``found_cow``), if any."""
+    return inode.cow.find(block)
+
+
+def _extsize_align(
+    start: int, end: int, extsz: int, prevo: int, nexto: int | None
+) -> tuple[int, int]:
+    """xfs_bmap_extsize_align() for a delalloc reservation ``[start, end)`` in a hole
+    between the extent ending at ``prevo`` and the one starting at ``nexto``."""
+    off, length = start, end - start
+    if off % extsz:
+        length += off % extsz
+        off -= off % extsz
+    if length % extsz:
+        length += extsz - length % extsz
+    if off != start and off < prevo:
+        off = prevo
+    if nexto is not None and off + length != end and off + length > nexto:
+        off = nexto - length if nexto > length else 0
+    if off != start and off < prevo:
+        off = prevo
+    if nexto is not None and off + length != end and off + length > nexto:
+        length = nexto - off
+    return off, off + length
+
+
 __all__ = [
     "NoSpace",
     "allocate",
     "byte_range",
     "convert",
     "convert_delalloc",
+    "cow_covers",
     "enospc",
     "is_shared",
     "release_piece",
     "reserve_holes",
     "shared_pieces",
+    "stage_cow",
     "unmap",
 ]

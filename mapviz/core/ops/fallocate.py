@@ -21,10 +21,11 @@ from mapviz.core.machine import Machine
 from mapviz.core.memory import Process
 from mapviz.core.models.base import BlockMapChange, Change
 from mapviz.core.ops import blocks
+from mapviz.core.ops.blocks import stage_cow
 from mapviz.core.ops.limits import check_file_limit, max_file_size
-from mapviz.core.ops.pages import cache_pages, invalidate
-from mapviz.core.ops.setsize import set_size, zero_partial
-from mapviz.core.ops.write import stage_cow
+from mapviz.core.ops.pages import cache_pages, invalidate, mark_dirty
+from mapviz.core.ops.release import can_free_eofblocks, free_eofblocks, xfs_blockgc_free_space
+from mapviz.core.ops.setsize import set_size, xfs_zero_range, zero_partial
 from mapviz.core.ops.writeback import writeback
 from mapviz.core.outcome import SyscallError
 from mapviz.scenario.syntax import PAGE_SIZE
@@ -132,6 +133,10 @@ def xfs_alloc_space(machine: Machine, inode: Inode, offset: int, length: int, wh
     for a, b, extent in list(inode.data.walk(first, stop)):
         needed = xfs_falloc_reservation(stop - position, machine.fs.blocksize)
         if needed > machine.fs.available():
+            # xfs_trans_alloc(): on ENOSPC flush the speculative preallocations
+            # (xfs_blockgc_flush_all, a non-waiting scan) and try once more
+            xfs_blockgc_free_space(machine, sync=False, why=why)
+        if needed > machine.fs.available():
             raise blocks.enospc(
                 machine, f"{why} of {inode.name} {machine.span(offset, offset + length)}"
             )
@@ -141,14 +146,17 @@ def xfs_alloc_space(machine: Machine, inode: Inode, offset: int, length: int, wh
             except NoSpace as exc:
                 raise blocks.enospc(machine, why) from exc
         elif extent.state is ExtentState.DELALLOC:
-            whole = inode.data.find(a)
-            assert whole is not None
-            blocks.convert_delalloc(
+            # xfs_bmapi_write() allocates only the requested part of a delalloc
+            # extent ("bma.length = min(len, got.br_blockcount - (bno - startoff))").
+            inode.data.remove(a, b)
+            blocks.allocate(
                 machine,
                 inode,
-                whole,
+                a,
+                b,
                 ExtentState.UNWRITTEN,
-                f"{why}: the whole delalloc extent is allocated, unwritten",
+                f"{why}: delalloc blocks in the range are allocated, unwritten",
+                reserved=True,
             )
         position = b
     inode.prealloc = True
@@ -162,12 +170,32 @@ def _xfs_allocate(machine: Machine, inode: Inode, offset: int, length: int, keep
 
 
 def _ext4_allocate(machine: Machine, inode: Inode, offset: int, length: int, keep: bool) -> None:
-    """ext4_alloc_file_blocks(): unwritten over holes; on ENOSPC it keeps what it got
-    and moves i_size to the end of it (case falloc-enospc-ext4)."""
+    """ext4_do_fallocate(): unwritten over holes (case falloc-enospc-ext4 for ENOSPC)."""
     new_size = _new_size(inode, keep, offset, length)
     first, stop = machine.fs.block_range(offset, offset + length)
+    ext4_alloc_file_blocks(machine, inode, first, stop, new_size, "falloc", convert=False)
+
+
+def ext4_alloc_file_blocks(
+    machine: Machine,
+    inode: Inode,
+    first: int,
+    stop: int,
+    new_size: int | None,
+    why: str,
+    *,
+    convert: bool,
+) -> None:
+    """ext4_alloc_file_blocks(EXT4_GET_BLOCKS_CREATE_UNWRIT_EXT [| CONVERT_UNWRITTEN]).
+
+    Holes get unwritten blocks, delayed (delalloc) blocks too -- the dirty
+    pages over them stay dirty and convert at writeback; with ``convert``
+    written blocks become unwritten in place.  It maps piece by piece and
+    moves i_size (to at most ``new_size``) as it goes, so on ENOSPC it keeps
+    what it got and the size grows with it.
+    """
     bs = machine.fs.blocksize
-    reached = first
+    reached: int | None = None  # the end of the last range ext4_map_blocks() mapped
     try:
         for a, b, extent in list(inode.data.walk(first, stop)):
             if extent is None:
@@ -175,22 +203,34 @@ def _ext4_allocate(machine: Machine, inode: Inode, offset: int, length: int, kee
                 if room <= 0:
                     raise NoSpace
                 take = min(b - a, room)
-                blocks.allocate(machine, inode, a, a + take, ExtentState.UNWRITTEN, "falloc")
+                blocks.allocate(machine, inode, a, a + take, ExtentState.UNWRITTEN, why)
                 if take < b - a:
                     reached = a + take
                     raise NoSpace
             elif extent.state is ExtentState.DELALLOC:
                 inode.data.remove(a, b)
-                blocks.allocate(
-                    machine, inode, a, b, ExtentState.UNWRITTEN, "falloc", reserved=True
+                blocks.allocate(machine, inode, a, b, ExtentState.UNWRITTEN, why, reserved=True)
+            elif convert and extent.state is ExtentState.WRITTEN:
+                blocks.convert(
+                    machine,
+                    inode,
+                    a,
+                    b,
+                    ExtentState.UNWRITTEN,
+                    f"{why}: ext4 marks the same blocks unwritten",
                 )
             reached = b
     except NoSpace as exc:
-        if new_size is not None and reached * bs > inode.size:
-            set_size(machine, inode, min(reached * bs, new_size), "falloc ran out of space")
-        raise blocks.enospc(machine, "falloc") from exc
-    if new_size is not None:
-        set_size(machine, inode, new_size, "falloc grows the file")
+        # i_size moves only over what was mapped ("epos" after each ext4_map_blocks)
+        if (
+            reached is not None
+            and new_size is not None
+            and min(reached * bs, new_size) > inode.size
+        ):
+            set_size(machine, inode, min(reached * bs, new_size), f"{why} ran out of space")
+        raise blocks.enospc(machine, why) from exc
+    if new_size is not None and new_size > inode.size:
+        set_size(machine, inode, new_size, f"{why} grows the file")
 
 
 # --- punch ---------------------------------------------------------------
@@ -209,14 +249,20 @@ def xfs_free_space(machine: Machine, inode: Inode, offset: int, length: int, why
     """xfs_free_file_space(): free whole blocks, zero the partial ones inside EOF."""
     first, stop = machine.fs.whole_blocks(offset, offset + length)
     if stop > first:
-        blocks.unmap(machine, inode, first, stop, why)
+        # xfs_unmap_extent() runs a transaction reserving a bmbt split
+        # (XFS_DIOSTRAT_SPACE_RES = bmap_levels - 1 blocks) even to free blocks
+        needed = machine.fs.geometry.bmap_levels - 1
+        if machine.fs.available() < needed:
+            xfs_blockgc_free_space(machine, sync=False, why=why)
+        if machine.fs.available() < needed:
+            raise blocks.enospc(machine, f"{why} (its transaction reserves {needed} blocks)")
+        blocks.unmap(machine, inode, first, stop, why, cancel_cow=False)
     if offset >= inode.size:
         return
     end = min(offset + length, inode.size)
-    bs = machine.fs.blocksize
-    zero_partial(machine, inode, offset, min(end, first * bs) if stop > first else end, why)
-    if stop > first:
-        zero_partial(machine, inode, max(offset, stop * bs), end, why)
+    # "xfs_zero_range is smart enough to skip any holes, including those we just
+    # created" -- it zeroes the partial blocks (copy-on-write if they are shared)
+    xfs_zero_range(machine, inode, offset, end - offset, why)
     inode.content.zero(offset, end)
     if end >= inode.size and end % PAGE_SIZE:
         writeback(
@@ -244,6 +290,9 @@ def _ext4_punch(machine: Machine, inode: Inode, offset: int, length: int, keep: 
     end = offset + length
     first, stop = machine.fs.whole_blocks(offset, end)
     invalidate(machine, inode, -(-offset // PAGE_SIZE), end // PAGE_SIZE, "fpunch")
+    # truncate_pagecache_range(): in a partly kept page, block_invalidate_folio()
+    # discards the buffers wholly inside the range, dirty or not
+    inode.cache.dirty.remove(first, stop)
     if stop > first:
         blocks.unmap(machine, inode, first, stop, "fpunch")
     bs = machine.fs.blocksize
@@ -270,34 +319,32 @@ def _xfs_zero(machine: Machine, inode: Inode, offset: int, length: int, keep: bo
 
 
 def _ext4_zero(machine: Machine, inode: Inode, offset: int, length: int, keep: bool) -> None:
-    """ext4_zero_range(): whole blocks become unwritten *in place*; edges zeroed (§4.6)."""
-    new_size = _new_size(inode, keep, offset, length)
+    """ext4_zero_range() (v6.15+): no writeback; whole blocks become unwritten *in place*.
+
+    If an edge is not block aligned, the whole block-rounded range is first
+    preallocated (holes and delalloc -> unwritten; written edge blocks stay
+    and are zeroed through the page cache).  The page cache of the range is
+    dropped (ext4_truncate_page_cache_block_range), then the whole blocks are
+    allocated with CONVERT_UNWRITTEN (§4.6).
+    """
     end = offset + length
-    writeback(machine, inode, offset, end, "fzero flushes the range first")
-    invalidate(machine, inode, offset // PAGE_SIZE, -(-end // PAGE_SIZE), "fzero")
-    first, stop = machine.fs.whole_blocks(offset, end)
+    new_size = end if not keep and (end > inode.size or end > inode.disk_size) else None
     bs = machine.fs.blocksize
+    if offset % bs or end % bs:
+        lo, hi = machine.fs.block_range(offset, end)
+        ext4_alloc_file_blocks(machine, inode, lo, hi, new_size, "fzero", convert=False)
+    invalidate(machine, inode, -(-offset // PAGE_SIZE), end // PAGE_SIZE, "fzero")
+    first, stop = machine.fs.whole_blocks(offset, end)
     if stop > first:
-        for a, b, extent in list(inode.data.walk(first, stop)):
-            if extent is None:
-                if b - a > machine.fs.available():
-                    raise blocks.enospc(machine, "fzero")
-                blocks.allocate(machine, inode, a, b, ExtentState.UNWRITTEN, "fzero")
-            elif extent.state is ExtentState.WRITTEN:
-                blocks.convert(
-                    machine,
-                    inode,
-                    a,
-                    b,
-                    ExtentState.UNWRITTEN,
-                    "fzero: ext4 marks the same blocks unwritten",
-                )
+        # truncate_pagecache_range() discards the buffers wholly inside the range
+        inode.cache.dirty.remove(first, stop)
+        ext4_alloc_file_blocks(machine, inode, first, stop, new_size, "fzero", convert=True)
         zero_partial(machine, inode, offset, min(end, first * bs), "fzero")
         zero_partial(machine, inode, max(offset, stop * bs), min(end, inode.size), "fzero")
     else:
         zero_partial(machine, inode, offset, min(end, inode.size), "fzero")
     inode.content.zero(offset, min(end, inode.size))
-    if new_size is not None:
+    if new_size is not None and new_size > inode.size:
         set_size(machine, inode, new_size, "fzero grows the file")
 
 
@@ -310,22 +357,31 @@ def _aligned(machine: Machine, offset: int, length: int) -> bool:
 
 
 def _xfs_collapse(machine: Machine, inode: Inode, offset: int, length: int, keep: bool) -> None:
-    # xfs_file_fallocate flushes the range before xfs_falloc_collapse_range checks it.
-    xfs_flush_unmap(machine, inode, offset, length, "fcollapse")
+    """xfs_falloc_collapse_range() (v6.13+): validate, then xfs_collapse_file_space().
+
+    The range is flushed by xfs_free_file_space(), *after* the checks: an
+    invalid collapse writes nothing back.
+    """
     _check_collapse(machine, inode, offset, length)
+    xfs_flush_unmap(machine, inode, offset, length, "fcollapse")
     xfs_free_space(machine, inode, offset, length, "fcollapse")
-    _prepare_shift(machine, inode, offset, "fcollapse")
+    _xfs_prepare_shift(machine, inode, offset, "fcollapse")
     _shift(machine, inode, offset + length, -length, "fcollapse")
     set_size(machine, inode, inode.size - length, "fcollapse")
 
 
 def _ext4_collapse(machine: Machine, inode: Inode, offset: int, length: int, keep: bool) -> None:
+    """ext4_collapse_range(): flush the page at ``offset`` and everything from the end of the
+    range on, drop the page cache from ``offset``'s page, remove the range, shift left."""
     _check_collapse(machine, inode, offset, length)
-    _prepare_shift(machine, inode, offset, "fcollapse")
+    start = offset // PAGE_SIZE * PAGE_SIZE
+    writeback(machine, inode, start, offset + 1, "fcollapse flushes the page at the offset")
+    writeback(machine, inode, offset + length, _END, "fcollapse flushes what will move")
+    invalidate(machine, inode, start // PAGE_SIZE, _END // PAGE_SIZE, "fcollapse", even_cows=True)
     first, stop = machine.fs.block_range(offset, offset + length)
     blocks.unmap(machine, inode, first, stop, "fcollapse")
     _shift(machine, inode, offset + length, -length, "fcollapse")
-    set_size(machine, inode, inode.size - length, "fcollapse")
+    _ext4_i_size(machine, inode, inode.size - length, "fcollapse")
 
 
 def _check_collapse(machine: Machine, inode: Inode, offset: int, length: int) -> None:
@@ -344,38 +400,76 @@ def _check_collapse(machine: Machine, inode: Inode, offset: int, length: int) ->
 
 
 def _xfs_insert(machine: Machine, inode: Inode, offset: int, length: int, keep: bool) -> None:
-    _check_insert(machine, inode, offset, length)
+    """xfs_falloc_insert_range(): checks, grow the size (xfs_falloc_setsize), then
+    xfs_insert_file_space() shifts everything from ``offset`` right."""
+    _check_insert(machine, inode, offset, length, efbig_first=True)
     set_size(machine, inode, inode.size + length, "finsert grows the file first")
-    _prepare_shift(machine, inode, offset, "finsert")
+    _xfs_prepare_shift(machine, inode, offset, "finsert")
     _shift(machine, inode, offset, length, "finsert")
 
 
 def _ext4_insert(machine: Machine, inode: Inode, offset: int, length: int, keep: bool) -> None:
-    _check_insert(machine, inode, offset, length)
-    _prepare_shift(machine, inode, offset, "finsert")
-    set_size(machine, inode, inode.size + length, "finsert grows the file")
+    """ext4_insert_range(): checks, flush and drop everything from ``offset``'s page on,
+    grow i_size, shift right."""
+    _check_insert(machine, inode, offset, length, efbig_first=False)
+    start = offset // PAGE_SIZE * PAGE_SIZE
+    writeback(machine, inode, start, _END, "finsert flushes what will move")
+    invalidate(machine, inode, start // PAGE_SIZE, _END // PAGE_SIZE, "finsert", even_cows=True)
+    _ext4_i_size(machine, inode, inode.size + length, "finsert grows the file")
     _shift(machine, inode, offset, length, "finsert")
 
 
-def _check_insert(machine: Machine, inode: Inode, offset: int, length: int) -> None:
+def _ext4_i_size(machine: Machine, inode: Inode, size: int, why: str) -> None:
+    """ext4_collapse_range()/ext4_insert_range() set i_size and i_disksize directly: no
+    truncation (blocks past the new EOF stay), no zeroing."""
+    old = inode.size
+    inode.size = inode.disk_size = size
+    inode.content.truncate(size)
+    machine.emit(
+        EventKind.SIZE_CHANGE,
+        f"{why}: {inode.name} is now {size} bytes (was {old})",
+        file=(inode.name, min(old, size), max(old, size)),
+    )
+
+
+def _check_insert(
+    machine: Machine, inode: Inode, offset: int, length: int, *, efbig_first: bool
+) -> None:
     if not _aligned(machine, offset, length):
         raise SyscallError(
             "EINVAL",
             "finsert: offset and length must be multiples of the "
             f"block size ({machine.fs.blocksize})",
         )
-    if max_file_size(machine) - inode.size < length:
+    too_big = max_file_size(machine) - inode.size < length
+    if too_big and efbig_first:
         raise SyscallError("EFBIG", "finsert: the file would grow past the largest size allowed")
     if offset >= inode.size:
         raise SyscallError("EINVAL", f"finsert: the offset must be inside the file ({inode.size})")
+    if too_big:
+        raise SyscallError("EFBIG", "finsert: the file would grow past the largest size allowed")
 
 
-def _prepare_shift(machine: Machine, inode: Inode, offset: int, why: str) -> None:
-    """Flush and drop everything from ``offset`` to EOF before extents move (xfs_prepare_shift)."""
-    start = offset // PAGE_SIZE * PAGE_SIZE
-    writeback(machine, inode, start, max(inode.size, start), f"{why} flushes up to EOF first")
-    end = max(-(-inode.size // PAGE_SIZE), start // PAGE_SIZE)
-    invalidate(machine, inode, start // PAGE_SIZE, end + 1, why, even_cows=True)
+_END = 1 << 62  # LLONG_MAX as a byte offset: "to the end of the file and beyond"
+
+
+def _xfs_prepare_shift(machine: Machine, inode: Inode, offset: int, why: str) -> None:
+    """xfs_prepare_shift(): trim post-EOF blocks, flush and drop the page cache from one
+    block before ``offset`` to the end, cancel the staged copy-on-write from there on."""
+    if can_free_eofblocks(machine, inode):
+        free_eofblocks(machine, inode, f"{why} trims the blocks past EOF first")
+    bs = machine.fs.blocksize
+    start = offset // bs * bs
+    if start:
+        start -= bs  # "the allocation unit just prior to the start"
+    writeback(machine, inode, start, _END, f"{why} flushes everything from there on")
+    invalidate(machine, inode, start // PAGE_SIZE, _END // PAGE_SIZE, why, even_cows=True)
+    # xfs_reflink_cancel_cow_range(ip, offset, NULLFILEOFF): from there on only
+    for staged in list(inode.cow.clipped(start // bs, 1 << 62)):
+        inode.cow.remove(staged.file_block, staged.end)
+        blocks.release_piece(
+            machine, inode, staged, f"{why} cancels staged copy-on-write", fork="cow"
+        )
 
 
 def _shift(machine: Machine, inode: Inode, start: int, delta: int, why: str) -> None:
@@ -404,11 +498,14 @@ def _xfs_unshare(machine: Machine, inode: Inode, offset: int, length: int, keep:
     end = min(offset + length, inode.size)
     if inode.reflinked and end > offset:
         first, stop = machine.fs.block_range(offset, end)
+        # iomap_file_unshare() rewrites the shared written blocks only
+        # (iomap_want_unshare_iter); their CoW reservations are widened as for writes.
+        shared = blocks.shared_pieces(machine, inode.data, first, stop)
         try:
             stage_cow(machine, inode, first, stop, "funshare")
         except NoSpace as exc:
             raise blocks.enospc(machine, "funshare") from exc
-        for piece in list(inode.cow.clipped(first, stop)):
+        for piece in shared:
             bs = machine.fs.blocksize
             cache_pages(
                 machine,
@@ -417,10 +514,18 @@ def _xfs_unshare(machine: Machine, inode: Inode, offset: int, length: int, keep:
                 -(-piece.end * bs // PAGE_SIZE),
                 "funshare",
             )
-            inode.cache.dirty.add(piece.file_block, piece.end)
+            mark_dirty(inode, piece.file_block, piece.end)
         writeback(machine, inode, offset, end, "funshare writes the copies and waits")
-        if not any(blocks.is_shared(machine, e) for e in inode.data):
+        # xfs_reflink_try_clear_inode_flag(): only if xfs_can_free_cowblocks() -- no
+        # I_DIRTY_PAGES, which only a sync(2)-style writeback clears -- and no shared
+        # extent is left; the leftover CoW reservations go with the flag
+        if not inode.dirty_pages and not any(blocks.is_shared(machine, e) for e in inode.data):
             inode.reflinked = False
+            for staged in list(inode.cow):
+                inode.cow.remove(staged.file_block, staged.end)
+                blocks.release_piece(
+                    machine, inode, staged, "funshare: the reflink flag goes", fork="cow"
+                )
     xfs_alloc_space(machine, inode, offset, length, "funshare")
     if new_size is not None:
         set_size(machine, inode, new_size, "funshare grows the file")

@@ -31,8 +31,9 @@ from mapviz.core.inode import Inode
 from mapviz.core.machine import Machine
 from mapviz.core.memory import Mapping, Pte
 from mapviz.core.ops import blocks
-from mapviz.core.ops.pages import cache_pages, eof_page
-from mapviz.core.ops.write import dax_prepare, stage_cow
+from mapviz.core.ops.blocks import stage_cow
+from mapviz.core.ops.pages import cache_pages, eof_page, folio_span, mark_dirty
+from mapviz.core.ops.write import dax_prepare
 from mapviz.core.outcome import Signal
 from mapviz.scenario.syntax import PAGE_SIZE
 
@@ -270,13 +271,15 @@ def _page_mkwrite(
     """``iomap_page_mkwrite``: back the page's blocks inside EOF and dirty them."""
     bs = machine.fs.blocksize
     bpp = machine.fs.blocks_per_page
-    first = file_page * bpp
-    stop = min((file_page + 1) * bpp, -(-inode.size // bs))
+    # the whole folio holding the page (a large one from a big write) is made writable
+    first_page, stop_page = folio_span(inode, file_page, file_page + 1)
+    first = first_page * bpp
+    stop = min(stop_page * bpp, -(-inode.size // bs))
     why = f"store fault at {vpage * PAGE_SIZE:#x}: page_mkwrite"
     try:
-        blocks.reserve_holes(machine, inode, first, stop, why)
         if machine.fs.config.type == "xfs":
             stage_cow(machine, inode, first, stop, why)
+        blocks.reserve_holes(machine, inode, first, stop, why)
     except NoSpace:
         _sigbus(
             machine,
@@ -284,7 +287,7 @@ def _page_mkwrite(
             vpage,
             f"{why} found no free space for {inode.name} (ENOSPC in a fault is SIGBUS)",
         )
-    inode.cache.dirty.add(first, stop)
+    mark_dirty(inode, first, stop)
     machine.emit(
         EventKind.DIRTY, f"{why}: the whole page is dirty", file=(inode.name, first * bs, stop * bs)
     )

@@ -8,6 +8,8 @@ faults again (``page_mkclean``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from mapviz.core.events import EventKind
 from mapviz.core.extents import ExtentState
 from mapviz.core.inode import Inode
@@ -19,6 +21,13 @@ from mapviz.scenario.syntax import PAGE_SIZE
 def eof_page(inode: Inode) -> int:
     """Pages ``[0, eof_page)`` hold file data; a fault at or past it is SIGBUS (§3.5)."""
     return -(-inode.size // PAGE_SIZE)
+
+
+def mark_dirty(inode: Inode, first: int, stop: int) -> None:
+    """Dirty file blocks ``[first, stop)``; the inode becomes I_DIRTY_PAGES until a
+    sync(2)-style writeback (__writeback_single_inode) -- fsync does not clear it."""
+    inode.cache.dirty.add(first, stop)
+    inode.dirty_pages = True
 
 
 def cache_pages(machine: Machine, inode: Inode, first: int, stop: int, why: str) -> None:
@@ -37,6 +46,67 @@ def cache_pages(machine: Machine, inode: Inode, first: int, stop: int, why: str)
             file=(inode.name, start, end),
             frames=(frame, frame + count),
         )
+
+
+MAX_FOLIO_ORDER = 9  # MAX_PAGECACHE_ORDER on x86-64 (PMD size)
+
+
+def folio_span(inode: Inode, first: int, stop: int) -> tuple[int, int]:
+    """Pages ``[first, stop)`` widened to whole folios: writeback writes folios."""
+    for start, count in inode.folios.items():
+        if start < stop and first < start + count:
+            first, stop = min(first, start), max(stop, start + count)
+    return first, stop
+
+
+def note_write_folios(
+    inode: Inode,
+    start: int,
+    end: int,
+    chunk: int,
+    mapping_end: Callable[[int], int] | None = None,
+) -> None:
+    """Record the large folios buffered writes of ``[start, end)`` create, ``chunk`` bytes
+    per write(2) (xfs_io's buffer).
+
+    Each call gets a new folio for an uncached page of order ``ilog2(bytes left) -
+    PAGE_SHIFT`` (``fgf_set_order``), lowered to the page index's alignment and
+    until no page of it is cached yet (``__filemap_get_folio``).  XFS and (since
+    6.16) ext4 both use large folios.  On XFS the bytes left are also capped by
+    the iomap mapping (``mapping_end`` of a byte offset).  Call this before the
+    pages are cached.
+    """
+    position = start
+    while position < end:
+        call_end = min(end, position + chunk)
+        offset = position
+        while offset < call_end:
+            page = offset // PAGE_SIZE
+            if inode.cache.frame_of(page) is not None:
+                offset = (page + 1) * PAGE_SIZE
+                continue
+            left = call_end - offset
+            if mapping_end is not None:
+                left = min(left, mapping_end(offset) - offset)
+            order = min(max(0, left.bit_length() - 1 - 12), MAX_FOLIO_ORDER)
+            if order and page & ((1 << order) - 1):
+                order = (page & -page).bit_length() - 1  # __ffs(index)
+            while order and (
+                list(inode.cache.missing(page, page + (1 << order)))
+                != [(page, page + (1 << order))]
+                or folio_span(inode, page, page + (1 << order)) != (page, page + (1 << order))
+            ):
+                order -= 1
+            if order:
+                inode.folios[page] = 1 << order
+            offset = (page + (1 << order)) * PAGE_SIZE
+        position = call_end
+
+
+def note_folio(inode: Inode, first: int, pages: int) -> None:
+    """Record a new folio of ``pages`` pages at page ``first`` (single pages are not kept)."""
+    if pages > 1:
+        inode.folios[first] = pages
 
 
 def _holds_data(machine: Machine, inode: Inode, first_page: int, stop_page: int) -> bool:
@@ -72,6 +142,9 @@ def invalidate(
             )
     bpp = machine.fs.blocks_per_page
     inode.cache.dirty.remove(first * bpp, stop * bpp)
+    for start in [s for s, n in inode.folios.items() if s < stop and first < s + n]:
+        del inode.folios[start]  # dropped, or split to single pages where partly kept
+    inode.ra_marks -= {page for page in inode.ra_marks if first <= page < stop}
     for page, count, frame in inode.cache.drop(first, stop, machine.fs.frames):
         machine.emit(
             EventKind.CACHE_DROP,
@@ -111,6 +184,23 @@ def zap(
             virtual=(mapping.process, lo * PAGE_SIZE, hi * PAGE_SIZE),
             file=_file_range(mapping, lo, hi),
         )
+
+
+def isize_extended(machine: Machine, inode: Inode, old: int, new: int, why: str) -> None:
+    """pagecache_isize_extended(): EOF moved up inside a page (blocks smaller than a page).
+
+    Blocks of the old EOF page that were past EOF have no backing reserved; the
+    page's entries are write-protected (folio_mkclean) so the next store faults
+    and page_mkwrite reserves them.
+    """
+    bs = machine.fs.blocksize
+    if new <= old or bs >= PAGE_SIZE:
+        return
+    rounded = -(-old // bs) * bs
+    if new <= rounded or not rounded % PAGE_SIZE:
+        return
+    page = old // PAGE_SIZE
+    write_protect(machine, inode, page, page + 1, f"{why}: EOF moved up inside the page")
 
 
 def write_protect(machine: Machine, inode: Inode, first: int, stop: int, why: str) -> None:

@@ -18,11 +18,13 @@ from mapviz.core.memory import Process
 from mapviz.core.models.base import BlockMapChange, Change
 from mapviz.core.ops import blocks
 from mapviz.core.ops.fallocate import xfs_flush_unmap
+from mapviz.core.ops.limits import check_file_limit
 from mapviz.core.ops.pages import eof_page, invalidate
+from mapviz.core.ops.setsize import xfs_zero_range
 from mapviz.core.ops.writeback import writeback, writeback_all
 from mapviz.core.outcome import SyscallError
 
-XFS_MAX_DEDUPE_LEN = 16 << 20  # xfs_file_remap_range() caps one dedupe call
+MAX_DEDUPE_LEN = 1 << 30  # vfs_dedupe_file_range(): "Arbitrary 1G limit on a single dedupe request"
 
 
 def remap(
@@ -40,13 +42,40 @@ def remap(
     """FICLONE/FICLONERANGE (``dedupe=False``) or FIDEDUPERANGE; ``length`` 0 = to EOF.
 
     ``source`` was opened read-only by xfs_io itself; ``dest`` is the current file.
+    The checks run in the kernel's order: vfs_clone_file_range() /
+    vfs_dedupe_file_range() + vfs_dedupe_file_range_one(), xfs_file_remap_range(),
+    then __generic_remap_file_range_prep() and generic_remap_checks().
     """
     verb = "dedupe" if dedupe else "reflink"
-    if not dedupe and not dest_writable:
-        raise SyscallError("EBADF", f"{verb}: the destination fd is open read-only")
-    if machine.fs.config.type != "xfs":
-        raise SyscallError("EOPNOTSUPP", f"{verb}: ext4 cannot share blocks between files (§4.6)")
+    xfs = machine.fs.config.type == "xfs"
+    if dedupe:
+        # vfs_dedupe_file_range(): the source fd (read-only is fine) decides first.
+        if not xfs:
+            raise SyscallError(
+                "EOPNOTSUPP", f"{verb}: ext4 cannot share blocks between files (§4.6)"
+            )
+        if src_offset + length > source.size:
+            raise SyscallError(
+                "EINVAL", f"dedupe: the source range runs past {source.name}'s EOF ({source.size})"
+            )
+        length = min(length, MAX_DEDUPE_LEN)
+        # vfs_dedupe_file_range_one(): may_dedupe_file(), then a zero length is done.
+        if not _may_dedupe(process, dest, dest_writable):
+            raise SyscallError(
+                "EPERM", f"dedupe: {process.name} may not write {dest.name} (may_dedupe_file)"
+            )
+        if length == 0:
+            return
+    else:
+        # generic_file_rw_checks() before the filesystem is even asked.
+        if not dest_writable:
+            raise SyscallError("EBADF", f"{verb}: the destination fd is open read-only")
+        if not xfs:
+            raise SyscallError(
+                "EOPNOTSUPP", f"{verb}: ext4 cannot share blocks between files (§4.6)"
+            )
     if not machine.fs.config.reflink:
+        # xfs_file_remap_range(): !xfs_has_reflink()
         raise SyscallError("EOPNOTSUPP", f"{verb}: this XFS was made without reflink support")
     if dest.immutable:
         raise SyscallError("EPERM", f"{verb}: {dest.name} is immutable (chattr +i)")
@@ -80,7 +109,15 @@ def remap(
             f"and {dest.name} {machine.span(dst_offset, dst_offset + count)} hold different "
             "bytes (FILE_DEDUPE_RANGE_DIFFERS)",
         )
+    count = _check_len(machine, dest, dst_offset, count, dedupe)
+    if count == 0:
+        return
+    # xfs_reflink_remap_prep(): xfs_reflink_set_inode_flag() marks both files as
+    # reflink inodes now, whether or not any block ends up shared
+    source.reflinked = dest.reflinked = True
     if dst_offset > dest.size:
+        # xfs_reflink_zero_posteof(): zero [EOF, dst_offset) first
+        xfs_zero_range(machine, dest, dest.size, dst_offset - dest.size, f"{verb} past EOF")
         xfs_flush_unmap(machine, dest, dest.size, count + dst_offset - dest.size, verb)
     else:
         xfs_flush_unmap(machine, dest, dst_offset, count, verb)
@@ -97,84 +134,160 @@ def remap(
         )
 
 
+def _may_dedupe(process: Process, dest: Inode, writable: bool) -> bool:
+    """may_dedupe_file(): CAP_SYS_ADMIN, a writable fd, the owner, or write permission."""
+    if process.capable("sys_admin") or writable or process.uid == dest.owner:
+        return True
+    return not dest.immutable and process.capable("dac_override")
+
+
 def _checked_length(
     machine: Machine, source: Inode, dest: Inode, src: int, dst: int, length: int, dedupe: bool
 ) -> int:
-    """generic_remap_checks(): how many bytes to remap (0: nothing to do), or EINVAL.
+    """__generic_remap_file_range_prep() + generic_remap_checks(): bytes to remap, or EINVAL.
 
-    Offsets must be block aligned.  A range that ends at the source's EOF may
-    end mid-block (the last block is shared whole); any other length is rounded
-    down to whole blocks, so a short dedupe tail becomes nothing (case dedupe-xfs).
+    A zero length clones to the source's EOF (dedupe has returned already).
+    Offsets must be block aligned; the source range must lie inside the
+    source (a clone that asks for more is refused, "we shortened the request
+    but the caller can't deal with that"); a range that ends at the source's
+    EOF may end mid-block (the last block is shared whole), any other length
+    must be whole blocks (dedupe may shorten: REMAP_FILE_CAN_SHORTEN).
     """
     verb = "dedupe" if dedupe else "reflink"
     bs = machine.fs.blocksize
-    if length == 0:  # FICLONE, or a zero length: "reflink goes to EOF"
-        if dedupe or src == source.size:
+    ssize, dsize = source.size, dest.size
+    if length == 0:  # "Zero length dedupe exits immediately; reflink goes to EOF."
+        if dedupe or src == ssize:
             return 0
-        if src > source.size:
+        if src > ssize:
             raise SyscallError("EINVAL", f"{verb}: source offset {src} is past EOF")
-        length = source.size - src
+        length = ssize - src
     if src % bs or dst % bs:
         raise SyscallError("EINVAL", f"{verb}: offsets must be multiples of the block size ({bs})")
-    if dedupe:
-        length = min(length, XFS_MAX_DEDUPE_LEN)
-        if src + length > source.size or dst + length > dest.size:
-            raise SyscallError("EINVAL", "dedupe: both ranges must lie inside their files")
-    if src >= source.size or src + length > source.size:
-        raise SyscallError(
-            "EINVAL", f"{verb}: the source range runs past {source.name}'s EOF ({source.size})"
-        )
-    to_eof = src + length == source.size and (not dedupe or dst + length == dest.size)
-    if not to_eof:
-        length = length // bs * bs
-    span = -(-length // bs) * bs
+    if dedupe and (src >= ssize or src + length > ssize or dst >= dsize or dst + length > dsize):
+        raise SyscallError("EINVAL", "dedupe: both ranges must lie inside their files")
+    if src >= ssize:
+        raise SyscallError("EINVAL", f"{verb}: source offset {src} is at or past EOF ({ssize})")
+    count = min(length, ssize - src)
+    check_file_limit(machine, dst + count, verb)
+    if src + count == ssize and (not dedupe or dst + count == dsize):
+        span = -(-ssize // bs) * bs - src
+    else:
+        if count % bs:
+            if not dedupe:
+                raise SyscallError(
+                    "EINVAL", f"{verb}: the length must be whole blocks unless it ends at EOF"
+                )
+            count = count // bs * bs
+        span = count
     if source is dest and dst + span > src and dst < src + span:
         raise SyscallError("EINVAL", f"{verb}: the two ranges of {source.name} overlap")
-    return length
+    if count != length and not dedupe:
+        raise SyscallError(
+            "EINVAL", f"{verb}: the source range runs past {source.name}'s EOF ({ssize})"
+        )
+    return count
+
+
+def _check_len(machine: Machine, dest: Inode, dst: int, count: int, dedupe: bool) -> int:
+    """generic_remap_check_len(): a partial EOF block may not land inside the destination."""
+    bs = machine.fs.blocksize
+    if count % bs == 0 or dst + count >= dest.size:
+        return count
+    if dedupe:
+        return count // bs * bs  # REMAP_FILE_CAN_SHORTEN
+    raise SyscallError(
+        "EINVAL",
+        f"reflink: a partial EOF block cannot be linked into the middle of {dest.name} "
+        f"(it ends at {dst + count}, before its EOF {dest.size})",
+    )
 
 
 def _remap_blocks(
     machine: Machine, source: Inode, dest: Inode, src: int, dst: int, count: int, verb: str
 ) -> None:
+    """xfs_reflink_remap_blocks() / xfs_reflink_remap_extent(), one source mapping at a time.
+
+    Both unwritten: the destination keeps its unwritten extent.  Otherwise the
+    destination's mapping (real or delalloc) goes and only a *written* source
+    extent is mapped in (a hole or unwritten source leaves a hole).
+    """
     bs = machine.fs.blocksize
     first, stop = src // bs, -(-(src + count) // bs)
     delta = dst // bs - first
     pieces = list(source.data.walk(first, stop))
-    blocks.unmap(
-        machine, dest, first + delta, stop + delta, f"{verb} replaces {dest.name}'s blocks"
-    )
-    for a, b, extent in pieces:
-        if extent is None or extent.state is not ExtentState.WRITTEN:
-            continue  # only written extents are shared (xfs_reflink_remap_extent)
-        assert extent.physical_block is not None
-        machine.fs.add_reference(extent.physical_block, b - a)
-        dest.data.insert(a + delta, b - a, extent.physical_block, ExtentState.WRITTEN)
-        machine.emit(
-            EventKind.SHARE,
-            f"{verb}: {dest.name} {machine.block_span(a + delta, b + delta)} now shares "
-            f"{machine.blocks_text(extent.physical_block, extent.physical_block + b - a)} "
-            f"with {source.name} {machine.block_span(a, b)}",
-            file=(dest.name, (a + delta) * bs, (b + delta) * bs),
-            blocks=(extent.physical_block, extent.physical_block + b - a),
-        )
-        source.reflinked = dest.reflinked = True
+    for piece_first, piece_stop, extent in pieces:
+        for a, b, current in list(dest.data.walk(piece_first + delta, piece_stop + delta)):
+            a, b = a - delta, b - delta
+            if extent is None and current is None:
+                continue
+            if (
+                extent is not None
+                and current is not None
+                and extent.state is ExtentState.UNWRITTEN
+                and current.state is ExtentState.UNWRITTEN
+            ):
+                continue  # "If both extents are unwritten, leave them alone."
+            if (
+                extent is not None
+                and current is not None
+                and extent.physical_block is not None
+                and current.physical_block == extent.physical_block + (a - extent.file_block)
+            ):
+                continue  # already the same blocks
+            blocks.unmap(
+                machine,
+                dest,
+                a + delta,
+                b + delta,
+                f"{verb} replaces {dest.name}'s blocks",
+                cancel_cow=False,
+            )
+            if extent is None or extent.state is not ExtentState.WRITTEN:
+                continue
+            assert extent.physical_block is not None
+            physical = extent.physical_block + (a - extent.file_block)
+            machine.fs.add_reference(physical, b - a)
+            dest.data.insert(a + delta, b - a, physical, ExtentState.WRITTEN)
+            machine.emit(
+                EventKind.SHARE,
+                f"{verb}: {dest.name} {machine.block_span(a + delta, b + delta)} now shares "
+                f"{machine.blocks_text(physical, physical + b - a)} "
+                f"with {source.name} {machine.block_span(a, b)}",
+                file=(dest.name, (a + delta) * bs, (b + delta) * bs),
+                blocks=(physical, physical + b - a),
+            )
+            source.reflinked = dest.reflinked = True
 
 
 def swapext(
     machine: Machine, process: Process, target: Inode, target_writable: bool, donor: Inode
 ) -> None:
-    """XFS_IOC_SWAPEXT (xfs_fsr): exchange the whole data forks of two same-size files."""
+    """XFS_IOC_SWAPEXT (xfs_fsr): exchange the whole data forks of two same-size files.
+
+    xfs_io's swapext_f() has already opened the donor O_RDWR (open errors come
+    first); it then bulkstats the target (XFS_IOC_BULKSTAT needs CAP_SYS_ADMIN:
+    EPERM) and passes the *target's* st_size as sx_length.  xfs_ioc_swapext()
+    checks the fds (EBADF), swapfiles and sameness (EINVAL) -- there is no
+    immutable check -- and xfs_swap_extents() flushes both files, cancels the
+    donor's CoW staging, then wants sx_length equal to both on-disk sizes
+    (EFAULT) and a target with at least as many extents as the donor (EINVAL).
+    """
     if machine.fs.config.type != "xfs":
         raise SyscallError("ENOTTY", "swapext: XFS_IOC_SWAPEXT is an XFS ioctl")
+    if not process.capable("sys_admin"):
+        raise SyscallError(
+            "EPERM",
+            f"swapext: xfs_io's bulkstat of the target needs CAP_SYS_ADMIN ({process.name})",
+        )
     if not target_writable:
         raise SyscallError("EBADF", "swapext: the target fd must be open read-write")
-    if target is donor:
-        raise SyscallError("EINVAL", "swapext: a file cannot exchange extents with itself")
     for inode in (target, donor):
         if inode.swapfile:
             raise SyscallError("EINVAL", f"swapext: {inode.name} is an active swapfile")
-        if inode.immutable:
-            raise SyscallError("EPERM", f"swapext: {inode.name} is immutable (chattr +i)")
+    if target is donor:
+        raise SyscallError("EINVAL", "swapext: a file cannot exchange extents with itself")
+    length = target.size  # xfs_io: sx_length = fstat(target).st_size
     for inode in (target, donor):
         machine.model.before_change(
             machine,
@@ -192,7 +305,6 @@ def swapext(
         blocks.release_piece(
             machine, donor, staged, "swapext cancels staged copy-on-write", fork="cow"
         )
-    length = donor.size  # xfs_io passes the donor's size as sx_length
     if length != target.disk_size or length != donor.disk_size:
         raise SyscallError(
             "EFAULT",

@@ -23,7 +23,7 @@ from mapviz.core.memory import Process
 from mapviz.core.models.base import BlockMapChange, Change
 from mapviz.core.ops import blocks
 from mapviz.core.ops.limits import check_file_limit
-from mapviz.core.ops.pages import cache_pages, invalidate
+from mapviz.core.ops.pages import cache_pages, invalidate, isize_extended, mark_dirty
 from mapviz.core.ops.writeback import writeback
 from mapviz.core.outcome import SyscallError
 from mapviz.scenario.syntax import PAGE_SIZE
@@ -36,7 +36,16 @@ def truncate(machine: Machine, process: Process, inode: Inode, size: int, what: 
         # check it on an fd opened before chattr +i (conformance README).
         raise SyscallError("EPERM", f"{inode.name} is immutable (chattr +i): ext4 refuses {what}")
     check_size_change(machine, process, inode, size, what)
-    set_size(machine, inode, size, what)
+    setattr_size(machine, inode, size, what)
+
+
+def setattr_size(machine: Machine, inode: Inode, size: int, why: str) -> None:
+    """notify_change(ATTR_SIZE): ftruncate, truncate(2), open(O_TRUNC)."""
+    if machine.fs.config.type == "ext4" and size == 0 and size <= inode.size:
+        # ext4_setattr() calls ext4_truncate() for any size <= i_size, which
+        # marks a file truncated to 0 for allocation on close (auto_da_alloc).
+        inode.da_alloc_close = True
+    set_size(machine, inode, size, why)
 
 
 def check_size_change(
@@ -66,8 +75,14 @@ def set_size(machine: Machine, inode: Inode, size: int, why: str) -> None:
     xfs = machine.fs.config.type == "xfs"
     if xfs and size == 0 and old == 0 and not inode.data:
         return  # xfs_setattr_size short-circuits an empty file
-    if size > old:
+    if size > old and xfs:
+        # xfs_setattr_size(): xfs_zero_range(oldsize, newsize - oldsize)
+        did_zeroing = xfs_zero_range(machine, inode, old, size - old, why)
+    elif size > old:
         did_zeroing = zero_partial(machine, inode, old, _block_end(machine, old), why)
+    elif xfs:
+        # xfs_truncate_page(): iomap_truncate_page() zeroes the rest of the new EOF block
+        did_zeroing = xfs_zero_range(machine, inode, size, _block_end(machine, size) - size, why)
     else:
         did_zeroing = zero_partial(machine, inode, size, _block_end(machine, size), why)
     # truncate_setsize(): entries and pages wholly past the new EOF go, private copies too.
@@ -75,6 +90,9 @@ def set_size(machine: Machine, inode: Inode, size: int, why: str) -> None:
     invalidate(
         machine, inode, first_gone, max(first_gone, _page_end(machine, inode)), why, even_cows=True
     )
+    # truncate_setsize() has moved i_size before XFS writes back [i_disk_size, newsize)
+    inode.size = size
+    isize_extended(machine, inode, old, size, why)
     if xfs and (did_zeroing or (size > inode.disk_size and old != inode.disk_size)):
         writeback(
             machine,
@@ -83,7 +101,6 @@ def set_size(machine: Machine, inode: Inode, size: int, why: str) -> None:
             size,
             f"{why} (XFS writes back up to the new size first)",
         )
-    inode.size = size
     inode.disk_size = size
     inode.content.truncate(size)
     if size != old:
@@ -100,6 +117,122 @@ def set_size(machine: Machine, inode: Inode, size: int, why: str) -> None:
             blocks.unmap(machine, inode, first_block, end, f"{why} frees the blocks past EOF")
         if xfs:
             inode.truncated = True
+            inode.eofblocks_tag = False  # "A truncate down always removes post-EOF blocks."
+            if not inode.data and not inode.cow:
+                inode.reflinked = False  # xfs_itruncate_clear_reflink_flags()
+
+
+def xfs_zero_range(machine: Machine, inode: Inode, start: int, length: int, why: str) -> bool:
+    """xfs_zero_range(): iomap_zero_range() with xfs_buffered_write_iomap_begin(IOMAP_ZERO).
+
+    Holes and unwritten blocks already read as zeros; written and delalloc
+    blocks inside the EOF block are zeroed through the page cache (dirtied).
+    A delalloc extent met at or past the EOF block -- speculative
+    preallocation -- is not zeroed but converted: the *whole* extent is
+    allocated as unwritten (``xfs_bmapi_convert_delalloc``, "convert_delay";
+    Linux 6.12+).  Used for writes past EOF (xfs_file_write_zero_eof), size
+    growth (xfs_setattr_size) and reflink past EOF (xfs_reflink_zero_posteof).
+    A hole met while the range has dirty pages makes iomap flush the rest of
+    the range once (``iomap_zero_iter_flush_and_stale``); dirty pages over
+    unwritten blocks are zeroed in place without a flush (observed on 6.18).
+    Returns True if anything was zeroed ("did_zeroing").
+    """
+    if length <= 0:
+        return False
+    bs = machine.fs.blocksize
+    stop = start + length
+    eof_block = -(-inode.size // bs)
+    first, last = machine.fs.block_range(start, stop)
+    zeroed = False
+    bpp = machine.fs.blocks_per_page
+    # iomap_zero_range(): "only flush if dirty and the fs returns a mapping that
+    # might convert on writeback" -- done once, at the first hole met.
+    range_dirty = not machine.fs.config.dax and any(
+        True
+        for _ in inode.cache.dirty.overlapping(
+            start // PAGE_SIZE * bpp, -(-stop // PAGE_SIZE) * bpp
+        )
+    )
+    position = first
+    while position < last:
+        extent = inode.data.find(position)
+        staged = inode.cow.find(position) if extent is None else None
+        if staged is not None:
+            # a data-fork hole whose writes are staged in the CoW fork: zeroing goes
+            # there too (the folio is dirty), up to the EOF block; past it, nothing
+            piece_end = min(staged.end, last)
+            following = next(inode.data.overlapping(position, last), None)
+            if following is not None:
+                piece_end = min(piece_end, following.file_block)
+            if position < eof_block:
+                piece_end = min(piece_end, eof_block)
+                lo, hi = max(start, position * bs), min(stop, piece_end * bs)
+                inode.content.zero(lo, hi)
+                if any(True for _ in inode.cache.dirty.overlapping(position, piece_end)):
+                    zeroed = True
+            position = piece_end
+            continue
+        if extent is None or (
+            extent.state is ExtentState.UNWRITTEN and position >= eof_block and range_dirty
+        ):
+            # only a mapping at or past the EOF block triggers the flush: inside EOF the
+            # dirty folios are looked up instead (iomap_fill_dirty_folios)
+            if range_dirty and position >= eof_block:
+                # iomap_zero_iter_flush_and_stale(): write back the rest of the range
+                range_dirty = False
+                writeback(
+                    machine,
+                    inode,
+                    max(start, position * bs),
+                    stop,
+                    f"{why}: zeroing over a hole or unwritten blocks flushes the dirty "
+                    "page cache first",
+                )
+                continue  # IOMAP_F_STALE: look the mapping up again
+            following = next(inode.data.overlapping(position, last), None)
+            position = following.file_block if following is not None else last
+            continue
+        if extent.state is ExtentState.DELALLOC and position >= eof_block:
+            blocks.convert_delalloc(
+                machine,
+                inode,
+                extent,
+                ExtentState.UNWRITTEN,
+                f"{why}: zeroing past EOF allocates the whole delalloc extent, unwritten",
+            )
+            continue  # the mapping is unwritten now: look again
+        piece_end = min(extent.end, last)
+        if position < eof_block:
+            piece_end = min(piece_end, eof_block)  # "trim extents that extend beyond EOF"
+        lo, hi = max(start, position * bs), min(stop, piece_end * bs)
+        if extent.state is ExtentState.UNWRITTEN:
+            # within EOF: the dirty folios over it are zeroed in place (no flush)
+            if position < eof_block and any(
+                True
+                for _ in inode.cache.dirty.overlapping(
+                    lo // PAGE_SIZE * bpp, -(-hi // PAGE_SIZE) * bpp
+                )
+            ):
+                # iomap_zero_iter() writes zeros into those folios: the blocks are dirty
+                inode.content.zero(lo, hi)
+                mark_dirty(inode, position, piece_end)
+                zeroed = True
+        else:
+            inode.content.zero(lo, hi)
+            if not machine.fs.config.dax:
+                if extent.state is ExtentState.WRITTEN:
+                    # zeroing a shared block is a write to it: copy-on-write
+                    blocks.stage_cow(machine, inode, position, piece_end, why)
+                cache_pages(machine, inode, lo // PAGE_SIZE, -(-hi // PAGE_SIZE), why)
+                mark_dirty(inode, position, piece_end)
+            machine.emit(
+                EventKind.ZERO,
+                f"{why}: bytes {machine.span(lo, hi)} of {inode.name} zeroed in place",
+                file=(inode.name, lo, hi),
+            )
+            zeroed = True
+        position = piece_end
+    return zeroed
 
 
 def zero_partial(machine: Machine, inode: Inode, start: int, stop: int, why: str) -> bool:
@@ -121,7 +254,7 @@ def zero_partial(machine: Machine, inode: Inode, start: int, stop: int, why: str
         inode.content.zero(lo, hi)
         if not machine.fs.config.dax:
             cache_pages(machine, inode, lo // PAGE_SIZE, -(-hi // PAGE_SIZE), why)
-            inode.cache.dirty.add(a, b)
+            mark_dirty(inode, a, b)
         machine.emit(
             EventKind.ZERO,
             f"{why}: bytes {machine.span(lo, hi)} of {inode.name} zeroed in place",

@@ -16,6 +16,7 @@ from mapviz.core.inode import Inode
 from mapviz.core.machine import Machine
 from mapviz.core.memory import Process
 from mapviz.core.ops import blocks
+from mapviz.core.ops.release import release
 from mapviz.core.ops.write import write
 from mapviz.core.ops.writeback import writeback_all
 from mapviz.core.outcome import SyscallError
@@ -27,6 +28,7 @@ ROOT = Process(name="mkswap")  # uid 0, every capability
 def swapon(machine: Machine, inode: Inode) -> None:
     """mkswap + swapon(2) on ``inode``."""
     if inode.swapfile:
+        release(machine, inode, writable=True)  # swapon's own O_RDWR open, closed on failure
         raise SyscallError("EBUSY", f"swapon: {inode.name} is already an active swapfile")
     if inode.immutable:
         raise SyscallError(
@@ -36,6 +38,18 @@ def swapon(machine: Machine, inode: Inode) -> None:
     header = f"swap-header/{inode.size // PAGE_SIZE}"  # its bytes depend on the size
     write(machine, ROOT, inode, 0, PAGE_SIZE, (header, 0))
     writeback_all(machine, inode, "mkswap fsyncs the header")
+    # ... and closes its O_RDWR fd: ->release() (XFS trims post-EOF blocks once).
+    release(machine, inode, writable=True)
+    try:
+        _activate(machine, inode)
+    except SyscallError:
+        # sys_swapon() opened the file O_RDWR; on failure filp_close() releases it
+        release(machine, inode, writable=True)
+        raise
+
+
+def _activate(machine: Machine, inode: Inode) -> None:
+    """sys_swapon() after mkswap: read the header, then iomap_swapfile_activate()."""
     pages = inode.size // PAGE_SIZE
     if pages <= 1:
         raise SyscallError(
@@ -57,6 +71,19 @@ def swapon(machine: Machine, inode: Inode) -> None:
                 "EINVAL",
                 f"swapon: {inode.name} has shared extents ({machine.block_span(a, b)})",
             )
+    usable = _usable_pages(machine, inode, stop, pages)
+    if usable == 0:
+        raise SyscallError(
+            "EINVAL",
+            f"swapon: {inode.name}: Cannot find a single usable page in file (no physically "
+            "page-aligned run of blocks)",
+        )
+    if usable - 1 == 0:
+        raise SyscallError(
+            "EINVAL",
+            f"swapon: {inode.name}: Empty swap-file (only the header page is physically "
+            "page-aligned)",
+        )
     inode.swapfile = True
     for extent in inode.data.clipped(0, stop):
         assert extent.physical_block is not None
@@ -77,11 +104,42 @@ def swapoff(machine: Machine, inode: Inode) -> None:
         raise SyscallError(
             "EPERM", f"swapoff: {inode.name} is immutable; swapoff cannot open it for writing"
         )
+    # sys_swapoff() opens the path O_RDWR and filp_close()s it at the end, and on
+    # success also closes the file swapon kept open: ->release() either way.
     if not inode.swapfile:
+        release(machine, inode, writable=True)
         raise SyscallError("EINVAL", f"swapoff: {inode.name} is not an active swapfile")
     inode.swapfile = False
+    release(machine, inode, writable=True)
     machine.emit(
         EventKind.SWAPOFF,
         f"swapoff: {inode.name} is an ordinary file again",
         file=(inode.name, 0, inode.size),
     )
+
+
+def _usable_pages(machine: Machine, inode: Inode, stop: int, max_pages: int) -> int:
+    """Swap pages iomap_swapfile_activate() finds in file blocks ``[0, stop)``.
+
+    Physically contiguous mappings are merged, then each run is cut to whole
+    *physical* pages ("Round the start up and the end down so that the physical
+    extent aligns to a page boundary", iomap_swapfile_add_extent): with blocks
+    smaller than a page, a run that does not start on a 4 KiB device boundary
+    loses pages.
+    """
+    bs = machine.fs.blocksize
+    runs: list[list[int]] = []
+    for extent in inode.data.clipped(0, stop):
+        assert extent.physical_block is not None
+        address, length = extent.physical_block * bs, extent.length * bs
+        if runs and runs[-1][0] + runs[-1][1] == address:
+            runs[-1][1] += length
+        else:
+            runs.append([address, length])
+    found = 0
+    for address, length in runs:
+        first = -(-address // PAGE_SIZE)
+        following = (address + length) // PAGE_SIZE
+        if first < following and found < max_pages:
+            found += min(following - first, max_pages - found)
+    return found

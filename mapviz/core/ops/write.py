@@ -23,7 +23,17 @@ from mapviz.core.memory import Process
 from mapviz.core.models.base import BlockMapChange, Change
 from mapviz.core.ops import blocks
 from mapviz.core.ops.limits import check_file_limit
-from mapviz.core.ops.pages import cache_pages, eof_page, invalidate
+from mapviz.core.ops.pages import (
+    cache_pages,
+    eof_page,
+    invalidate,
+    isize_extended,
+    mark_dirty,
+    note_write_folios,
+)
+from mapviz.core.ops.prealloc import reserve_write
+from mapviz.core.ops.release import xfs_blockgc_free_space
+from mapviz.core.ops.setsize import xfs_zero_range
 from mapviz.core.outcome import Failure, SyscallError
 from mapviz.scenario.syntax import PAGE_SIZE
 
@@ -61,12 +71,17 @@ def write(
             extends=end > inode.size,
         ),
     )
+    if machine.fs.config.type == "xfs" and not machine.fs.config.dax:
+        failure = _xfs_write_buffered(machine, inode, offset, end, fill, chunk)
+        if failure is not None:
+            raise failure
+        return
     cut, failure = _first_failure(machine, process, inode, offset, end, chunk)
     if cut > offset:
         if machine.fs.config.dax:
             _write_dax(machine, inode, offset, cut, fill)
         else:
-            _write_buffered(machine, inode, offset, cut, fill)
+            _write_buffered(machine, inode, offset, cut, fill, chunk)
     if failure is not None:
         raise failure
 
@@ -108,7 +123,14 @@ def _first_failure(
                 return chunk_of(a), failure
         if costly:
             if needed + (b - a) > room:
-                return chunk_of(a + (room - needed)), blocks.enospc(machine, "pwrite")
+                failing = a + (room - needed)
+                start = chunk_of(failing)
+                page = max(start, failing * bs // PAGE_SIZE * PAGE_SIZE)
+                if page > start:
+                    # write_begin fails on a later page of the call: a short write,
+                    # and xfs_io's write_buffer() stops there without an error
+                    return page, None
+                return start, blocks.enospc(machine, "pwrite")
             needed += b - a
     return end, None
 
@@ -134,19 +156,122 @@ def _cost_segments(
 
 
 def _write_buffered(
-    machine: Machine, inode: Inode, start: int, end: int, fill: int | tuple[str, int]
+    machine: Machine,
+    inode: Inode,
+    start: int,
+    end: int,
+    fill: int | tuple[str, int],
+    chunk: int = DEFAULT_CHUNK,
 ) -> None:
-    bs = machine.fs.blocksize
+    """ext4: reserve delalloc over the holes (the room was checked), dirty the pages."""
     first, stop = machine.fs.block_range(start, end)
     why = f"pwrite {machine.span(start, end)}"
     try:
         blocks.reserve_holes(machine, inode, first, stop, why)
-        if machine.fs.config.type == "xfs":
-            stage_cow(machine, inode, first, stop, why)
     except NoSpace as exc:  # _first_failure checked the room; keep the invariant loud
         raise AssertionError("reservation failed after the room check") from exc
+    _dirty(machine, inode, start, end, fill, why, chunk)
+
+
+def _xfs_write_buffered(
+    machine: Machine,
+    inode: Inode,
+    start: int,
+    end: int,
+    fill: int | tuple[str, int],
+    chunk: int,
+) -> Failure | None:
+    """XFS buffered writes, one write(2) per xfs_io chunk, as xfs_file_buffered_write().
+
+    Each call zeroes the gap past EOF first (xfs_file_write_zero_eof), stages
+    shared blocks in the CoW fork, then reserves delalloc with speculative
+    preallocation.  A call that runs out of space part-way is a short write,
+    after which xfs_io stops without an error; one that gets ENOSPC before
+    writing anything flushes every inode, runs blockgc and retries once -- then
+    fails with ENOSPC.
+    Returns the failure, after dirtying what was written.
+    """
+    why = f"pwrite {machine.span(start, end)}"
+    old_size = inode.size
+    position = start
+    retried_at: int | None = None
+    failure: Failure | None = None
+    dirty_from = start
+    while position < end:
+        stop_chunk = min(end, position + chunk)
+        try:
+            _xfs_write_call(machine, inode, position, stop_chunk, why)
+            position = stop_chunk
+            continue
+        except NoSpace as exc:
+            reached = max(position, int(getattr(exc, "reached", position)))
+        if reached > position:
+            # a short write(2): xfs_io's write_buffer() stops ("if (bytes < bar)
+            # break") and reports no error
+            inode.size = max(inode.size, reached)
+            position = reached
+            break
+        if retried_at == position:
+            failure = blocks.enospc(machine, "pwrite")
+            break
+        retried_at = position
+        if position > dirty_from:  # the calls before this one dirtied their pages
+            _dirty(machine, inode, dirty_from, position, fill, why, chunk)
+            dirty_from = position
+        xfs_blockgc_free_space(machine, sync=True, why=why)
+    size = inode.size
+    inode.size = old_size  # grow() moves EOF and reports it
+    if position > dirty_from:
+        _dirty(machine, inode, dirty_from, position, fill, why, chunk)
+    grow(machine, inode, size, why)
+    return failure
+
+
+def _xfs_write_call(machine: Machine, inode: Inode, start: int, end: int, why: str) -> None:
+    """The reservations of one write(2) of bytes ``[start, end)`` (raises NoSpace)."""
+    if start > inode.size:
+        xfs_zero_range(machine, inode, inode.size, start - inode.size, f"{why} past EOF")
+    bs = machine.fs.blocksize
+    # the extents as iomap_begin sees them: a folio never crosses the mapping it was
+    # allocated for (iomap_write_begin(len) is capped by the mapping's length)
+    edges = sorted(
+        {
+            b
+            for e in inode.data.overlapping(start // bs, -(-end // bs))
+            for b in (e.file_block, e.end)
+        }
+    )
+
+    def mapping_end(offset: int) -> int:
+        block = offset // bs
+        return next((edge * bs for edge in edges if edge > block), 1 << 62)
+
+    try:
+        reserve_write(machine, inode, start, end, why)
+    except NoSpace as exc:
+        note_write_folios(
+            inode, start, int(getattr(exc, "reached", start)), end - start, mapping_end
+        )
+        raise
+    note_write_folios(inode, start, end, end - start, mapping_end)
+    inode.size = max(inode.size, end)
+
+
+def _dirty(
+    machine: Machine,
+    inode: Inode,
+    start: int,
+    end: int,
+    fill: int | tuple[str, int],
+    why: str,
+    chunk: int,
+) -> None:
+    bs = machine.fs.blocksize
+    first, stop = machine.fs.block_range(start, end)
+    if machine.fs.config.type != "xfs":  # XFS noted them per write(2) call
+        note_write_folios(inode, start, end, chunk)
     cache_pages(machine, inode, start // PAGE_SIZE, -(-end // PAGE_SIZE), why)
-    inode.cache.dirty.add(first, stop)
+    mark_dirty(inode, first, stop)
     machine.emit(
         EventKind.DIRTY,
         f"{why}: the page cache now holds newer data for {inode.name} "
@@ -155,24 +280,6 @@ def _write_buffered(
     )
     inode.content.fill(start, end, fill)
     grow(machine, inode, end, why)
-
-
-def stage_cow(machine: Machine, inode: Inode, first: int, stop: int, why: str) -> None:
-    """XFS: reserve CoW-fork blocks for shared blocks about to be dirtied (§4.4)."""
-    bs = machine.fs.blocksize
-    for piece in blocks.shared_pieces(machine, inode.data, first, stop):
-        for a, b, staged in list(inode.cow.walk(piece.file_block, piece.end)):
-            if staged is not None:
-                continue
-            machine.fs.reserve(b - a)
-            inode.cow.insert(a, b - a, None, ExtentState.DELALLOC)
-            machine.emit(
-                EventKind.DELALLOC,
-                f"{why}: {inode.name} {machine.block_span(a, b)} is shared, so the write is "
-                "staged in XFS's CoW fork; FIEMAP still shows the shared blocks",
-                file=(inode.name, a * bs, b * bs),
-                state="cow",
-            )
 
 
 def _write_dax(
@@ -232,6 +339,7 @@ def grow(machine: Machine, inode: Inode, end: int, why: str) -> None:
     if end > inode.size:
         old = inode.size
         inode.size = end
+        isize_extended(machine, inode, old, end, why)
         machine.emit(
             EventKind.SIZE_CHANGE,
             f"{why}: {inode.name} grows from {old} to {end} bytes",

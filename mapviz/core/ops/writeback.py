@@ -24,7 +24,7 @@ from mapviz.core.extents import ExtentState
 from mapviz.core.inode import Inode
 from mapviz.core.machine import Machine
 from mapviz.core.ops import blocks
-from mapviz.core.ops.pages import write_protect
+from mapviz.core.ops.pages import folio_span, write_protect
 from mapviz.scenario.syntax import PAGE_SIZE
 
 
@@ -37,14 +37,22 @@ def writeback(machine: Machine, inode: Inode, start: int, stop: int, why: str) -
     """Write back the dirty pages overlapping bytes ``[start, stop)`` and wait."""
     if stop <= start:
         return
-    first_page, stop_page = start // PAGE_SIZE, -(-stop // PAGE_SIZE)
+    # writeback writes whole folios: a large folio touching the range goes entirely
+    first_page, stop_page = folio_span(inode, start // PAGE_SIZE, -(-stop // PAGE_SIZE))
     if machine.fs.config.dax:
         # DAX has no page cache: "writeback" flushes CPU caches and cleans the
         # page-table entries so the next store is tracked again (dax_writeback_mapping_range).
         write_protect(machine, inode, first_page, stop_page, why)
         return
     bpp = machine.fs.blocks_per_page
-    runs = list(inode.cache.dirty.overlapping(first_page * bpp, stop_page * bpp))
+    # blocks wholly past EOF are not written (iomap_writepage_handle_eof); a written
+    # folio is clean, so their leftover dirty bits go too
+    eof_block = -(-inode.size // machine.fs.blocksize)
+    stale = list(inode.cache.dirty.overlapping(max(first_page * bpp, eof_block), stop_page * bpp))
+    runs = list(inode.cache.dirty.overlapping(first_page * bpp, min(stop_page * bpp, eof_block)))
+    if runs:
+        for first, stop_block in stale:
+            inode.cache.dirty.remove(first, stop_block)
     for first, stop_block in runs:
         _write_run(machine, inode, first, stop_block, why)
         inode.cache.dirty.remove(first, stop_block)

@@ -1,0 +1,126 @@
+"""What the last close of an open file description (``->release()``) does to its file.
+
+xfs_io's ``close`` and the recorder's ``%swapon`` (mkswap opens, writes,
+fsyncs and closes the file) both end in ``fput`` -> ``->release``:
+
+* XFS, ``xfs_file_release()`` (kernel-semantics §4.5): after a truncate down
+  (XFS_ITRUNCATED) the delalloc data is flushed ("NULL files" heuristic) and
+  XFS_EOFBLOCKS_RELEASED is cleared; then, for a *writable* file only, the
+  first such close frees the blocks past EOF -- if ``xfs_can_free_eofblocks()``
+  finds any: an extent at or past the EOF block, or delalloc anywhere.  Files
+  with fallocate'd preallocation (XFS_DIFLAG_PREALLOC) keep their real blocks
+  and lose only post-EOF delalloc (``xfs_free_eofblocks()``).  The flag is
+  per inode, not per file: every writable close counts, other writers or not.
+* ext4, ``ext4_release_file()``: a file truncated to 0 (EXT4_STATE_DA_ALLOC_CLOSE,
+  set by ``ext4_truncate()``) has its delalloc blocks allocated on close
+  (``ext4_alloc_da_blocks()`` -> ``filemap_flush()``), read-only or not.
+"""
+
+from __future__ import annotations
+
+from mapviz.core.extents import ExtentState
+from mapviz.core.inode import Inode
+from mapviz.core.machine import Machine
+from mapviz.core.ops import blocks
+from mapviz.core.ops.writeback import writeback_all
+
+
+def release(machine: Machine, inode: Inode, writable: bool) -> None:
+    """The last close of one open of ``inode`` (``writable``: opened for writing)."""
+    if machine.fs.config.type == "xfs":
+        _xfs_release(machine, inode, writable)
+    else:
+        _ext4_release(machine, inode)
+
+
+def _xfs_release(machine: Machine, inode: Inode, writable: bool) -> None:
+    if inode.truncated:
+        inode.truncated = False
+        inode.eofblocks_released = False
+        if inode.delalloc_blocks():
+            writeback_all(
+                machine,
+                inode,
+                'close after a truncate down starts writeback (the "NULL files" heuristic)',
+            )
+    if not writable or inode.eofblocks_released:
+        return
+    if not can_free_eofblocks(machine, inode):
+        return
+    inode.eofblocks_released = True
+    free_eofblocks(machine, inode, "the first close frees blocks past EOF")
+
+
+def can_free_eofblocks(machine: Machine, inode: Inode) -> bool:
+    """xfs_can_free_eofblocks()."""
+    delayed = inode.delalloc_blocks()
+    if inode.size == 0 and not inode.cache.pages() and not delayed:
+        return False
+    if inode.prealloc and not delayed:
+        return False
+    end = -(-inode.size // machine.fs.blocksize)
+    return bool(delayed) or next(inode.data.overlapping(end, 1 << 62), None) is not None
+
+
+def free_eofblocks(machine: Machine, inode: Inode, why: str) -> None:
+    """xfs_free_eofblocks(): drop what lies past the EOF block."""
+    inode.eofblocks_tag = False  # xfs_inode_clear_eofblocks_tag()
+    end = -(-inode.size // machine.fs.blocksize)
+    if inode.prealloc:
+        # "For preallocated files only free delayed allocations."
+        for extent in list(inode.data.overlapping(end, 1 << 62)):
+            if extent.state is ExtentState.DELALLOC:
+                piece = extent.clip(max(end, extent.file_block), extent.end)
+                blocks.unmap(machine, inode, piece.file_block, piece.end, why, cancel_cow=False)
+        return
+    stop = max(inode.data.end_block(), inode.cow.end_block())
+    if stop > end:
+        blocks.unmap(machine, inode, end, stop, why)
+    if not inode.data and not inode.cow:
+        inode.reflinked = False  # xfs_itruncate_clear_reflink_flags()
+
+
+def _ext4_release(machine: Machine, inode: Inode) -> None:
+    if inode.da_alloc_close:
+        inode.da_alloc_close = False
+        if inode.delalloc_blocks():
+            writeback_all(
+                machine, inode, "close after a truncate to 0 allocates the delalloc blocks"
+            )
+
+
+def xfs_blockgc_free_space(machine: Machine, *, sync: bool, why: str) -> None:
+    """Give back speculative space on XFS when an allocation hits ENOSPC.
+
+    A buffered write that gets ENOSPC first flushes every dirty inode of the
+    filesystem (``xfs_flush_inodes``) and then runs a synchronous blockgc scan
+    (``xfs_blockgc_free_space`` with XFS_ICWALK_FLAG_SYNC) before retrying once
+    (``xfs_file_buffered_write``); a transaction that cannot reserve its blocks
+    runs a non-waiting scan and retries (``xfs_trans_alloc_inode``).  The scan
+    frees the post-EOF blocks of inodes that had speculative preallocation
+    (``xfs_inode_free_eofblocks``) and cancels the unused CoW-fork blocks of
+    clean inodes (``xfs_inode_free_cowblocks``); a non-waiting scan skips inodes
+    with dirty pages.
+    """
+    if machine.fs.config.type != "xfs":
+        return
+    files = list(machine.fs.files.values())
+    if sync:
+        for inode in files:
+            writeback_all(machine, inode, f"{why}: ENOSPC makes XFS flush every inode")
+            inode.dirty_pages = False  # sync_inodes_sb()
+    for inode in files:
+        dirty = bool(inode.cache.dirty)
+        if dirty and not sync:
+            continue
+        if inode.eofblocks_tag:
+            if can_free_eofblocks(machine, inode):
+                free_eofblocks(machine, inode, f"{why}: blockgc frees post-EOF preallocation")
+            else:
+                inode.eofblocks_tag = False
+        if inode.cow and not dirty:
+            for staged in list(inode.cow):
+                inode.cow.remove(staged.file_block, staged.end)
+                blocks.release_piece(
+                    machine, inode, staged, f"{why}: blockgc cancels unused CoW blocks", fork="cow"
+                )
