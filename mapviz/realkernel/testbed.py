@@ -318,15 +318,31 @@ def _run(argv: list[str], env: dict[str, str] | None = None) -> None:
 
 @contextlib.contextmanager
 def signals_deferred() -> Iterator[None]:
-    """Hold SIGINT, SIGTERM and SIGHUP until the block ends (then they are delivered)."""
+    """Hold SIGINT, SIGTERM and SIGHUP until the block ends (then they are delivered).
+
+    Python-level handlers that only note the signal, not ``pthread_sigmask``:
+    a mask covers one thread, and a process-directed Ctrl-C lands on any other
+    thread (a browser driver's, a server's), whose handler would then raise
+    KeyboardInterrupt in the main thread in the middle of the cleanup.
+    Python runs every handler in the main thread, so this holds whatever
+    threads exist.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)
+    caught: list[int] = []
+
+    def note(signum: int, _frame: object) -> None:
+        caught.append(signum)
+
+    previous = {sig: signal.signal(sig, note) for sig in _DEFERRED}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for signum in caught:
+            signal.raise_signal(signum)  # now, to the handlers that were there before
 
 
 @contextlib.contextmanager
