@@ -99,6 +99,11 @@ class Machine:
         """``[4 KiB, 8 KiB)``-style text for a byte range, for ``why`` strings."""
         return f"[{_offset(first_byte)}, {_offset(stop_byte)})"
 
+    @staticmethod
+    def addresses(start: int, stop: int) -> str:
+        """A virtual address range in hex, as /proc/PID/maps writes it."""
+        return f"[{start:#x}, {stop:#x})"
+
     def block_span(self, first_block: int, stop_block: int) -> str:
         """The byte range of file blocks ``[first_block, stop_block)``, as :meth:`span`."""
         bs = self.fs.blocksize

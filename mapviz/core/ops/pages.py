@@ -180,7 +180,7 @@ def zap(
         machine.emit(
             EventKind.ZAP_PAGE,
             f"{why}: {mapping.process}'s page-table entries for "
-            f"{machine.span(lo * PAGE_SIZE, hi * PAGE_SIZE)} removed",
+            f"{machine.addresses(lo * PAGE_SIZE, hi * PAGE_SIZE)} removed",
             virtual=(mapping.process, lo * PAGE_SIZE, hi * PAGE_SIZE),
             file=_file_range(mapping, lo, hi),
         )
@@ -221,7 +221,7 @@ def write_protect(machine: Machine, inode: Inode, first: int, stop: int, why: st
             machine.emit(
                 EventKind.WRITE_PROTECT,
                 f"{why}: {mapping.process}'s entries for "
-                f"{machine.span(a * PAGE_SIZE, b * PAGE_SIZE)} made read-only, so the next "
+                f"{machine.addresses(a * PAGE_SIZE, b * PAGE_SIZE)} made read-only, so the next "
                 "store faults again",
                 virtual=(mapping.process, a * PAGE_SIZE, b * PAGE_SIZE),
                 file=_file_range(mapping, a, b),

@@ -339,6 +339,10 @@ def grow(machine: Machine, inode: Inode, end: int, why: str) -> None:
     if end > inode.size:
         old = inode.size
         inode.size = end
+        if machine.fs.config.dax:
+            # No writeback will come: a DAX write logs the new on-disk size as it
+            # completes (xfs_file_dax_write -> xfs_setfilesize; ext4 alike).
+            inode.disk_size = max(inode.disk_size, end)
         isize_extended(machine, inode, old, end, why)
         machine.emit(
             EventKind.SIZE_CHANGE,

@@ -24,7 +24,8 @@ from mapviz.core.extents import ExtentState
 from mapviz.core.inode import Inode
 from mapviz.core.machine import Machine
 from mapviz.core.ops import blocks
-from mapviz.core.ops.pages import folio_span, write_protect
+from mapviz.core.ops.pages import folio_span, invalidate, write_protect
+from mapviz.core.outcome import SyscallError
 from mapviz.scenario.syntax import PAGE_SIZE
 
 
@@ -54,7 +55,11 @@ def writeback(machine: Machine, inode: Inode, start: int, stop: int, why: str) -
         for first, stop_block in stale:
             inode.cache.dirty.remove(first, stop_block)
     for first, stop_block in runs:
-        _write_run(machine, inode, first, stop_block, why)
+        try:
+            _write_run(machine, inode, first, stop_block, why)
+        except SyscallError:
+            _discard(machine, inode, first, stop_block, why)
+            raise
         inode.cache.dirty.remove(first, stop_block)
         bs = machine.fs.blocksize
         inode.disk_size = max(inode.disk_size, min(inode.size, stop_block * bs))
@@ -66,6 +71,27 @@ def writeback(machine: Machine, inode: Inode, start: int, stop: int, why: str) -
         )
     if runs:
         write_protect(machine, inode, first_page, stop_page, why)
+
+
+def _discard(machine: Machine, inode: Inode, first: int, stop: int, why: str) -> None:
+    """A failed writeback drops what it could not write (``xfs_discard_folio``).
+
+    The delalloc reservation (and staged copy-on-write) of the run is punched
+    out and its pages are evicted: the data is lost, the range reads what the
+    disk holds -- zeros over holes and unwritten blocks -- and the error is
+    reported once, not on every later flush.
+    """
+    bs = machine.fs.blocksize
+    for piece in [p for p in inode.data.clipped(first, stop) if p.physical_block is None]:
+        inode.data.remove(piece.file_block, piece.end)
+        blocks.release_piece(machine, inode, piece, f"{why} failed: the data is discarded")
+    for piece in inode.cow.remove(first, stop):
+        blocks.release_piece(machine, inode, piece, f"{why} failed", fork="cow")
+    for a, b, extent in inode.data.walk(first, stop):
+        if extent is None or extent.state is ExtentState.UNWRITTEN:
+            inode.content.zero(a * bs, b * bs)
+    bpp = machine.fs.blocks_per_page
+    invalidate(machine, inode, first // bpp, -(-stop // bpp), f"{why} failed")
 
 
 def _write_run(machine: Machine, inode: Inode, first: int, stop: int, why: str) -> None:
