@@ -37,6 +37,7 @@ class Filesystem:
     frames: Frames = field(default_factory=Frames)
     delalloc_reserved: int = 0
     next_inode: int = 131
+    caller_privileged: bool = True  # the task making the current call: uid 0 or CAP_SYS_RESOURCE
     rotor: int = 0  # where the next file's first allocation looks for space
 
     @classmethod
@@ -61,6 +62,7 @@ class Filesystem:
             frames=self.frames.copy(),
             delalloc_reserved=self.delalloc_reserved,
             next_inode=self.next_inode,
+            caller_privileged=self.caller_privileged,
             rotor=self.rotor,
         )
 
@@ -87,8 +89,16 @@ class Filesystem:
     # --- space -------------------------------------------------------------
 
     def available(self) -> int:
-        """Blocks a new allocation or delalloc reservation may still use."""
-        return self.free.free_blocks - self.geometry.unavailable_blocks - self.delalloc_reserved
+        """Blocks a new allocation or delalloc reservation may still use.
+
+        On ext4 the last 5% (``r_blocks_count``) are root's: a caller that is
+        not uid 0 and lacks CAP_SYS_RESOURCE stops short of them
+        (``ext4_has_free_clusters``); XFS keeps no such reserve.
+        """
+        room = self.free.free_blocks - self.geometry.unavailable_blocks - self.delalloc_reserved
+        if not self.caller_privileged:
+            room -= self.geometry.root_reserved
+        return room
 
     def reserve(self, blocks: int) -> None:
         """Reserve ``blocks`` for delalloc (xfs_mod_fdblocks / ext4 da reservation)."""

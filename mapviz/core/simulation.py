@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 
 # Commands whose arguments name files the JSON must then report (as the recorder does).
 _NAMING = {"open": 0, "reflink": 0, "dedupe": 0, "swapext": 0}
+SWAP_STEPS = ("swapon", "swapoff")
 SKIPPED = "skipped"  # only in replays under another model; see Simulation
 ALIASES = {"ENOTSUP": "EOPNOTSUPP"}  # Python names errno 95 ENOTSUP; the kernel says EOPNOTSUPP
 
@@ -235,6 +236,12 @@ class Simulation:
         before = self._sealed_maps() if self.check else {}
         entry = machine.process.open_file()
         step_file = entry.name if entry else None
+        process = machine.process
+        # Space checks read the caller's credentials (ext4's root reserve); %swapon
+        # and %swapoff run with full privileges whatever %proc is current (SCENARIO.md).
+        machine.fs.caller_privileged = (
+            process.uid == 0 or process.capable("sys_resource") or command.name in SWAP_STEPS
+        )
         ctx = Context(machine, command, self.source)
         result, why = "ok", None
         try:
