@@ -15,8 +15,9 @@ refcounts, so it never splits an extent here.
 from __future__ import annotations
 
 import enum
-from bisect import bisect_right
-from collections.abc import Iterator
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple, cast
 
 from sortedcontainers import SortedDict
@@ -106,10 +107,16 @@ class ExtentMap:
     2
     """
 
-    __slots__ = ("_map",)
+    __slots__ = ("_delalloc", "_map", "delalloc_weight", "weigh")
 
-    def __init__(self) -> None:
+    def __init__(self, weigh: Callable[[int], int] | None = None) -> None:
         self._map: SortedDict[int, int] = SortedDict()
+        # How many delalloc extents of each length, and the running sum of
+        # ``weigh(length)`` over them: XFS reserves worst-case bmbt blocks per
+        # delalloc extent (``Geometry.delalloc_indlen``), asked after every change.
+        self._delalloc: Counter[int] = Counter()
+        self.weigh = weigh
+        self.delalloc_weight = 0
 
     def __len__(self) -> int:
         """Number of extents (canonical records): O(1)."""
@@ -125,8 +132,10 @@ class ExtentMap:
 
     def copy(self) -> ExtentMap:
         """A copy sharing nothing mutable (values are ints): O(n)."""
-        clone = ExtentMap()
+        clone = ExtentMap(self.weigh)
         clone._map = self._map.copy()
+        clone._delalloc = self._delalloc.copy()
+        clone.delalloc_weight = self.delalloc_weight
         return clone
 
     def find(self, block: int) -> Extent | None:
@@ -168,13 +177,37 @@ class ExtentMap:
         """Whole extents that overlap ``[start, stop)``, in order: O(log n + k)."""
         if start >= stop:
             return
-        items = self._map
-        index = items.bisect_right(start) - 1
-        first = items.keys()[index] if index >= 0 else start
-        for key in items.irange(first, stop, inclusive=(True, False)):
-            extent = _unpack(key, items[key])
+        values = self._map
+        for key in self._keys_from_floor(start, stop):
+            extent = _unpack(key, values[key])
             if extent.end > start:
                 yield extent
+
+    def _keys_from_floor(self, start: int, stop: int) -> Iterator[int]:
+        """Keys from the greatest one <= ``start`` up to (not including) ``stop``.
+
+        Walks sortedcontainers' own sublists (``_lists``/``_maxes``) instead of
+        ``irange``: every lookup of a command goes through here, and this skips
+        a positional index and an iterator stack per call.
+        """
+        keys = cast(Any, self._map)._list
+        maxes, lists = keys._maxes, keys._lists
+        if not maxes:
+            return
+        pos = bisect_left(maxes, start)
+        if pos == len(maxes):
+            pos -= 1
+        index = bisect_right(lists[pos], start) - 1
+        if index < 0 and pos > 0:
+            pos -= 1
+            index = len(lists[pos]) - 1
+        index = max(index, 0)
+        for sub in lists[pos:]:
+            for key in sub[index:] if index else sub:
+                if key >= stop:
+                    return
+                yield key
+            index = 0
 
     def clipped(self, start: int, stop: int) -> Iterator[Extent]:
         """The parts of extents inside ``[start, stop)``: O(log n + k)."""
@@ -221,27 +254,25 @@ class ExtentMap:
         if index >= 0:
             left = _unpack(*self._map.peekitem(index))
             if _joinable(left, new):
-                del self._map[left.file_block]
+                self._pop(left.file_block)
                 new = Extent(left.file_block, left.length + new.length, left.physical_block, state)
         right_value = self._map.get(new.end)
         if right_value is not None:
             right = _unpack(new.end, right_value)
             if _joinable(new, right):
-                del self._map[right.file_block]
+                self._pop(right.file_block)
                 new = Extent(new.file_block, new.length + right.length, new.physical_block, state)
-        self._map[new.file_block] = _pack(new.length, new.physical_block, new.state)
+        self._put(new)
 
     def remove(self, start: int, stop: int) -> list[Extent]:
         """Unmap ``[start, stop)``; return the removed pieces: O(log n + k)."""
         removed: list[Extent] = []
         for extent in list(self.overlapping(start, stop)):
-            del self._map[extent.file_block]
+            self._pop(extent.file_block)
             if extent.file_block < start:
-                head = extent.clip(extent.file_block, start)
-                self._map[head.file_block] = _pack(head.length, head.physical_block, head.state)
+                self._put(extent.clip(extent.file_block, start))
             if extent.end > stop:
-                tail = extent.clip(stop, extent.end)
-                self._map[tail.file_block] = _pack(tail.length, tail.physical_block, tail.state)
+                self._put(extent.clip(stop, extent.end))
             removed.append(extent.clip(start, stop))
         return removed
 
@@ -273,6 +304,28 @@ class ExtentMap:
     def swap(self, other: ExtentMap) -> None:
         """Exchange the whole contents with ``other`` (XFS_IOC_SWAPEXT): O(1)."""
         self._map, other._map = other._map, self._map
+        self._delalloc, other._delalloc = other._delalloc, self._delalloc
+        self.delalloc_weight, other.delalloc_weight = other.delalloc_weight, self.delalloc_weight
+
+    def delalloc_lengths(self) -> Iterator[tuple[int, int]]:
+        """``(length, how many)`` for the delalloc extents: O(distinct lengths)."""
+        return iter(self._delalloc.items())
+
+    def _put(self, extent: Extent) -> None:
+        self._map[extent.file_block] = _pack(extent.length, extent.physical_block, extent.state)
+        if extent.state is ExtentState.DELALLOC:
+            self._delalloc[extent.length] += 1
+            if self.weigh is not None:
+                self.delalloc_weight += self.weigh(extent.length)
+
+    def _pop(self, start: int) -> None:
+        extent = _unpack(start, self._map.pop(start))
+        if extent.state is ExtentState.DELALLOC:
+            self._delalloc[extent.length] -= 1
+            if not self._delalloc[extent.length]:
+                del self._delalloc[extent.length]
+            if self.weigh is not None:
+                self.delalloc_weight -= self.weigh(extent.length)
 
     def _check(self) -> None:
         """Assert: positive lengths, no overlap, canonical (no joinable neighbours)."""
@@ -283,3 +336,8 @@ class ExtentMap:
                 assert previous.end <= extent.file_block, (previous, extent)
                 assert not _joinable(previous, extent), (previous, extent)
             previous = extent
+        lengths = Counter(e.length for e in self if e.state is ExtentState.DELALLOC)
+        assert lengths == self._delalloc, ("delalloc lengths", lengths, self._delalloc)
+        if self.weigh is not None:
+            weight = sum(self.weigh(n) * count for n, count in lengths.items())
+            assert weight == self.delalloc_weight, ("delalloc weight", weight)

@@ -150,6 +150,8 @@ class Filesystem:
 
     def new_inode(self, name: str, owner: int) -> Inode:
         inode = Inode(number=self.next_inode, name=name, owner=owner)
+        # Both forks keep a running total of XFS's worst-case bmbt reservation.
+        inode.data.weigh = inode.cow.weigh = self.geometry.delalloc_indlen
         self.next_inode += 1
         self.files[name] = inode
         return inode

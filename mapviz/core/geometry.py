@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
+from functools import cache
 
 __all__ = [
     "Geometry",
@@ -236,6 +237,7 @@ def _short_btree_minrecs(blocksize: int, rec: int, key: int) -> tuple[int, int]:
     return space // rec // 2, space // (key + 4) // 2
 
 
+@cache  # a pure function of two small ints, asked on every delalloc reservation
 def _bmap_maxlevels(blocksize: int, attr_fork: bool = False) -> int:
     """xfs_bmap_compute_maxlevels for a fork of a filesystem without nrext64."""
     # xfs_iext_max_nextents: 2^31-1 data extents, 2^15-1 attr extents (no nrext64).
@@ -275,6 +277,7 @@ def xfs_falloc_reservation(range_blocks: int, blocksize: int = 4096) -> int:
     return min(range_blocks, _XFS_MAX_BMBT_EXTLEN) + _bmap_maxlevels(blocksize) - 1
 
 
+@cache
 def xfs_delalloc_indlen(blocks: int, blocksize: int = 4096) -> int:
     """Worst-case bmbt blocks reserved with a delalloc extent of ``blocks`` blocks.
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sortedcontainers import SortedSet
+
 from mapviz.core.content import Content
 from mapviz.core.extents import ExtentMap, ExtentState
-from mapviz.core.pagecache import PageCache
+from mapviz.core.pagecache import Folios, PageCache
 
 
 @dataclass(slots=True)
@@ -48,8 +50,8 @@ class Inode:
     da_alloc_close: bool = False  # ext4 EXT4_STATE_DA_ALLOC_CLOSE: truncated to 0
     eofblocks_tag: bool = False  # XFS_IEOFBLOCKS: has had speculative preallocation
     indlen: int = 0  # XFS: blocks reserved for the bmbt growth of its delalloc extents
-    folios: dict[int, int] = field(default_factory=dict)  # large folios: first page -> pages
-    ra_marks: set[int] = field(default_factory=set)  # folios flagged PG_readahead (first page)
+    folios: Folios = field(default_factory=Folios)  # large folios: first page -> pages
+    ra_marks: SortedSet[int] = field(default_factory=SortedSet)  # folios flagged PG_readahead
     dirty_pages: bool = False  # I_DIRTY_PAGES: set by dirtying, cleared by sync(2)-style writeback
     seal_count: int = 0  # v5: MAP_DIRECT mappings of the inode (i_mapdcount, §2.4)
     leases: list[Lease] = field(default_factory=list)
@@ -90,8 +92,8 @@ class Inode:
             da_alloc_close=self.da_alloc_close,
             eofblocks_tag=self.eofblocks_tag,
             indlen=self.indlen,
-            folios=dict(self.folios),
-            ra_marks=set(self.ra_marks),
+            folios=self.folios.copy(),
+            ra_marks=SortedSet(self.ra_marks),
             dirty_pages=self.dirty_pages,
             seal_count=self.seal_count,
             leases=[

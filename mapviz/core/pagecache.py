@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from sortedcontainers import SortedDict
+
 from mapviz.core.allocator import FreeSpace
 from mapviz.core.extents import ExtentMap, ExtentState
 from mapviz.core.intervals import IntervalSet
@@ -46,6 +48,55 @@ class Frames:
 
     def _check(self) -> None:
         self._free._check()
+
+
+class Folios:
+    """Large folios of a file's page cache: first page -> pages (single pages are not kept).
+
+    Writeback and faults act on whole folios, so "which folio holds page p" is
+    asked on every write and read: a ``SortedDict`` answers it in O(log n).
+    Unlike :class:`IntervalSet`, touching folios stay separate.
+    """
+
+    __slots__ = ("_runs",)
+
+    def __init__(self) -> None:
+        self._runs: SortedDict[int, int] = SortedDict()
+
+    def copy(self) -> Folios:
+        clone = Folios()
+        clone._runs = self._runs.copy()
+        return clone
+
+    def __setitem__(self, first: int, pages: int) -> None:
+        self._runs[first] = pages
+
+    def __delitem__(self, first: int) -> None:
+        del self._runs[first]
+
+    def __len__(self) -> int:
+        return len(self._runs)
+
+    def get(self, first: int, default: int = 1) -> int:
+        """Pages of the folio starting at ``first`` (``default`` if none starts there)."""
+        return self._runs.get(first, default)
+
+    def items(self) -> Iterator[tuple[int, int]]:
+        return iter(self._runs.items())
+
+    def start_of(self, page: int) -> int | None:
+        """The first page of the large folio holding ``page``, or ``None``: O(log n)."""
+        index = self._runs.bisect_right(page) - 1
+        if index < 0:
+            return None
+        first = self._runs.keys()[index]
+        return first if page < first + self._runs[first] else None
+
+    def overlapping(self, first: int, stop: int) -> list[tuple[int, int]]:
+        """Folios with a page in ``[first, stop)``: O(log n + k)."""
+        head = self.start_of(first)
+        low = head if head is not None else first
+        return [(s, self._runs[s]) for s in self._runs.irange(low, stop, inclusive=(True, False))]
 
 
 class PageCache:

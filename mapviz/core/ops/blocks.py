@@ -81,12 +81,7 @@ def sync_indlen(machine: Machine, inode: Inode) -> None:
     case of the whole extent (``xfs_bmap_add_extent_hole_delay``); conversion or
     removal gives the rest back (ext4 reserves none: ``delalloc_indlen`` is 0).
     """
-    target = sum(
-        machine.fs.geometry.delalloc_indlen(e.length)
-        for fork in (inode.data, inode.cow)
-        for e in fork
-        if e.state is ExtentState.DELALLOC
-    )
+    target = inode.data.delalloc_weight + inode.cow.delalloc_weight
     delta = target - inode.indlen
     if delta > 0:
         machine.fs.delalloc_reserved += delta

@@ -53,9 +53,8 @@ MAX_FOLIO_ORDER = 9  # MAX_PAGECACHE_ORDER on x86-64 (PMD size)
 
 def folio_span(inode: Inode, first: int, stop: int) -> tuple[int, int]:
     """Pages ``[first, stop)`` widened to whole folios: writeback writes folios."""
-    for start, count in inode.folios.items():
-        if start < stop and first < start + count:
-            first, stop = min(first, start), max(stop, start + count)
+    for start, count in inode.folios.overlapping(first, stop):
+        first, stop = min(first, start), max(stop, start + count)
     return first, stop
 
 
@@ -142,9 +141,10 @@ def invalidate(
             )
     bpp = machine.fs.blocks_per_page
     inode.cache.dirty.remove(first * bpp, stop * bpp)
-    for start in [s for s, n in inode.folios.items() if s < stop and first < s + n]:
+    for start, _count in inode.folios.overlapping(first, stop):
         del inode.folios[start]  # dropped, or split to single pages where partly kept
-    inode.ra_marks -= {page for page in inode.ra_marks if first <= page < stop}
+    for page in list(inode.ra_marks.irange(first, stop, inclusive=(True, False))):
+        inode.ra_marks.discard(page)
     for page, count, frame in inode.cache.drop(first, stop, machine.fs.frames):
         machine.emit(
             EventKind.CACHE_DROP,

@@ -80,10 +80,8 @@ def _cached(inode: Inode, page: int) -> bool:
 
 
 def _folio_start(inode: Inode, page: int) -> int:
-    for first, count in inode.folios.items():
-        if first <= page < first + count:
-            return first
-    return page
+    first = inode.folios.start_of(page)
+    return page if first is None else first
 
 
 def _folio_pages(inode: Inode, first: int) -> int:
