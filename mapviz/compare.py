@@ -156,7 +156,30 @@ def compare_models(
         model: Simulation.from_scenario(scenario, kernel=model, record_files=record_files)
         for model in chosen
     }
-    expects = _expectations(scenario)
+    rows = line_up(simulations, _expectations(scenario))
+    return ModelComparison(scenario, chosen, simulations, rows)
+
+
+def line_up(
+    simulations: Mapping[str, Simulation], expects: Mapping[int, str] | None = None
+) -> tuple[Row, ...]:
+    """The steps of runs of one script under several models, as rows keyed by script line.
+
+    ``simulations`` maps a model name to its run (columns in that order);
+    ``expects`` gives the ``%expect`` of a line.  The notebook widget uses
+    this to mark the steps a model switch changed.
+
+    Examples
+    --------
+    >>> from mapviz.scenario import load_scenario
+    >>> scenario = load_scenario("hole-sigbus")
+    >>> runs = {model: Simulation.from_scenario(scenario, kernel=model)
+    ...         for model in ("mainline", "map-direct-v5")}
+    >>> [(row.command, row.cells["mainline"].result, row.cells["map-direct-v5"].result)
+    ...  for row in line_up(runs) if row.differs]
+    [('mwrite 64k 4k', 'ok', 'SIGBUS')]
+    """
+    expects = expects or {}
     lines: dict[int, Step] = {}
     for sim in simulations.values():
         for step in sim.steps:
@@ -165,9 +188,9 @@ def compare_models(
     rows = []
     for line in sorted(lines):
         first = lines[line]
-        cells = {model: _cell(by_line[model].get(line)) for model in chosen}
+        cells = {model: _cell(by_line[model].get(line)) for model in simulations}
         rows.append(Row(line, first.command, first.process, expects.get(line), cells))
-    return ModelComparison(scenario, chosen, simulations, tuple(rows))
+    return tuple(rows)
 
 
 def comparison_json(comparison: ModelComparison) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from bokeh.events import DocumentReady
 from bokeh.layouts import column, row
 from bokeh.models import ColumnDataSource, CustomJS, LayoutDOM
 
+from mapviz.render.channel import Channel
 from mapviz.render.figure import PlotModels, build_plot, fill_plot
 from mapviz.render.panels import Panels, build_panels, page_sheet
 from mapviz.render.player import LINK_COLUMNS, QUAD_COLUMNS, player_code, player_config
@@ -36,10 +37,13 @@ class ViewModels:
     stores: dict[str, ColumnDataSource]
     player: CustomJS
     theme: Theme
+    channel: Channel | None = None
+    """The notebook's step channel (see :mod:`mapviz.render.channel`), if it has one."""
 
 
 def build_view(view: View, theme: Theme, *, name: str, source_text: str = "",
-               standalone: bool = True, command: LayoutDOM | None = None) -> ViewModels:
+               standalone: bool = True, command: LayoutDOM | None = None,
+               channel: Channel | None = None) -> ViewModels:
     """Models showing ``view`` in ``theme``, opening on step 0.
 
     Parameters
@@ -54,6 +58,9 @@ def build_view(view: View, theme: Theme, *, name: str, source_text: str = "",
         Let the page's URL pick a step (``#step=5``) or start playing (``#play``).
     command
         The server's command box, placed between the header and the plot.
+    channel
+        The notebook widget's step channel: the kernel asks the player for a
+        step through it, and the player reports the step it shows.
 
     Returns
     -------
@@ -67,7 +74,9 @@ def build_view(view: View, theme: Theme, *, name: str, source_text: str = "",
                           frames=len(view.frames))
     # The big tables are read by the player, never drawn, and only Python changes them.
     stores = {key: ColumnDataSource(data={}, name=f"mapviz-{key}") for key in STORES}
-    summary = f"Scenario {name} · kernel model {view.kernel} · {view.fs}"
+    # A notebook view can switch its kernel model later: its listing does not name one.
+    model = f" · kernel model {view.kernel}" if channel is None else ""
+    summary = f"Scenario {name}{model} · {view.fs}"
     lines = source_text.split("\n") if source_text else []
     if lines and lines[-1] == "":
         lines.pop()
@@ -79,6 +88,8 @@ def build_view(view: View, theme: Theme, *, name: str, source_text: str = "",
         "next": panels.next, "prev": panels.prev, "first": panels.first, "last": panels.last,
         "narration": panels.narration, "log": panels.log,
         "source": panels.source if lines else None,
+        "request": channel.request if channel is not None else None,
+        "status": channel.status if channel is not None else None,
     }
     player = CustomJS(args={"m": models, "cfg": player_config(
         theme, lines=lines, summary=summary, standalone=standalone)}, code=player_code())
@@ -103,7 +114,9 @@ def build_view(view: View, theme: Theme, *, name: str, source_text: str = "",
     plot.base.selected.js_on_change("indices", player)
     plot.plot.js_on_event("mouseleave", player)
     plot.hover.callback = player
-    result = ViewModels(root, plot, panels, stores, player, theme)
+    if channel is not None:
+        channel.request.js_on_change("data", player)
+    result = ViewModels(root, plot, panels, stores, player, theme, channel)
     load_view(result, view, tables=tables)
     _first_frame(result, tables)
     return result

@@ -9,17 +9,40 @@
 // hold the frame before it and the beats play on the overlay; when the last
 // beat ends, the base jumps to the step's frame and what a beat leaves behind
 // (an errno on the refused range, SIGBUS on the page) stays on the overlay.
+//
+// In a notebook the kernel also drives it, through the channel sources
+// (mapviz/render/channel.py): a request moves it, and it reports every step it
+// settles on.  A request may set a *limit*: the player never shows a step past
+// it (predict-then-reveal holds a result back until the learner has guessed);
+// trying to move past it reports the step wanted instead.
 
 function createPlayer(m, cfg, index) {
   const C = Object.assign({}, cfg.draw)
   const P = {
     frame: 0, anim: null, playing: false, speed: cfg.speeds[cfg.speed], settled: true,
     active: true, hits: {}, hitKey: "", selected: null, hold: null, raf: null, known: 0,
-    baseKey: "", logAt: Infinity,
+    baseKey: "", logAt: Infinity, limit: Infinity, seq: null, reported: "", asks: 0,
   }
 
   function total() {
     return m.story.data.frame.length - 1
+  }
+
+  // The last step that may be shown (see the limit above).
+  function top() {
+    return Math.min(total(), P.limit)
+  }
+
+  // Tell the kernel where the player is (only a notebook view has a status source).
+  // want: the step the learner asked for beyond the limit, or -1.
+  // req: the last request taken, so the kernel can tell a report that answers
+  // its latest request from one that crossed it on the way.
+  function report(want) {
+    if (m.status == null) return
+    const key = P.frame + "," + want + "," + P.seq
+    if (want < 0 && key === P.reported) return
+    P.reported = key
+    m.status.data = {seq: [++P.asks], frame: [P.frame], want: [want], req: [P.seq]}
   }
 
   function readBands() {
@@ -129,6 +152,7 @@ function createPlayer(m, cfg, index) {
     o.flush(m)
     setText(f)
     P.settled = true
+    report(-1)
   }
 
   function animateTo(f) {
@@ -182,6 +206,10 @@ function createPlayer(m, cfg, index) {
   function afterSettle() {
     if (!P.playing) return
     if (P.frame >= total()) return setPlaying(false)
+    if (P.frame >= top()) {
+      setPlaying(false)
+      return report(P.frame + 1)
+    }
     const note = m.story.data.note[P.frame] || ""
     const hold = (cfg.hold_ms + cfg.hold_per_char_ms * note.length) / P.speed
     P.hold = setTimeout(() => {
@@ -200,12 +228,13 @@ function createPlayer(m, cfg, index) {
   // One press is always one step: a step still animating is finished at once.
   function forward() {
     if (P.anim !== null) settle(P.anim.f)
-    if (P.frame < total()) animateTo(P.frame + 1)
+    if (P.frame < top()) animateTo(P.frame + 1)
+    else if (P.frame < total()) report(P.frame + 1)
   }
 
   function jump(f) {
     setPlaying(false)
-    settle(clamp(f, 0, total()))
+    settle(clamp(f, 0, top()))
   }
 
   function togglePlay() {
@@ -213,6 +242,10 @@ function createPlayer(m, cfg, index) {
     setPlaying(true)
     if (P.anim !== null) return  // the running step hands over when it ends
     if (P.frame >= total()) settle(0)
+    if (P.frame >= top()) {
+      setPlaying(false)
+      return report(P.frame + 1)
+    }
     animateTo(P.frame + 1)
   }
 
@@ -244,12 +277,43 @@ function createPlayer(m, cfg, index) {
     const n = total()
     if (n > P.known) {
       P.known = n
-      settle(n - 1)
-      animateTo(n)
+      settle(Math.min(n - 1, top()))
+      if (n <= top()) animateTo(n)
     } else {
       P.known = n
-      settle(Math.min(P.frame, n))
+      settle(Math.min(P.frame, top()))
     }
+  }
+
+  // The newest request of the kernel (a notebook's step(), seek(), play() ...).
+  // Returns the frame it asks to show, or null if it was seen already.
+  function takeRequest() {
+    const d = m.request.data
+    const k = d.seq.length - 1
+    if (k < 0 || d.seq[k] === P.seq) return null
+    P.seq = d.seq[k]
+    P.limit = d.limit[k] < 0 ? Infinity : d.limit[k]
+    return {op: d.op[k], frame: clamp(d.frame[k], 0, top())}
+  }
+
+  function onRequest() {
+    const r = takeRequest()
+    if (r === null) return
+    if (r.op === "seek") return jump(r.frame)
+    if (r.op === "step") {
+      setPlaying(false)
+      if (r.frame === 0) return jump(0)
+      if (P.frame !== r.frame - 1 || !P.settled) settle(r.frame - 1)
+      return animateTo(r.frame)
+    }
+    if (r.op === "play") return P.playing ? undefined : togglePlay()
+    if (r.op === "pause") return setPlaying(false)
+    if (P.frame > top()) jump(top())  // "limit": only the limit moved
+  }
+
+  function mine(event) {
+    const view = index.find_one(m.root)
+    return view != null && event.composedPath().includes(view.el)
   }
 
   function onKey(event) {
@@ -261,20 +325,27 @@ function createPlayer(m, cfg, index) {
     }[event.key]
     if (action === undefined) return
     event.preventDefault()
+    if (notebook) event.stopPropagation()  // taken: not also a JupyterLab shortcut
     action()
   }
 
-  // With several views in one page, the keys go to the one last clicked.
+  // With several views in one page, the keys go to the one last clicked.  In a
+  // notebook a click anywhere else hands the keys back to JupyterLab.
   function onPointer(event) {
-    const view = index.find_one(m.root)
-    const mine = view != null && event.composedPath().includes(view.el)
-    if (mine) {
+    if (mine(event)) {
       P.active = true
       window.dispatchEvent(new CustomEvent("mapviz-focus", {detail: P}))
+    } else if (notebook) {
+      P.active = false
     }
   }
 
-  window.addEventListener("keydown", onKey)
+  // A notebook view (it has the kernel's channel) lives in JupyterLab or Voila,
+  // which stop key events before they bubble up to window: listen while they
+  // travel down instead, and only once the view has been clicked.
+  const notebook = m.request != null
+  if (notebook) P.active = false
+  window.addEventListener("keydown", onKey, notebook)
   window.addEventListener("pointerdown", onPointer, true)
   window.addEventListener("mapviz-focus", (event) => { if (event.detail !== P) P.active = false })
 
@@ -282,6 +353,7 @@ function createPlayer(m, cfg, index) {
     if (obj === m.slider) { if (obj.value !== P.frame) jump(obj.value); return }
     if (obj === m.speed) { P.speed = cfg.speeds[obj.active]; return }
     if (obj === m.story) { onStory(); return }
+    if (m.request != null && obj === m.request) { onRequest(); return }
     if (obj === m.base.selected) { onSelect(); return }
     if (obj === m.hover) { onHover(data); return }
     const origin = obj != null ? obj.origin : undefined
@@ -320,7 +392,10 @@ function createPlayer(m, cfg, index) {
   readBands()
   P.known = total()
   const start = cfg.standalone ? /[#&]step=(\d+)/.exec(window.location.hash) : null
-  settle(start !== null ? clamp(Number(start[1]), 0, total()) : 0)
+  // A notebook widget opens where the kernel last asked (it may have stepped
+  // before the view was displayed), without animating.
+  const asked = m.request != null ? takeRequest() : null
+  settle(asked !== null ? asked.frame : start !== null ? clamp(Number(start[1]), 0, total()) : 0)
   if (cfg.standalone && /[#&]play\b/.test(window.location.hash)) togglePlay()
   return P
 }

@@ -1,0 +1,309 @@
+"""The notebook widget in a real JupyterLab and under Voila, driven by real Chromium.
+
+One JupyterLab server (started here, on loopback, with a random token) serves
+a copy of ``notebooks/`` -- running cells saves outputs, and the repository's
+notebooks stay without them.  Voila is reached through the same server's
+``/voila/render/`` path, which is how Binder opens ``talk.ipynb``.
+
+Each test checks the plot through ``Bokeh.documents`` (the player's state and
+the drawn base source), fails on any console error, and saves a screenshot to
+``artifacts/`` (or ``$MAPVIZ_ARTIFACTS``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import _unavailable
+from tests.conftest import ROOT
+
+pytestmark = [pytest.mark.browser, pytest.mark.jupyter]
+
+ARTIFACTS = Path(os.environ.get("MAPVIZ_ARTIFACTS", ROOT / "artifacts"))
+VIEWPORT = {"width": 1440, "height": 1000}
+# JupyterLab asks whether to fetch news: a toast over the notebook (STACK.md pitfall 15).
+QUIET_LAB = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
+                                                              "checkForUpdates": False}}
+
+# Every mapviz view in the page: its player's state and a fingerprint of what it draws.
+VIEWS = """() => (window.Bokeh ? Bokeh.documents : []).flatMap((doc) => {
+  const plot = doc.get_model_by_name('mapviz-plot')
+  if (plot == null || plot.__mapviz_player == null) return []
+  const base = doc.get_model_by_name('mapviz-base').data
+  const drawn = Array.from(base.x0).join(',') + '|' + Array.from(base.state).join(',')
+  return [Object.assign({drawn}, plot.__mapviz_player.state())]
+})"""
+
+
+class Server:
+    """A running JupyterLab server: where it is and how to reach it."""
+
+    def __init__(self, url: str, token: str, process: subprocess.Popen[str]) -> None:
+        self.url = url
+        self.token = token
+        self.process = process
+
+    def page(self, path: str, *query: str) -> str:
+        return f"{self.url}{path}?{'&'.join([*query, f'token={self.token}'])}"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """JupyterLab on 127.0.0.1, serving a copy of the notebooks, for this module's tests."""
+    for package in ("jupyterlab", "voila", "jupyter_bokeh"):
+        if importlib.util.find_spec(package) is None:  # a failure in CI, a skip elsewhere
+            _unavailable(f"{package} is not installed (pip install -e '.[test]')")
+    home = tmp_path_factory.mktemp("jupyter")
+    shutil.copytree(ROOT / "notebooks", home / "notebooks")
+    settings = home / "settings"
+    for plugin, values in QUIET_LAB.items():
+        package, name = plugin.split(":")
+        target = settings / package / f"{name}.jupyterlab-settings"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(values))
+    port, token = _free_port(), secrets.token_hex(16)
+    # Nothing of the user's own Jupyter setup (config, workspaces, kernels' state) leaks
+    # in; the installed extensions are found under sys.prefix as usual.
+    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings),
+           "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+           "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_DATA_DIR": str(home / "data"),
+           "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "IPYTHONDIR": str(home / "ipython"),
+           "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
+               "--ip=127.0.0.1", f"--ServerApp.root_dir={home}",
+               f"--IdentityProvider.token={token}", "--ServerApp.port_retries=0"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")  # CI runs as root in a throwaway machine
+    log = (home / "server.log").open("w")
+    process = subprocess.Popen(command, cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT,
+                               text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"jupyter lab exited: {(home / 'server.log').read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail("jupyter lab did not answer within 60 s")
+                time.sleep(0.3)
+        yield Server(url, token, process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+class Tab:
+    """A browser tab on the server, its console watched for errors."""
+
+    def __init__(self, browser: Any, url: str, *, allowed: tuple[str, ...] = ()) -> None:
+        self.context = browser.new_context(viewport=VIEWPORT, reduced_motion="reduce")
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.allowed = allowed
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.errors.append(f"pageerror: {error}"))
+        self.page.goto(url)
+
+    def _console(self, message: Any) -> None:
+        if message.type != "error":
+            return
+        where = message.location.get("url", "")
+        text = f"{message.text} ({where})"
+        # Only a resource from another host may fail, and only where the test allows it.
+        remote = not where.startswith("http://127.0.0.1")
+        if not (remote and any(pattern in text for pattern in self.allowed)):
+            self.errors.append(text)
+
+    def views(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = self.page.evaluate(VIEWS)
+        return found
+
+    def wait_for_views(self, predicate: str, timeout: float = 90_000) -> None:
+        """Wait until ``predicate`` (JS, over ``views``, the list VIEWS returns) holds."""
+        self.page.wait_for_function(f"() => {{ const views = ({VIEWS})(); return {predicate} }}",
+                                    timeout=timeout)
+
+    def screenshot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / name
+        self.page.screenshot(path=str(path))
+        return path
+
+    def __enter__(self) -> Tab:
+        return self
+
+    def __exit__(self, kind: object, error: object, traceback: object) -> None:
+        if error is not None:  # what the page looked like when it went wrong, and why
+            self.screenshot(f"failed-{self.page.url.split('/')[-1].split('?')[0]}.png")
+            tracebacks = self.page.locator(
+                "[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts()
+            print("cell errors in the page:", *tracebacks, "console:", *self.errors, sep="\n")
+        self.context.close()
+
+
+# Cells that have started: their prompt reads [*] or [N] instead of [ ].
+STARTED = """() => Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt'))
+  .filter((prompt) => /\\[(\\*|\\d+)\\]/.test(prompt.textContent)).length"""
+
+
+def _run_all(tab: Tab) -> None:
+    """Run every cell of the open notebook through JupyterLab's own menu.
+
+    While the kernel is still connecting, the toolbar may already read idle and
+    a Run All can come to nothing; so it is repeated until a cell has started.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page = tab.page
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    for _attempt in range(4):
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
+                               timeout=60_000)
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        try:
+            page.wait_for_function(f"() => ({STARTED})() > 0", timeout=15_000)
+            return
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")  # a menu left open, if any
+    pytest.fail("Run All Cells never started a cell")
+
+
+LABELS = {"first": "▮◀", "back": "◀", "next": "▶", "last": "▶▮"}
+
+
+def _press(tab: Tab, control: str, index: int = 0) -> None:
+    """Click a player control (``first``, ``next`` ...) of the ``index``-th view, by mouse."""
+    tab.page.get_by_role("button", name=LABELS[control], exact=True).nth(index).click()
+
+
+def _type_command(tab: Tab, text: str, index: int = 0) -> None:
+    box = tab.page.locator(".mapviz-command input").nth(index)
+    box.click()
+    box.fill(text)
+    box.press("Enter")
+
+
+def test_tour_in_jupyterlab(browser: Any, lab: Server) -> None:
+    with Tab(browser, lab.page("/lab/tree/notebooks/00-tour.ipynb", "reset")) as tab:
+        started = time.monotonic()
+        _run_all(tab)
+        # The last cell switches the model; by then every step request has reached the page.
+        tab.page.get_by_text("steps that end differently: ()").wait_for(timeout=90_000)
+        tab.wait_for_views("views.length === 1 && views[0].settled && views[0].total === 10 "
+                           "&& views[0].frame === 10")
+        ran = time.monotonic() - started
+
+        _press(tab, "first")  # the player's own controls
+        _press(tab, "next")
+        tab.wait_for_views("views[0].frame === 1 && views[0].settled")
+        start = tab.views()[0]  # after `open -f data`: an empty file, nothing new drawn
+        _press(tab, "next")
+        tab.wait_for_views("views[0].frame === 2 && views[0].settled")
+        after_step = tab.views()[0]  # after `pwrite 0 64k`: delalloc, dirty frames
+        assert after_step["drawn"] != start["drawn"], "stepping changed nothing in the plot"
+
+        _type_command(tab, "mwrite 4k 4k")  # a live command, typed in the widget's box
+        tab.wait_for_views("views[0].total === 11 && views[0].frame === 11 && views[0].settled")
+        assert tab.views()[0]["drawn"] != after_step["drawn"]
+        message = tab.page.locator(".mapviz-message").first.inner_text()
+        assert "step 11: mwrite 4k 4k → ok" in message
+        # The README's picture: the widget from its command box down.
+        tab.page.locator(".mapviz").first.evaluate("(el) => el.scrollIntoView({block: 'start'})")
+        tab.screenshot("jupyterlab-00-tour.png")
+
+        _type_command(tab, "frobnicate 1")  # bad input: a message, and nothing changes
+        tab.page.locator(".mapviz-message", has_text="unknown command").wait_for()
+        assert tab.views()[0]["total"] == 11
+        assert tab.errors == [], tab.errors
+        assert ran < 90
+
+
+def test_two_widgets_in_one_notebook_keep_apart(browser: Any, lab: Server) -> None:
+    with Tab(browser, lab.page("/lab/tree/notebooks/02-page-cache-vs-dax.ipynb",
+                               "reset")) as tab:
+        _run_all(tab)
+        tab.wait_for_views("views.length === 2 && views.every((v) => v.settled && "
+                           "v.frame === 10 && v.total === 10)")
+        _press(tab, "first", index=1)  # only the second widget
+        tab.wait_for_views("views[1].frame === 0 && views[1].settled")
+        tab.page.keyboard.press("ArrowRight")  # keys go to the widget last clicked
+        tab.wait_for_views("views[1].frame === 1 && views[1].settled")
+        first, second = tab.views()
+        assert (first["frame"], second["frame"]) == (10, 1)
+        assert tab.errors == [], tab.errors
+
+
+def test_predict_then_reveal_in_jupyterlab(browser: Any, lab: Server) -> None:
+    with Tab(browser, lab.page("/lab/tree/notebooks/03-map-direct-pinning.ipynb",
+                               "reset")) as tab:
+        _run_all(tab)
+        tab.wait_for_views("views.length === 4 && views.every((v) => v.settled) && "
+                           "views[1].frame === 0 && views[1].total === 10")
+        _press(tab, "next", index=1)  # the first exercise: its next result is held back
+        question = tab.page.locator(".mapviz-quiz").nth(1)
+        question.get_by_text("Predict step 1:").wait_for()
+        assert tab.views()[1]["frame"] == 0  # the page did not show it
+        guess = tab.page.locator(".mapviz-guess-ok").nth(1)
+        guess.click()
+        tab.wait_for_views("views[1].frame === 1 && views[1].settled")
+        question.get_by_text("✓ right").wait_for()
+        assert "Score: 1 of 1" in question.inner_text()
+        _press(tab, "last", index=1)  # End: no further than what is revealed
+        _press(tab, "next", index=1)
+        question.get_by_text("Predict step 2:").wait_for()
+        assert [view["frame"] for view in tab.views()] == [16, 1, 0, 0]
+        assert tab.errors == [], tab.errors
+
+
+# Voila 0.5 fetches Font Awesome and MathJax from CDNs: with no network they fail to load
+# (STACK.md pitfall 14; icons and TeX are missing, nothing else).  Failures of this server's
+# own files still count.
+VOILA_OFFLINE = ("net::ERR_",)
+
+
+def test_talk_under_voila(browser: Any, lab: Server) -> None:
+    with Tab(browser, lab.page("/voila/render/notebooks/talk.ipynb"),
+             allowed=VOILA_OFFLINE) as tab:
+        tab.wait_for_views("views.length === 1 && views[0].settled && views[0].total === 11")
+        assert tab.views()[0]["frame"] == 0
+        _press(tab, "next")
+        tab.wait_for_views("views[0].frame === 1 && views[0].settled")
+        start = tab.views()[0]  # after `open -f data`: an empty file, nothing new drawn
+        _press(tab, "next")
+        tab.wait_for_views("views[0].frame === 2 && views[0].settled")
+        assert tab.views()[0]["drawn"] != start["drawn"]  # `truncate 128k`: a hole appears
+        _type_command(tab, "munmap")
+        tab.wait_for_views("views[0].total === 12 && views[0].frame === 12 && views[0].settled")
+        tab.screenshot("voila-talk.png")
+        assert tab.errors == [], tab.errors

@@ -1,0 +1,70 @@
+"""The widget's GUI-free parts: the session, the quiz, the state in words."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+from types import ModuleType
+
+import pytest
+
+from mapviz import compare
+from mapviz.frontends import describe, quiz, session, stepper
+from mapviz.frontends.quiz import Quiz
+from mapviz.frontends.session import Session
+from mapviz.scenario import FsConfig, load_scenario
+from tests.codebase.test_layering import FORBIDDEN, _imported_by
+
+
+@pytest.mark.parametrize("module", [session, quiz, describe, stepper, compare],
+                         ids=lambda m: m.__name__)
+def test_examples(module: ModuleType) -> None:
+    failures, tried = doctest.testmod(module, report=True)
+    assert tried > 0 and failures == 0
+
+
+@pytest.mark.parametrize("module", ["mapviz.frontends.session", "mapviz.frontends.quiz",
+                                    "mapviz.frontends.describe", "mapviz.frontends.stepper"])
+def test_no_gui_stack(module: str) -> None:
+    leaked = sorted(m for m in _imported_by(module) if m.split(".")[0] in FORBIDDEN)
+    assert not leaked, f"{module} imports {leaked}"
+
+
+def test_typed_lines_are_numbered_after_the_scenario() -> None:
+    scenario = load_scenario("tour")
+    run = Session(scenario)
+    step = run.run("fsync")
+    assert step is not None and step.line == scenario.text.count("\n") + 2
+    assert run.run("   # a comment") is None and run.next_line == step.line + 1
+
+
+def test_switch_keeps_the_typed_lines_and_the_steps_aligned() -> None:
+    run = Session.live("map-direct-v5", FsConfig(dax=True))
+    for line in ("open -f data", "truncate 128k", "mmap -D 0 128k", "mwrite 64k 4k"):
+        run.run(line)
+    assert [s.result for s in run.steps] == ["ok", "ok", "ok", "SIGBUS"]
+    switch = run.switch("mainline")
+    assert [s.result for s in run.steps] == ["ok", "ok", "ok", "ok"]
+    assert switch.differing == (4,) and (switch.before, switch.after) == ("map-direct-v5",
+                                                                        "mainline")
+    assert run.switch("mainline").differing == ()  # the same model: nothing changes
+
+
+def test_quiz_reveals_directive_steps_without_asking() -> None:
+    scenario = load_scenario("lease-release-in-time")
+    steps = Session(scenario).steps
+    sleeps = [i for i, s in enumerate(steps, start=1) if not s.is_command]
+    assert sleeps, "lease-release-in-time has a %sleep step"
+    game = Quiz()
+    while game.revealed < len(steps):
+        asked = game.ask(steps, game.revealed + 1)
+        assert asked is not None and asked not in sleeps
+        game.answer(steps, steps[asked - 1].result)
+    assert game.score == (len(steps) - len(sleeps), len(steps) - len(sleeps))
+
+
+def test_lazy_widget_import_keeps_the_package_light() -> None:
+    mapviz = importlib.import_module("mapviz")
+    assert "MapViz" in (mapviz.__getattr__.__doc__ or "")
+    leaked = sorted(m for m in _imported_by("mapviz") if m.split(".")[0] in FORBIDDEN)
+    assert not leaked
