@@ -128,7 +128,8 @@ def bench_lookups(sizes: tuple[int, ...] = (1_000, 10_000, 100_000, 1_000_000),
             for block in probes:
                 find(block)
 
-        def bisect_find(starts: list[int] = starts, probes: list[int] = probes) -> None:
+        def bisect_find(starts: list[int] = starts, probes: list[int] = probes,
+                        physical: list[int] = physical) -> None:
             for block in probes:
                 i = bisect.bisect_right(starts, block) - 1
                 if i >= 0 and block < starts[i] + 1:

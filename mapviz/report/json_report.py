@@ -18,13 +18,7 @@ def run_json(sim: Simulation, scenario: Scenario) -> dict[str, Any]:
         "scenario": scenario.name,
         "title": scenario.title,
         "kernel": sim.kernel,
-        "fs": {
-            "type": fs.type,
-            "blocksize": fs.blocksize,
-            "size": fs.size,
-            "dax": fs.dax,
-            "reflink": fs.reflink,
-        },
+        "fs": fs.to_json(),
         "ok": not sim.failures,
         "steps": [step.to_json() for step in sim.steps if step.is_command],
     }

@@ -1,4 +1,4 @@
-"""``mapviz compare --html`` and ``mapviz fiemap --html``: pages written whole, never over a file."""
+"""``mapviz compare --html`` and ``mapviz fiemap --html``: whole pages, never over a file."""
 
 from __future__ import annotations
 

@@ -86,7 +86,7 @@ def test_bad_input_is_one_line_exit_2(
     path = tmp_path / "bad.scenario"
     path.write_text(text)
     status = main(["run", str(path)])
-    out, err = capsys.readouterr()
+    _, err = capsys.readouterr()
     assert status == 2
     assert err.count("\n") == 1 and "Traceback" not in err, err
     assert err.replace(str(tmp_path) + "/", "").startswith(message), err

@@ -7,17 +7,13 @@ suite exactly as the issue states it, through the ``mapviz`` command.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from mapviz.core.simulation import Simulation
-from mapviz.report.json_report import run_json
-from mapviz.scenario import load_scenario
-from tests.conftest import SHARED, load_compare
+from tests.conftest import SHARED, differences_from_recording
 
 SUITE = SHARED / "conformance" / "mainline"
 CASES = sorted(p.stem for p in SUITE.glob("*.scenario")) if SUITE.exists() else []
@@ -25,12 +21,9 @@ CASES = sorted(p.stem for p in SUITE.glob("*.scenario")) if SUITE.exists() else 
 
 @pytest.mark.parametrize("case", CASES)
 def test_case_matches_the_real_kernel(case: str) -> None:
-    compare = load_compare()
-    scenario = load_scenario(str(SUITE / f"{case}.scenario"))
-    sim = Simulation.from_scenario(scenario, check=True)
-    actual = run_json(sim, scenario)
-    expected = json.loads((SUITE / f"{case}.expected.json").read_text())
-    differences = compare.compare_docs(expected, actual)
+    differences = differences_from_recording(
+        SUITE / f"{case}.scenario", SUITE / f"{case}.expected.json"
+    )
     assert not differences, "\n".join(differences)
 
 

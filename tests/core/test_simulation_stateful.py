@@ -24,7 +24,6 @@ from mapviz.core.simulation import Simulation
 from mapviz.core.trace import Step
 from mapviz.errors import ScenarioError
 from mapviz.scenario import KERNEL_MODELS, FsConfig, parse_line
-from mapviz.scenario.syntax import PAGE_SIZE
 
 FILES = ("a", "b", "c")
 KIB = 1024
@@ -276,7 +275,8 @@ class SimulationMachine(RuleBasedStateMachine):
             for a, z, fill in inode.content.runs(0, inode.size):
                 got += [_at(fill, i) for i in range(z - a)]
             assert got == data, name
-            assert not list(inode.content.runs(inode.size, inode.size + 1 << 20))[0][2], name
+            past_eof = next(inode.content.runs(inode.size, inode.size + (1 << 20)))
+            assert past_eof[2] == 0, (name, "bytes past EOF are not file data")
 
     @invariant()
     def block_map_backs_content(self) -> None:

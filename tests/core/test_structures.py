@@ -7,6 +7,8 @@ hold.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -88,7 +90,8 @@ class ExtentMapMachine(RuleBasedStateMachine):
             else:
                 device = self.next_device
                 self.next_device += length + 3
-            if any(v[0] is not None and device <= v[0] < device + length for v in self.model.values()):
+            taken = [v[0] for v in self.model.values() if v[0] is not None]
+            if any(device <= d < device + length for d in taken):
                 device = self.next_device
                 self.next_device += length + 3
         self.real.insert(start, length, device, state)
@@ -144,7 +147,7 @@ class ExtentMapMachine(RuleBasedStateMachine):
         assert flat == self.model
         pieces = list(self.real.walk(0, SPAN + 20))
         assert pieces[0][0] == 0 and pieces[-1][1] == SPAN + 20
-        assert all(a[1] == b[0] for a, b in zip(pieces, pieces[1:], strict=False))
+        assert all(a[1] == b[0] for a, b in pairwise(pieces))
 
 
 class FreeSpaceMachine(RuleBasedStateMachine):
