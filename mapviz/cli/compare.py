@@ -14,10 +14,13 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mapviz.cli.output import check_target, write_atomic
-from mapviz.compare import ModelComparison, compare_models, comparison_json, parse_models
 from mapviz.scenario import KERNEL_MODELS, load_scenario
+
+if TYPE_CHECKING:
+    from mapviz.compare import ModelComparison
 
 MARK = "*"
 
@@ -51,6 +54,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    from mapviz.compare import compare_models, comparison_json, parse_models  # runs the core
+
     output = Path(args.html) if args.html is not None else None
     if output is not None:
         check_target(output, force=args.force, command="mapviz compare")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from mapviz.cli.output import check_target, write_atomic
 from mapviz.errors import MapvizError
-from mapviz.render.theme import THEMES
+from mapviz.render import THEME_NAMES
 from mapviz.scenario import KERNEL_MODELS, load_scenario
 
 
@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("scenario", metavar="SCENARIO")
     parser.add_argument("-o", "--output", metavar="OUT.html", help="the HTML file to write")
     parser.add_argument("--kernel", choices=KERNEL_MODELS, help="override the scenario's %%kernel")
-    parser.add_argument("--theme", choices=sorted(THEMES), default="light",
+    parser.add_argument("--theme", choices=THEME_NAMES, default="light",
                         help="light (default), dark, or talk (large type for a projector)")
     parser.add_argument("--force", action="store_true", help="overwrite OUT.html if it exists")
     parser.add_argument("--svg", metavar="DIR", help="also write step-NNN.svg, one per step")

@@ -6,10 +6,6 @@ import argparse
 import json
 import sys
 
-from mapviz.cli.real import run_on_real_kernel
-from mapviz.core.simulation import Simulation
-from mapviz.report.json_report import run_json
-from mapviz.report.transcript import transcript
 from mapviz.scenario import KERNEL_MODELS, load_scenario
 
 
@@ -39,6 +35,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: every `mapviz` command builds this parser.
+    from mapviz.cli.real import run_on_real_kernel
+    from mapviz.core.simulation import Simulation
+    from mapviz.report.json_report import run_json
+    from mapviz.report.transcript import transcript
+
     if args.real:
         return run_on_real_kernel(args)
     scenario = load_scenario(args.scenario)

@@ -7,7 +7,7 @@ import errno
 import sys
 
 from mapviz.errors import MapvizError
-from mapviz.render.theme import THEMES
+from mapviz.render import THEME_NAMES
 
 DEFAULT_SCENARIO = "tour"
 
@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--port", type=int, default=5006, help="TCP port (default 5006)")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to bind (default 127.0.0.1; 0.0.0.0 for every interface)")
-    parser.add_argument("--theme", choices=sorted(THEMES), default="light")
+    parser.add_argument("--theme", choices=THEME_NAMES, default="light")
     parser.set_defaults(handler=run)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mapviz.render import THEME_NAMES
 from mapviz.view.frames import STATES
 
 OKABE_ITO = {
@@ -160,6 +161,9 @@ LEGEND_LABELS = {
     "swap": "swap",
     "past-eof": "past EOF",
 }
+
+
+assert tuple(sorted(THEMES)) == THEME_NAMES
 
 
 def theme_named(name: str) -> Theme:
