@@ -72,3 +72,18 @@ def test_a_directory_is_a_one_line_error(tmp_path: Path) -> None:
     with pytest.raises(MapvizError) as info:
         mapviz.Simulation.from_file(str(tmp_path))
     assert "\n" not in str(info.value)
+
+
+def test_a_large_block_map_keeps_views_of_the_finished_file_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # One view per %extent step would make a 100,000-extent import quadratic.
+    records = [(2 * i * 4096, (1 << 20) + 2 * i * 4096, 4096, 0x1) for i in range(300)]
+    fake = BlockMap("/data/f", 600 * 4096, FileSystem(XFS_MAGIC, 4096, 1 << 30), "fiemap",
+                    False, ExtentArray.from_records(records))
+    monkeypatch.setattr("mapviz.realfs.read_block_map", lambda path, sync=False: fake)
+    sim = mapviz.Simulation.from_file("/data/f")
+    assert all(not step.files for step in sim.steps[:-1])
+    assert len(sim.steps[-1].files["f"].extents) == 300
+    _run(sim, "pwrite 4k 4k")
+    assert len(sim.steps[-1].files["f"].extents) == 301  # later steps have views again
