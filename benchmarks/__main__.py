@@ -2,8 +2,9 @@
 
 Each ``benchmarks/bench_*.py`` module exposes ``run() -> dict``; every figure
 in it is measured against a baseline in the same run, because the machines
-here are shared and noisy.  Prints each result and writes them all as JSON
-(``benchmarks/results.json`` by default).
+here are shared and noisy.  Prints each result, then one table of every goal
+(``--markdown``: as the README's Performance section shows it), and writes
+it all as JSON (``benchmarks/results.json`` by default).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from benchmarks.table import Row, markdown_table, text_table
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -30,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", metavar="NAME",
                         help="run only bench_NAME (repeatable); default: all")
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
+    parser.add_argument("--markdown", action="store_true",
+                        help="print the final table in Markdown")
     args = parser.parse_args(argv)
     names = [n for n in discover() if not args.only or n.removeprefix("bench_") in args.only]
     results: dict[str, Any] = {
@@ -37,19 +42,25 @@ def main(argv: list[str] | None = None) -> int:
         "started": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
     failed = False
+    table: list[Row] = []
     for name in names:
         print(f"== {name}", flush=True)
         start = time.perf_counter()
         try:
             module = importlib.import_module(f"benchmarks.{name}")
             result = module.run()
+            table.extend(module.rows(result) if hasattr(module, "rows") else [])
         except Exception as error:  # a benchmark that breaks must not hide the others
             traceback.print_exc()
             result = {"error": f"{type(error).__name__}: {error}"}
+            table.append(Row(name, "failed", "", "", "", False))
             failed = True
         result["seconds"] = round(time.perf_counter() - start, 1)
         results[name] = result
         print(json.dumps(result, indent=1), flush=True)
+    results["table"] = [vars(row) | {"verdict": row.verdict} for row in table]
+    print()
+    print(markdown_table(table) if args.markdown else text_table(table))
     args.out.write_text(json.dumps(results, indent=1) + "\n")
     print(f"wrote {args.out}")
     return 1 if failed else 0

@@ -1,6 +1,6 @@
 """The browser views, measured: frame updates, a huge file's glyphs, page sizes.
 
-Three benchmarks, each a ``run() -> dict`` for a unified bench command later:
+Three benchmarks, run together by :func:`run` for ``python -m benchmarks``:
 
 * :func:`run_frame_update` -- in one headless-Chromium page, the work of one
   animation frame (building the overlay in JS plus painting, summed over the
@@ -26,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchmarks.table import Row, ratio
 from mapviz.core.ops.place import place_extent
 from mapviz.core.simulation import Simulation
 from mapviz.render.html import standalone_html
@@ -166,8 +167,15 @@ def _p95(values: list[float]) -> float:
 
 # --- a million extents ----------------------------------------------------------------------
 
-def run_million(extents: int = 1_000_000) -> dict[str, Any]:
-    """Glyphs per frame and build times for one file of ``extents`` extents."""
+def run_million(extents: int = 1_000_000, baseline: int = 1_000) -> dict[str, Any]:
+    """Glyphs per frame and build times for one file of ``extents`` extents.
+
+    ``baseline`` is the same build for a file of that many extents, so the
+    growth shows: glyphs and the view's own seconds (scenes + frames, not the
+    simulator taking the extents) should grow far less than the extents do.
+    """
+    small, small_times = extent_view(baseline, title="baseline")
+    small_glyphs = max(glyphs(small, f) for f in range(len(small.frames)))
     view, times = extent_view(extents, title="a million extents")
     started = time.perf_counter()
     build_tables(view, theme_named("light"))
@@ -185,6 +193,9 @@ def run_million(extents: int = 1_000_000) -> dict[str, Any]:
         "tables_s": tabled,
         "html_s": paged,
         "html_bytes": len(page.encode("utf-8")),
+        "baseline_extents": baseline,
+        "baseline_glyphs": small_glyphs,
+        "baseline_view_s": small_times["steps"] + small_times["view"],
         "goal_glyphs": GLYPH_GOAL,
         "ok": most <= GLYPH_GOAL,
     }
@@ -222,6 +233,52 @@ def run_sizes() -> dict[str, Any]:
     largest = max(sizes.values())
     return {"bokehjs_bytes": bokehjs, "pages": sizes, "largest_bytes": largest,
             "goal_bytes": SIZE_GOAL, "ok": largest <= SIZE_GOAL}
+
+
+# --- for python -m benchmarks ----------------------------------------------------------------
+
+def run() -> dict[str, Any]:
+    """Every browser benchmark; the frame one is skipped without Chromium."""
+    result: dict[str, Any] = {"million": run_million(), "sizes": run_sizes()}
+    if Path(CHROMIUM).exists():
+        result["frame"] = run_frame_update()
+    else:
+        result["frame"] = {"skipped": f"{CHROMIUM} is not installed"}
+    return result
+
+
+def rows(result: dict[str, Any]) -> list[Row]:
+    """The views' lines of the benchmark table."""
+    million, sizes, frame = result["million"], result["sizes"], result["frame"]
+    view_s = million["steps_s"] + million["view_s"]
+    extents = f"{million['extents']:,}-extent file"
+    table = [
+        Row(f"view of a {extents}: glyphs", f"{million['glyphs_max_per_frame']:,}",
+            f"{million['baseline_extents']:,} extents: {million['baseline_glyphs']:,}",
+            ratio(million["glyphs_max_per_frame"], million["baseline_glyphs"]),
+            "<= 20k, sub-linear", million["ok"]),
+        Row(f"view of a {extents}: build", f"{view_s:.1f} s",
+            f"{million['baseline_extents']:,} extents: {million['baseline_view_s']:.2f} s",
+            ratio(view_s, million["baseline_view_s"]),
+            f"< {million['extents'] // million['baseline_extents']:,}x (sub-linear)",
+            view_s / million["baseline_view_s"]
+            < million["extents"] / million["baseline_extents"]),
+    ]
+    if "skipped" in frame:
+        table.append(Row("browser frame at 10k glyphs", "skipped", frame["skipped"], "",
+                         "<= 16 ms", None))
+    else:
+        table.append(Row(f"browser frame at {frame['glyphs']:,} glyphs (p95)",
+                         f"{frame['frame_ms_p95']:.1f} ms",
+                         f"empty frame {frame['empty_frame_ms_median']:.1f} ms",
+                         ratio(frame["frame_ms_p95"], frame["empty_frame_ms_median"]),
+                         "<= 16 ms", frame["ok"]))
+    table.append(Row("exported HTML, largest bundled scenario",
+                     f"{sizes['largest_bytes'] / 1e6:.2f} MB",
+                     f"BokehJS inline {sizes['bokehjs_bytes'] / 1e6:.2f} MB",
+                     ratio(sizes["largest_bytes"], sizes["bokehjs_bytes"]), "<= 2.5 MB",
+                     sizes["ok"]))
+    return table
 
 
 # --- the table --------------------------------------------------------------------------------

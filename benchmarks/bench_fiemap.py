@@ -24,7 +24,9 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from benchmarks.table import Row
 from mapviz.realfs import read_block_map
 from mapviz.realfs.export import files_json
 
@@ -114,6 +116,18 @@ def run(extents: int = EXTENTS, rounds: int = ROUNDS) -> dict[str, object]:
         }
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def rows(result: dict[str, Any]) -> list[Row]:
+    """One line per way of reading the file, against ``filefrag -v``."""
+    seconds, ratios = result["seconds"], result["ratio"]
+    baseline = (f"filefrag -v {seconds['filefrag -v'] * 1000:.0f} ms" if ratios
+                else "skipped: filefrag is not installed")
+    return [Row(f"FIEMAP import, {result['extents']:,} extents ({label})",
+                f"{seconds[label] * 1000:.0f} ms", baseline,
+                f"{ratios[label]:.2f}x" if ratios else "", "<= 1.5x",
+                ratios[label] <= 1.5 if ratios else None)
+            for label in seconds if label != "filefrag -v"]
 
 
 def main() -> None:
