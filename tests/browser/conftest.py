@@ -1,7 +1,8 @@
 """Real headless Chromium for the browser tests (Playwright's Python API).
 
 No ``playwright install``: the browser is the system's Chromium (Debian's
-``chromium`` package), launched with the flags STACK.md verified.  Without
+``chromium`` package), launched with the flags STACK.md verified
+(:mod:`tests.browser.harness`, shared with the benchmarks).  Without
 Playwright or a Chromium the tests skip, saying why -- unless
 ``MAPVIZ_REQUIRE_BROWSER=1`` (CI sets it), which turns the skip into a failure.
 """
@@ -9,7 +10,6 @@ Playwright or a Chromium the tests skip, saying why -- unless
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,26 +19,13 @@ import pytest
 from mapviz.render.html import standalone_html
 from mapviz.scenario import bundled_names, load_scenario
 from mapviz.view import Storyboard, View
-
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+from tests.browser.harness import CHROMIUM_FLAGS, chromium_path
 
 
 def _unavailable(reason: str) -> None:
     if os.environ.get("MAPVIZ_REQUIRE_BROWSER") == "1":
         pytest.fail(f"MAPVIZ_REQUIRE_BROWSER=1, but {reason}", pytrace=False)
     pytest.skip(reason)
-
-
-def chromium_path() -> str | None:
-    """``$MAPVIZ_CHROMIUM``, else the first Chromium on ``PATH``."""
-    explicit = os.environ.get("MAPVIZ_CHROMIUM")
-    if explicit:
-        return explicit if Path(explicit).exists() else None
-    return next((found for name in CANDIDATES if (found := shutil.which(name))), None)
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,8 @@
 """The notebook widget in a real JupyterLab and under Voila, driven by real Chromium.
 
-One JupyterLab server (started here, on loopback, with a random token) serves
-a copy of ``notebooks/`` -- running cells saves outputs, and the repository's
+One JupyterLab server (:func:`tests.browser.harness.jupyter_lab`, on loopback,
+with a random token; the widget benchmark starts it the same way) serves a
+copy of ``notebooks/`` -- running cells saves outputs, and the repository's
 notebooks stay without them.  Voila is reached through the same server's
 ``/voila/render/`` path, which is how Binder opens ``talk.ipynb``.
 
@@ -12,16 +13,9 @@ the drawn base source), fails on any console error, and saves a screenshot to
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import os
-import secrets
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,15 +23,13 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import _unavailable
+from tests.browser.harness import LabServer, jupyter_lab, missing_package, run_all_cells
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.jupyter]
 
 ARTIFACTS = Path(os.environ.get("MAPVIZ_ARTIFACTS", ROOT / "artifacts"))
 VIEWPORT = {"width": 1440, "height": 1000}
-# JupyterLab asks whether to fetch news: a toast over the notebook (STACK.md pitfall 15).
-QUIET_LAB = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
-                                                              "checkForUpdates": False}}
 
 # Every mapviz view in the page: its player's state and a fingerprint of what it draws.
 VIEWS = """() => (window.Bokeh ? Bokeh.documents : []).flatMap((doc) => {
@@ -49,77 +41,16 @@ VIEWS = """() => (window.Bokeh ? Bokeh.documents : []).flatMap((doc) => {
 })"""
 
 
-class Server:
-    """A running JupyterLab server: where it is and how to reach it."""
-
-    def __init__(self, url: str, token: str, process: subprocess.Popen[str]) -> None:
-        self.url = url
-        self.token = token
-        self.process = process
-
-    def page(self, path: str, *query: str) -> str:
-        return f"{self.url}{path}?{'&'.join([*query, f'token={self.token}'])}"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     """JupyterLab on 127.0.0.1, serving a copy of the notebooks, for this module's tests."""
-    for package in ("jupyterlab", "voila", "jupyter_bokeh"):
-        if importlib.util.find_spec(package) is None:  # a failure in CI, a skip elsewhere
-            _unavailable(f"{package} is not installed (pip install -e '.[test]')")
+    reason = missing_package(("jupyterlab", "voila", "jupyter_bokeh"))
+    if reason is not None:  # a failure in CI, a skip elsewhere
+        _unavailable(reason)
     home = tmp_path_factory.mktemp("jupyter")
     shutil.copytree(ROOT / "notebooks", home / "notebooks")
-    settings = home / "settings"
-    for plugin, values in QUIET_LAB.items():
-        package, name = plugin.split(":")
-        target = settings / package / f"{name}.jupyterlab-settings"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(values))
-    port, token = _free_port(), secrets.token_hex(16)
-    # Nothing of the user's own Jupyter setup (config, workspaces, kernels' state) leaks
-    # in; the installed extensions are found under sys.prefix as usual.
-    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings),
-           "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
-           "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_DATA_DIR": str(home / "data"),
-           "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "IPYTHONDIR": str(home / "ipython"),
-           "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
-               "--ip=127.0.0.1", f"--ServerApp.root_dir={home}",
-               f"--IdentityProvider.token={token}", "--ServerApp.port_retries=0"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        command.append("--allow-root")  # CI runs as root in a throwaway machine
-    log = (home / "server.log").open("w")
-    process = subprocess.Popen(command, cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT,
-                               text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"jupyter lab exited: {(home / 'server.log').read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail("jupyter lab did not answer within 60 s")
-                time.sleep(0.3)
-        yield Server(url, token, process)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+    with jupyter_lab(home) as server:
+        yield server
 
 
 class Tab:
@@ -171,34 +102,6 @@ class Tab:
         self.context.close()
 
 
-# Cells that have started: their prompt reads [*] or [N] instead of [ ].
-STARTED = """() => Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt'))
-  .filter((prompt) => /\\[(\\*|\\d+)\\]/.test(prompt.textContent)).length"""
-
-
-def _run_all(tab: Tab) -> None:
-    """Run every cell of the open notebook through JupyterLab's own menu.
-
-    While the kernel is still connecting, the toolbar may already read idle and
-    a Run All can come to nothing; so it is repeated until a cell has started.
-    """
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    page = tab.page
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-    for _attempt in range(4):
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
-                               timeout=60_000)
-        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-        try:
-            page.wait_for_function(f"() => ({STARTED})() > 0", timeout=15_000)
-            return
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")  # a menu left open, if any
-    pytest.fail("Run All Cells never started a cell")
-
-
 LABELS = {"first": "▮◀", "back": "◀", "next": "▶", "last": "▶▮"}
 
 
@@ -214,10 +117,10 @@ def _type_command(tab: Tab, text: str, index: int = 0) -> None:
     box.press("Enter")
 
 
-def test_tour_in_jupyterlab(browser: Any, lab: Server) -> None:
+def test_tour_in_jupyterlab(browser: Any, lab: LabServer) -> None:
     with Tab(browser, lab.page("/lab/tree/notebooks/00-tour.ipynb", "reset")) as tab:
         started = time.monotonic()
-        _run_all(tab)
+        run_all_cells(tab.page)
         # The last cell switches the model; by then every step request has reached the page.
         tab.page.get_by_text("steps that end differently: ()").wait_for(timeout=90_000)
         tab.wait_for_views("views.length === 1 && views[0].settled && views[0].total === 10 "
@@ -249,10 +152,10 @@ def test_tour_in_jupyterlab(browser: Any, lab: Server) -> None:
         assert ran < 90
 
 
-def test_two_widgets_in_one_notebook_keep_apart(browser: Any, lab: Server) -> None:
+def test_two_widgets_in_one_notebook_keep_apart(browser: Any, lab: LabServer) -> None:
     with Tab(browser, lab.page("/lab/tree/notebooks/02-page-cache-vs-dax.ipynb",
                                "reset")) as tab:
-        _run_all(tab)
+        run_all_cells(tab.page)
         tab.wait_for_views("views.length === 2 && views.every((v) => v.settled && "
                            "v.frame === 10 && v.total === 10)")
         _press(tab, "first", index=1)  # only the second widget
@@ -264,10 +167,10 @@ def test_two_widgets_in_one_notebook_keep_apart(browser: Any, lab: Server) -> No
         assert tab.errors == [], tab.errors
 
 
-def test_predict_then_reveal_in_jupyterlab(browser: Any, lab: Server) -> None:
+def test_predict_then_reveal_in_jupyterlab(browser: Any, lab: LabServer) -> None:
     with Tab(browser, lab.page("/lab/tree/notebooks/03-map-direct-pinning.ipynb",
                                "reset")) as tab:
-        _run_all(tab)
+        run_all_cells(tab.page)
         tab.wait_for_views("views.length === 4 && views.every((v) => v.settled) && "
                            "views[1].frame === 0 && views[1].total === 10")
         _press(tab, "next", index=1)  # the first exercise: its next result is held back
@@ -292,7 +195,7 @@ def test_predict_then_reveal_in_jupyterlab(browser: Any, lab: Server) -> None:
 VOILA_OFFLINE = ("net::ERR_",)
 
 
-def test_talk_under_voila(browser: Any, lab: Server) -> None:
+def test_talk_under_voila(browser: Any, lab: LabServer) -> None:
     with Tab(browser, lab.page("/voila/render/notebooks/talk.ipynb"),
              allowed=VOILA_OFFLINE) as tab:
         tab.wait_for_views("views.length === 1 && views[0].settled && views[0].total === 11")

@@ -1,0 +1,173 @@
+"""A real JupyterLab server and the system Chromium, for the browser tests and benchmarks.
+
+Shared by ``tests/browser`` (the ``lab`` and ``browser`` fixtures) and
+``benchmarks/bench_widget.py``, so neither pytest nor Playwright is needed to
+import it.  Problems are raised as :class:`LabError`; the callers decide
+whether that is a failure or a skip.
+
+:func:`jupyter_lab` starts JupyterLab on 127.0.0.1 with a random token in a
+directory the caller has filled (notebooks to open), with nothing of the
+user's own Jupyter setup, and stops it again however the block ends.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# The flags STACK.md verified for headless Chromium in this workplace.
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+# JupyterLab asks whether to fetch news: a toast over the notebook (STACK.md pitfall 15).
+QUIET_LAB = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
+                                                              "checkForUpdates": False}}
+
+# Cells that have started: their prompt reads [*] or [N] instead of [ ].
+STARTED = """() => Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt'))
+  .filter((prompt) => /\\[(\\*|\\d+)\\]/.test(prompt.textContent)).length"""
+
+
+class LabError(RuntimeError):
+    """JupyterLab did not start, or a notebook in it did not run."""
+
+
+def chromium_path() -> str | None:
+    """``$MAPVIZ_CHROMIUM``, else the first Chromium on ``PATH``."""
+    explicit = os.environ.get("MAPVIZ_CHROMIUM")
+    if explicit:
+        return explicit if Path(explicit).exists() else None
+    return next((found for name in CANDIDATES if (found := shutil.which(name))), None)
+
+
+def missing_package(packages: Iterable[str]) -> str | None:
+    """Why a server (or browser) cannot be had here: the first package not installed."""
+    for package in packages:
+        if importlib.util.find_spec(package) is None:
+            return f"{package} is not installed (pip install -e '.[test]')"
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class LabServer:
+    """A running JupyterLab server: where it is, how to reach it, what it serves."""
+
+    def __init__(self, url: str, token: str, home: Path,
+                 process: subprocess.Popen[str]) -> None:
+        self.url = url
+        self.token = token
+        self.home = home
+        self.process = process
+
+    def page(self, path: str, *query: str) -> str:
+        return f"{self.url}{path}?{'&'.join([*query, f'token={self.token}'])}"
+
+
+@contextmanager
+def jupyter_lab(home: Path, *, timeout: float = 60) -> Iterator[LabServer]:
+    """JupyterLab on 127.0.0.1 serving ``home``; stopped when the block ends.
+
+    ``home`` also holds the server's settings, workspaces, runtime files and
+    its log (``server.log``).  Kernels import mapviz from this checkout.
+
+    Raises
+    ------
+    LabError
+        The server exited or did not answer within ``timeout`` seconds (the
+        message ends with its log).
+    """
+    settings = home / "settings"
+    for plugin, values in QUIET_LAB.items():
+        package, name = plugin.split(":")
+        target = settings / package / f"{name}.jupyterlab-settings"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(values))
+    port, token = free_port(), secrets.token_hex(16)
+    # Nothing of the user's own Jupyter setup (config, workspaces, kernels' state) leaks
+    # in; the installed extensions are found under sys.prefix as usual.
+    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings),
+           "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+           "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_DATA_DIR": str(home / "data"),
+           "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "IPYTHONDIR": str(home / "ipython"),
+           "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
+               "--ip=127.0.0.1", f"--ServerApp.root_dir={home}",
+               f"--IdentityProvider.token={token}", "--ServerApp.port_retries=0"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")  # CI runs as root in a throwaway machine
+    log_path = home / "server.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(command, cwd=home, env=env, stdout=log,
+                                   stderr=subprocess.STDOUT, text=True)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                if process.poll() is not None:
+                    raise LabError(f"jupyter lab exited: {log_path.read_text()[-2000:]}")
+                try:
+                    with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2):
+                        break
+                except OSError as error:
+                    if time.monotonic() > deadline:
+                        raise LabError(f"jupyter lab did not answer within {timeout:.0f} s: "
+                                       f"{log_path.read_text()[-2000:]}") from error
+                    time.sleep(0.3)
+            yield LabServer(url, token, home, process)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def run_all_cells(page: Any) -> None:
+    """Run every cell of the notebook open in ``page`` through JupyterLab's own menu.
+
+    While the kernel is still connecting, the toolbar may already read idle and
+    a Run All can come to nothing; so it is repeated until a cell has started.
+
+    Raises
+    ------
+    LabError
+        No cell started after four tries.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    for _attempt in range(4):
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
+                               timeout=60_000)
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        try:
+            page.wait_for_function(f"() => ({STARTED})() > 0", timeout=15_000)
+            return
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")  # a menu left open, if any
+    raise LabError("Run All Cells never started a cell")
