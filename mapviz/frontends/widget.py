@@ -339,6 +339,10 @@ class MapViz(w.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         """The widget, after BokehJS; a PNG of the step and a line of text for the rest."""
         load_bokehjs()
+        # jupyter_bokeh serialised the document when the widget was made, and the
+        # patches of steps or commands taken before any view existed reached no
+        # page: serialise it again so a view opens where the kernel is.
+        self._bokeh.update_from_model(self._models.root)
         bundle: dict[str, Any] = super()._repr_mimebundle_(**kwargs) or {}
         shown = self.frame or self._stepper.top
         bundle["image/png"] = fallback_png(self._session.board.view(), shown, self._theme)

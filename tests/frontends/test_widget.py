@@ -235,3 +235,24 @@ def test_bad_theme_and_scenario_text() -> None:
         _mapviz().from_scenario("tour", theme="neon")
     widget = _mapviz().from_scenario("%kernel mainline\nopen -f data\npwrite 0 4k\n")
     assert [step.command for step in widget.steps] == ["open -f data", "pwrite 0 4k"]
+
+
+
+def test_a_view_displayed_after_steps_opens_where_the_kernel_is() -> None:
+    widget = _mapviz().from_scenario("hole-sigbus")
+    widget.step()
+    widget.step()
+    widget._repr_mimebundle_()  # displayed only now: the page's document must ask for step 2
+    (request,) = _named(widget.bokeh_model.render_bundle["docs_json"], "mapviz-request")
+    data = dict(request["attributes"]["data"]["entries"])
+    assert (data["op"], data["frame"]) == (["step"], [2])
+
+
+def _named(tree: Any, name: str) -> list[dict[str, Any]]:
+    """Every serialised Bokeh model called ``name`` anywhere in ``tree``."""
+    if isinstance(tree, list | tuple):  # Bokeh serialises map entries as tuples
+        return [m for item in tree for m in _named(item, name)]
+    if not isinstance(tree, dict):
+        return []
+    here = [tree] if tree.get("attributes", {}).get("name") == name else []
+    return here + [m for value in tree.values() for m in _named(value, name)]
