@@ -161,6 +161,7 @@ def run_all_cells(page: Any) -> None:
 
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
     for _attempt in range(4):
+        _accept_kernel_choice(page)
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
                                timeout=60_000)
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
@@ -171,3 +172,16 @@ def run_all_cells(page: Any) -> None:
         except PlaywrightTimeout:
             page.keyboard.press("Escape")  # a menu left open, if any
     raise LabError("Run All Cells never started a cell")
+
+
+def _accept_kernel_choice(page: Any) -> None:
+    """Take the preselected kernel if JupyterLab asks for one.
+
+    On a loaded machine a kernel can be slow enough to start that JupyterLab
+    puts up "Select Kernel" (seen once in CI-like runs); its default is the
+    notebook's own Python 3, which is what every run here wants.
+    """
+    dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
+    if dialog.count():
+        dialog.locator(".jp-mod-accept").first.click()
+        dialog.wait_for(state="detached", timeout=30_000)
