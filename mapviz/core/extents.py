@@ -107,7 +107,7 @@ class ExtentMap:
     2
     """
 
-    __slots__ = ("_delalloc", "_map", "delalloc_weight", "weigh")
+    __slots__ = ("_delalloc", "_map", "delalloc_weight", "version", "weigh")
 
     def __init__(self, weigh: Callable[[int], int] | None = None) -> None:
         self._map: SortedDict[int, int] = SortedDict()
@@ -117,6 +117,8 @@ class ExtentMap:
         self._delalloc: Counter[int] = Counter()
         self.weigh = weigh
         self.delalloc_weight = 0
+        # Bumped by every change, so a viewer can tell an unchanged map in O(1).
+        self.version = 0
 
     def __len__(self) -> int:
         """Number of extents (canonical records): O(1)."""
@@ -306,12 +308,15 @@ class ExtentMap:
         self._map, other._map = other._map, self._map
         self._delalloc, other._delalloc = other._delalloc, self._delalloc
         self.delalloc_weight, other.delalloc_weight = other.delalloc_weight, self.delalloc_weight
+        self.version += 1
+        other.version += 1
 
     def delalloc_lengths(self) -> Iterator[tuple[int, int]]:
         """``(length, how many)`` for the delalloc extents: O(distinct lengths)."""
         return iter(self._delalloc.items())
 
     def _put(self, extent: Extent) -> None:
+        self.version += 1
         self._map[extent.file_block] = _pack(extent.length, extent.physical_block, extent.state)
         if extent.state is ExtentState.DELALLOC:
             self._delalloc[extent.length] += 1
@@ -319,6 +324,7 @@ class ExtentMap:
                 self.delalloc_weight += self.weigh(extent.length)
 
     def _pop(self, start: int) -> None:
+        self.version += 1
         extent = _unpack(start, self._map.pop(start))
         if extent.state is ExtentState.DELALLOC:
             self._delalloc[extent.length] -= 1

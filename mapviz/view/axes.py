@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 WIDTH = 1000.0
 """Every layer spans x in [0, WIDTH]."""
@@ -39,10 +39,14 @@ class CompressedAxis:
 
     pieces: tuple[tuple[int, int, float, float], ...]
     span: int
+    _starts: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    """The pieces' starts, to bisect: a big file's step asks for a million x's."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_starts", tuple(p[0] for p in self.pieces))
 
     def x(self, value: int) -> float:
-        starts = [p[0] for p in self.pieces]
-        index = bisect_right(starts, value) - 1
+        index = bisect_right(self._starts, value) - 1
         if index < 0:
             return 0.0
         start, end, x0, x1 = self.pieces[index]

@@ -3,13 +3,19 @@
 Taken from the machine right after each step (the core's trace keeps file
 views only; the views also need page tables, the page cache and the device).
 Byte units throughout.  Files with very many extents are binned at
-extraction, so a scene stays small whatever the file.
+extraction, so a scene stays small whatever the file; a :class:`ShownExtents`
+keeps each file's (binned) extents from step to step while its block map
+stays the same, so a step costs little however big the files it leaves alone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from mapviz.core.extents import _LENGTH_BITS, _LENGTH_MASK, ExtentMap, ExtentState
+from mapviz.core.filesystem import Filesystem
+from mapviz.core.inode import Inode
 from mapviz.core.machine import Machine
 from mapviz.core.snapshot import ExtentView, file_view
 from mapviz.scenario.syntax import PAGE_SIZE
@@ -73,18 +79,22 @@ class Scene:
         return next((f for f in self.files if f.name == name), None)
 
 
-def take_scene(machine: Machine, names: list[str]) -> Scene:
-    """The scene of ``machine`` now; ``names`` are the files in the order they appear."""
+def take_scene(machine: Machine, names: list[str], shown: ShownExtents | None = None) -> Scene:
+    """The scene of ``machine`` now; ``names`` are the files in the order they appear.
+
+    ``shown`` carries files' extents over from the previous scenes (see
+    :class:`ShownExtents`); without it every file's extents are taken afresh.
+    """
     fs = machine.fs
     bs = fs.blocksize
+    shown = shown if shown is not None else ShownExtents()
+    sharing = _sharing(fs)
     files = []
     for name in names:
         inode = fs.files.get(name)
         if inode is None:
             continue
-        view = file_view(fs, inode)
-        extents, binned = _level_of_detail(view.extents, max(inode.size, view.extents[-1].end
-                                                             if view.extents else 0))
+        extents, binned = shown.of(fs, inode, sharing)
         files.append(
             FileScene(
                 name=name,
@@ -149,28 +159,113 @@ def _page_runs(start: int, ptes: object) -> tuple[Run, ...]:
     return tuple(runs)
 
 
-def _level_of_detail(
-    extents: tuple[ExtentView, ...], span: int
-) -> tuple[tuple[ExtentView, ...], bool]:
-    """At most MAX_EXTENTS extents: equal bins, each showing its dominant state."""
-    if len(extents) <= MAX_EXTENTS or span <= 0:
-        return extents, False
+class ShownExtents:
+    """The extents each file showed last, reused while nothing they depend on changed.
+
+    A file's extents depend on its block map, its size (the bins' span) and
+    which device blocks are shared.  A step changes one file's map or none,
+    and a million-extent file takes half a second to bin: a storyboard keeps
+    one of these so its scenes reuse the bins of every file a step left alone.
+    """
+
+    def __init__(self) -> None:
+        self._last: dict[str, _Shown] = {}
+
+    def of(self, fs: Filesystem, inode: Inode,
+           sharing: tuple[tuple[int, int, int], ...]) -> tuple[tuple[ExtentView, ...], bool]:
+        """``inode``'s extents as drawn (binned or not), and whether they are bins."""
+        last = self._last.get(inode.name)
+        if last is None or not last.holds_for(inode, sharing):
+            last = _Shown(inode.data, inode.data.version, inode.size, sharing,
+                          *_file_extents(fs, inode, sharing))
+            self._last[inode.name] = last
+        return last.extents, last.binned
+
+
+@dataclass(frozen=True, slots=True)
+class _Shown:
+    """A file's shown extents and what they were taken from."""
+
+    data: ExtentMap  # held, not its id(): a file made again has a new map, maybe at the same id
+    version: int
+    size: int
+    sharing: tuple[tuple[int, int, int], ...]
+    extents: tuple[ExtentView, ...]
+    binned: bool
+
+    def holds_for(self, inode: Inode, sharing: tuple[tuple[int, int, int], ...]) -> bool:
+        """True if ``inode`` would show these extents now."""
+        return (inode.data is self.data and inode.data.version == self.version
+                and inode.size == self.size and sharing == self.sharing)
+
+
+def _sharing(fs: Filesystem) -> tuple[tuple[int, int, int], ...]:
+    """The device's shared runs: what, besides its own map, makes a file's extents shared."""
+    return tuple(fs.refcounts.items())
+
+
+def _file_extents(fs: Filesystem, inode: Inode, sharing: tuple[tuple[int, int, int], ...]
+                  ) -> tuple[tuple[ExtentView, ...], bool]:
+    """The file's extents as FIEMAP shows them, or MAX_EXTENTS bins when there are more."""
+    bs = fs.blocksize
+    span = max(inode.size, inode.data.end_block() * bs)
+    if len(inode.data) > MAX_EXTENTS and not sharing:
+        # Unshared, each record is one extent view: bin the records as they are
+        # stored rather than make a million views only to bin them.
+        return _binned(_records(inode.data, bs), span), True
+    views = file_view(fs, inode).extents
+    if len(views) <= MAX_EXTENTS:
+        return views, False
+    return _binned(((v.offset, v.end, v.physical, v.state, v.shared) for v in views), span), True
+
+
+_LABELS = tuple(ExtentState(code).label for code in range(len(ExtentState)))  # by code
+_DELALLOC = int(ExtentState.DELALLOC)
+
+_Piece = tuple[int, int, int | None, str, bool]
+"""``(offset, end, physical, state, shared)`` of an extent, in bytes (physical None: delalloc)."""
+
+
+def _records(data: ExtentMap, bs: int) -> Iterator[_Piece]:
+    """Every record of ``data`` as an unshared piece, decoded straight from its packed values.
+
+    Reads the map's private ``SortedDict`` (``start -> packed length, physical
+    and state``, see :mod:`mapviz.core.extents`): iterating the map instead
+    builds an :class:`~mapviz.core.extents.Extent` per record, three times slower.
+    """
+    for start, value in data._map.items():
+        state = value & 3  # the two low bits
+        rest = value >> 2
+        physical = None if state == _DELALLOC else (rest >> _LENGTH_BITS) * bs
+        yield start * bs, (start + (rest & _LENGTH_MASK)) * bs, physical, _LABELS[state], False
+
+
+def _binned(pieces: Iterable[_Piece], span: int) -> tuple[ExtentView, ...]:
+    """MAX_EXTENTS equal bins over ``[0, span)``, each showing its dominant state.
+
+    A bin shows the (state, shared) covering most of its bytes (the first seen
+    of a tie) and the device byte under its first byte that has one.  Bins
+    nothing covers are left out.  ``pieces`` come in file order, so the bins
+    fill one after the other.
+    """
     width = -(-span // MAX_EXTENTS)
     weights: dict[int, dict[tuple[str, bool], int]] = {}
-    first_physical: dict[int, int | None] = {}
-    for extent in extents:
-        position = extent.offset
-        while position < extent.end:
+    first_physical: dict[int, int] = {}
+    for offset, end, physical, state, shared in pieces:
+        key = (state, shared)
+        position = offset
+        while position < end:
             index = position // width
-            stop = min(extent.end, (index + 1) * width)
-            bucket = weights.setdefault(index, {})
-            key = (extent.state, extent.shared)
+            stop = min(end, (index + 1) * width)
+            bucket = weights.get(index)
+            if bucket is None:
+                bucket = weights[index] = {}
             bucket[key] = bucket.get(key, 0) + stop - position
-            if index not in first_physical and extent.physical is not None:
-                first_physical[index] = extent.physical + position - extent.offset
+            if physical is not None and index not in first_physical:
+                first_physical[index] = physical + position - offset
             position = stop
     binned = []
-    for index in sorted(weights):
-        (state, shared), _ = max(weights[index].items(), key=lambda item: item[1])
+    for index, bucket in weights.items():
+        state, shared = max(bucket.items(), key=lambda item: item[1])[0]
         binned.append(ExtentView(index * width, width, first_physical.get(index), state, shared))
-    return tuple(binned), True
+    return tuple(binned)
