@@ -47,6 +47,7 @@ from mapviz.scenario.syntax import (
 )
 
 if TYPE_CHECKING:
+    from mapviz.core.extents import ExtentMap
     from mapviz.realfs.blockmap import BlockMap
 
 # Commands whose arguments name files the JSON must then report (as the recorder does).
@@ -94,6 +95,7 @@ class Simulation:
         self.machine.processes["app"] = Process("app")
         self.steps: list[Step] = []
         self.named: list[str] = []
+        self._file_views: dict[str, tuple[ExtentMap, tuple[object, ...], FileView]] = {}
         self._note: str | None = None
 
     @classmethod
@@ -327,10 +329,29 @@ class Simulation:
     def _views(self, name: str, file: str | None) -> dict[str, FileView]:
         fs = self.machine.fs
         if self.record_files:
-            return {n: file_view(fs, fs.files[n]) for n in self.named if n in fs.files}
+            return {n: self._file_view(fs.files[n]) for n in self.named if n in fs.files}
         if name in ("fiemap", "bmap") and file is not None:
             return {file: file_view(fs, fs.files[file])}
         return {}
+
+    def _file_view(self, inode: Inode) -> FileView:
+        """``file_view``, reused while nothing it reads has changed.
+
+        Most steps leave most files alone, and the view of a file of a million
+        extents takes seconds: it is taken again only when the file's map (its
+        version), size or flags, or the device's shared runs (a reflink
+        elsewhere can share this file's blocks) differ from last time.
+        """
+        fs = self.machine.fs
+        inputs = (inode.data.version, inode.size, inode.immutable, inode.swapfile,
+                  inode.sealed, tuple(fs.refcounts.items()))
+        cached = self._file_views.get(inode.name)
+        # The map itself is held, not its id(): a file made again has a new map.
+        if cached is not None and cached[0] is inode.data and cached[1] == inputs:
+            return cached[2]
+        view = file_view(fs, inode)
+        self._file_views[inode.name] = (inode.data, inputs, view)
+        return view
 
     def _sealed_maps(self) -> dict[str, tuple[object, ...]]:
         files = self.machine.fs.files
