@@ -145,8 +145,10 @@ class ExtentMap:
         start = self._floor_key(block)
         if start is None:
             return None
-        extent = _unpack(start, self._map[start])
-        return extent if block < extent.end else None
+        value = self._map[start]
+        if block >= start + (value >> 2 & _LENGTH_MASK):  # past its end: a hole, no Extent made
+            return None
+        return _unpack(start, value)
 
     def _floor_key(self, block: int) -> int | None:
         """The greatest extent start <= ``block``.
@@ -155,18 +157,18 @@ class ExtentMap:
         sortedcontainers' own sublists (``_maxes``/``_lists``, stable since 2.0)
         instead of a positional index, which walks its index tree in Python.
         """
-        keys = cast(Any, self._map)._list  # the SortedList of keys (not in the stubs)
-        maxes = keys._maxes
+        keys = self._map._list  # type: ignore[attr-defined]  # the SortedList of keys
+        maxes: list[int] = keys._maxes
         if not maxes:
             return None
         pos = bisect_right(maxes, block)
         if pos == len(maxes):
-            return int(maxes[-1])
-        sub = keys._lists[pos]
+            return maxes[-1]
+        sub: list[int] = keys._lists[pos]
         i = bisect_right(sub, block)
         if i:
-            return int(sub[i - 1])
-        return int(maxes[pos - 1]) if pos else None
+            return sub[i - 1]
+        return maxes[pos - 1] if pos else None
 
     def preceding(self, block: int) -> Extent | None:
         """The last extent starting before ``block`` (it may hold it): O(log n)."""
