@@ -36,7 +36,13 @@ def file_ticks(span: int, most: int) -> dict[float, str]:
 
 
 def device_ticks(axis: CompressedAxis, blocksize: int, min_gap: float) -> dict[float, str]:
-    """Block numbers: where each kept piece starts, the end, and round numbers between."""
+    """Block numbers: where each kept piece starts, the end, and round numbers between.
+
+    ``min_gap`` is the width of about five characters; block numbers of a big
+    device are longer than that, so labels keep the widest one's width apart.
+    """
+    widest = len(str(axis.pieces[-1][1] // blocksize))
+    min_gap = max(min_gap, min_gap / 5 * (widest + 2))
     wanted: list[tuple[float, int]] = []
     for start, _, x0, _ in axis.pieces:
         wanted.append((x0, start // blocksize))
