@@ -132,6 +132,19 @@ class ExtentMap:
         for start, value in self._map.items():
             yield _unpack(start, value)
 
+    def records(self) -> Iterator[tuple[int, int, int | None, ExtentState]]:
+        """``(file_block, length, physical_block, state)`` of every extent, in file order.
+
+        Plain tuples decoded from the packed values: a million-extent view
+        bins these, and making an :class:`Extent` of each costs three times more.
+        """
+        states = _STATES
+        for start, value in self._map.items():
+            state = states[value & 3]
+            rest = value >> 2
+            physical = None if state is ExtentState.DELALLOC else rest >> _LENGTH_BITS
+            yield start, rest & _LENGTH_MASK, physical, state
+
     def copy(self) -> ExtentMap:
         """A copy sharing nothing mutable (values are ints): O(n)."""
         clone = ExtentMap(self.weigh)

@@ -37,6 +37,10 @@ class Refcounts:
         clone._runs = self._runs.copy()
         return clone
 
+    def __len__(self) -> int:
+        """Recorded runs of shared blocks (0: nothing on the device is shared)."""
+        return len(self._runs)
+
     def items(self) -> Iterator[tuple[int, int, int]]:
         """Every recorded run ``(start, length, count)`` (counts >= 2)."""
         for start, (length, count) in self._runs.items():

@@ -29,7 +29,7 @@ from mapviz.core.memory import ALL_CAPABILITIES, Process
 from mapviz.core.models import model_named
 from mapviz.core.ops.place import PlacementError, place_extent
 from mapviz.core.outcome import Failure
-from mapviz.core.snapshot import FileView, file_view
+from mapviz.core.snapshot import FileView, PerFileMemo, file_view
 from mapviz.core.trace import Step
 from mapviz.errors import ScenarioError
 from mapviz.scenario.syntax import (
@@ -47,7 +47,6 @@ from mapviz.scenario.syntax import (
 )
 
 if TYPE_CHECKING:
-    from mapviz.core.extents import ExtentMap
     from mapviz.realfs.blockmap import BlockMap
 
 # Commands whose arguments name files the JSON must then report (as the recorder does).
@@ -95,7 +94,7 @@ class Simulation:
         self.machine.processes["app"] = Process("app")
         self.steps: list[Step] = []
         self.named: list[str] = []
-        self._file_views: dict[str, tuple[ExtentMap, tuple[object, ...], FileView]] = {}
+        self._file_views = PerFileMemo(file_view)  # most steps leave most files alone
         self._note: str | None = None
 
     @classmethod
@@ -139,13 +138,9 @@ class Simulation:
         def replay(place: bool) -> Simulation:
             text = "\n".join(scenario_prologue(block_map, place=place))
             scenario = parse_scenario(text, source=block_map.path)
-            model = kernel or scenario.kernel
-            sim = cls(scenario.fs, model, source=scenario.source, record_files=False,
-                      replay=model != scenario.kernel)
-            *building, last = scenario.items
-            sim.run(building)
+            sim = cls.from_scenario(scenario, kernel=kernel, record_files=False)
             sim.record_files = True
-            sim.apply(last)
+            sim.steps[-1] = replace(sim.steps[-1], files=sim._named_views())
             return sim
 
         try:
@@ -329,29 +324,15 @@ class Simulation:
     def _views(self, name: str, file: str | None) -> dict[str, FileView]:
         fs = self.machine.fs
         if self.record_files:
-            return {n: self._file_view(fs.files[n]) for n in self.named if n in fs.files}
+            return self._named_views()
         if name in ("fiemap", "bmap") and file is not None:
             return {file: file_view(fs, fs.files[file])}
         return {}
 
-    def _file_view(self, inode: Inode) -> FileView:
-        """``file_view``, reused while nothing it reads has changed.
-
-        Most steps leave most files alone, and the view of a file of a million
-        extents takes seconds: it is taken again only when the file's map (its
-        version), size or flags, or the device's shared runs (a reflink
-        elsewhere can share this file's blocks) differ from last time.
-        """
+    def _named_views(self) -> dict[str, FileView]:
+        """The view of every file the scenario named, now."""
         fs = self.machine.fs
-        inputs = (inode.data.version, inode.size, inode.immutable, inode.swapfile,
-                  inode.sealed, tuple(fs.refcounts.items()))
-        cached = self._file_views.get(inode.name)
-        # The map itself is held, not its id(): a file made again has a new map.
-        if cached is not None and cached[0] is inode.data and cached[1] == inputs:
-            return cached[2]
-        view = file_view(fs, inode)
-        self._file_views[inode.name] = (inode.data, inputs, view)
-        return view
+        return {n: self._file_views.get(fs, fs.files[n]) for n in self.named if n in fs.files}
 
     def _sealed_maps(self) -> dict[str, tuple[object, ...]]:
         files = self.machine.fs.files

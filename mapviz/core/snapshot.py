@@ -8,10 +8,11 @@ same state and sharing, delalloc with no physical address (SCENARIO.md
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from mapviz.core.extents import ExtentState
+from mapviz.core.extents import ExtentMap, ExtentState
 from mapviz.core.filesystem import Filesystem
 from mapviz.core.inode import Inode
 
@@ -101,3 +102,31 @@ def _continues(left: ExtentView, right: ExtentView) -> bool:
         return True
     assert left.physical is not None and right.physical is not None
     return left.physical + left.length == right.physical
+
+
+T = TypeVar("T")
+
+
+class PerFileMemo(Generic[T]):
+    """``derive(fs, inode)`` per file, taken again only when what a file view reads changed.
+
+    Most steps leave most files alone, and the view of a file of a million
+    extents takes seconds.  A view reads the file's block map (its
+    ``version``), size and flags, and the device's shared runs (a reflink
+    elsewhere can share this file's blocks without touching its map).
+    """
+
+    def __init__(self, derive: Callable[[Filesystem, Inode], T]) -> None:
+        self._derive = derive
+        self._last: dict[str, tuple[ExtentMap, tuple[object, ...], T]] = {}
+
+    def get(self, fs: Filesystem, inode: Inode) -> T:
+        inputs = (inode.data.version, inode.size, inode.immutable, inode.swapfile,
+                  inode.sealed, tuple(fs.refcounts.items()))
+        last = self._last.get(inode.name)
+        # The map itself is held, not its id(): a file made again has a new map.
+        if last is not None and last[0] is inode.data and last[1] == inputs:
+            return last[2]
+        value = self._derive(fs, inode)
+        self._last[inode.name] = (inode.data, inputs, value)
+        return value

@@ -3,21 +3,20 @@
 Taken from the machine right after each step (the core's trace keeps file
 views only; the views also need page tables, the page cache and the device).
 Byte units throughout.  Files with very many extents are binned at
-extraction, so a scene stays small whatever the file; a :class:`ShownExtents`
+extraction, so a scene stays small whatever the file; a :data:`ShownExtents` memo
 keeps each file's (binned) extents from step to step while its block map
 stays the same, so a step costs little however big the files it leaves alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from mapviz.core.extents import _LENGTH_BITS, _LENGTH_MASK, ExtentMap, ExtentState
 from mapviz.core.filesystem import Filesystem
 from mapviz.core.inode import Inode
 from mapviz.core.machine import Machine
-from mapviz.core.snapshot import ExtentView, file_view
+from mapviz.core.snapshot import ExtentView, PerFileMemo, file_view
 from mapviz.scenario.syntax import PAGE_SIZE
 
 MAX_EXTENTS = 4096
@@ -83,18 +82,17 @@ def take_scene(machine: Machine, names: list[str], shown: ShownExtents | None = 
     """The scene of ``machine`` now; ``names`` are the files in the order they appear.
 
     ``shown`` carries files' extents over from the previous scenes (see
-    :class:`ShownExtents`); without it every file's extents are taken afresh.
+    :data:`ShownExtents`); without it every file's extents are taken afresh.
     """
     fs = machine.fs
     bs = fs.blocksize
-    shown = shown if shown is not None else ShownExtents()
-    sharing = _sharing(fs)
+    shown = shown if shown is not None else shown_extents()
     files = []
     for name in names:
         inode = fs.files.get(name)
         if inode is None:
             continue
-        extents, binned = shown.of(fs, inode, sharing)
+        extents, binned = shown.get(fs, inode)
         files.append(
             FileScene(
                 name=name,
@@ -159,85 +157,35 @@ def _page_runs(start: int, ptes: object) -> tuple[Run, ...]:
     return tuple(runs)
 
 
-class ShownExtents:
-    """The extents each file showed last, reused while nothing they depend on changed.
-
-    A file's extents depend on its block map, its size (the bins' span) and
-    which device blocks are shared.  A step changes one file's map or none,
-    and a million-extent file takes half a second to bin: a storyboard keeps
-    one of these so its scenes reuse the bins of every file a step left alone.
-    """
-
-    def __init__(self) -> None:
-        self._last: dict[str, _Shown] = {}
-
-    def of(self, fs: Filesystem, inode: Inode,
-           sharing: tuple[tuple[int, int, int], ...]) -> tuple[tuple[ExtentView, ...], bool]:
-        """``inode``'s extents as drawn (binned or not), and whether they are bins."""
-        last = self._last.get(inode.name)
-        if last is None or not last.holds_for(inode, sharing):
-            last = _Shown(inode.data, inode.data.version, inode.size, sharing,
-                          *_file_extents(fs, inode, sharing))
-            self._last[inode.name] = last
-        return last.extents, last.binned
+ShownExtents = PerFileMemo[tuple[tuple[ExtentView, ...], bool]]
+"""Each file's extents as drawn, carried from scene to scene while its view would not change."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Shown:
-    """A file's shown extents and what they were taken from."""
+def shown_extents() -> ShownExtents:
+    """A fresh memo of files' drawn extents (a storyboard keeps one for all its scenes)."""
+    return PerFileMemo(_file_extents)
 
-    data: ExtentMap  # held, not its id(): a file made again has a new map, maybe at the same id
-    version: int
-    size: int
-    sharing: tuple[tuple[int, int, int], ...]
-    extents: tuple[ExtentView, ...]
-    binned: bool
-
-    def holds_for(self, inode: Inode, sharing: tuple[tuple[int, int, int], ...]) -> bool:
-        """True if ``inode`` would show these extents now."""
-        return (inode.data is self.data and inode.data.version == self.version
-                and inode.size == self.size and sharing == self.sharing)
-
-
-def _sharing(fs: Filesystem) -> tuple[tuple[int, int, int], ...]:
-    """The device's shared runs: what, besides its own map, makes a file's extents shared."""
-    return tuple(fs.refcounts.items())
-
-
-def _file_extents(fs: Filesystem, inode: Inode, sharing: tuple[tuple[int, int, int], ...]
-                  ) -> tuple[tuple[ExtentView, ...], bool]:
-    """The file's extents as FIEMAP shows them, or MAX_EXTENTS bins when there are more."""
-    bs = fs.blocksize
-    span = max(inode.size, inode.data.end_block() * bs)
-    if len(inode.data) > MAX_EXTENTS and not sharing:
-        # Unshared, each record is one extent view: bin the records as they are
-        # stored rather than make a million views only to bin them.
-        return _binned(_records(inode.data, bs), span), True
-    views = file_view(fs, inode).extents
-    if len(views) <= MAX_EXTENTS:
-        return views, False
-    return _binned(((v.offset, v.end, v.physical, v.state, v.shared) for v in views), span), True
-
-
-_LABELS = tuple(ExtentState(code).label for code in range(len(ExtentState)))  # by code
-_DELALLOC = int(ExtentState.DELALLOC)
 
 _Piece = tuple[int, int, int | None, str, bool]
 """``(offset, end, physical, state, shared)`` of an extent, in bytes (physical None: delalloc)."""
 
 
-def _records(data: ExtentMap, bs: int) -> Iterator[_Piece]:
-    """Every record of ``data`` as an unshared piece, decoded straight from its packed values.
-
-    Reads the map's private ``SortedDict`` (``start -> packed length, physical
-    and state``, see :mod:`mapviz.core.extents`): iterating the map instead
-    builds an :class:`~mapviz.core.extents.Extent` per record, three times slower.
-    """
-    for start, value in data._map.items():
-        state = value & 3  # the two low bits
-        rest = value >> 2
-        physical = None if state == _DELALLOC else (rest >> _LENGTH_BITS) * bs
-        yield start * bs, (start + (rest & _LENGTH_MASK)) * bs, physical, _LABELS[state], False
+def _file_extents(fs: Filesystem, inode: Inode) -> tuple[tuple[ExtentView, ...], bool]:
+    """The file's extents as FIEMAP shows them, or MAX_EXTENTS bins when there are more."""
+    bs = fs.blocksize
+    span = max(inode.size, inode.data.end_block() * bs)
+    if len(inode.data) > MAX_EXTENTS and len(fs.refcounts) == 0:
+        # Unshared, each record is one extent view: bin the records as they are
+        # stored rather than make a million views only to bin them.
+        pieces: Iterable[_Piece] = (
+            (start * bs, (start + length) * bs, None if physical is None else physical * bs,
+             state.label, False)
+            for start, length, physical, state in inode.data.records())
+        return _binned(pieces, span), True
+    views = file_view(fs, inode).extents
+    if len(views) <= MAX_EXTENTS:
+        return views, False
+    return _binned(((v.offset, v.end, v.physical, v.state, v.shared) for v in views), span), True
 
 
 def _binned(pieces: Iterable[_Piece], span: int) -> tuple[ExtentView, ...]:

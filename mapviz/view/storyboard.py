@@ -13,7 +13,7 @@ from mapviz.core.simulation import Simulation
 from mapviz.core.trace import Step
 from mapviz.scenario.syntax import Item, Scenario
 from mapviz.view.frames import Frame, Layout, build_frame, plan_layout
-from mapviz.view.scene import Scene, ShownExtents, take_scene
+from mapviz.view.scene import Scene, shown_extents, take_scene
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +41,7 @@ class Storyboard:
         self.sim = sim
         self.title = title
         self._first = len(sim.steps)
-        self._shown = ShownExtents()
+        self._shown = shown_extents()
         self.scenes: list[Scene] = [self._scene()]
 
     @classmethod
