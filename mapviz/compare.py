@@ -2,10 +2,11 @@
 
 :func:`compare_models` runs the scenario once per model and lines the steps
 up by scenario line, so a front end can show a step-by-model table (the
-command line's text table, ``--json``, and later the HTML view with one
-shared step control).  Nothing here draws anything: the HTML renderer reads
-:attr:`ModelComparison.simulations` for each model's frames and
-:attr:`ModelComparison.rows` for the table.
+command line's text table, ``--json``, and the HTML page of
+:mod:`mapviz.render.compare_page`, which takes the ``--json`` document).
+Nothing here draws anything.  Each model runs the scenario with its ``%note``
+lines as they read under that model (SCENARIO.md, "Scoped notes"), and each
+cell tells the step's whole story there (:func:`story`).
 
 Under a model other than the scenario's own, a command that cannot even be
 issued because an earlier one failed there (an ``mread`` after a refused
@@ -28,16 +29,26 @@ issued because an earlier one failed there (an ``mread`` after a refused
          "expect": "SIGBUS",               # the scenario's %expect, or null
          "differs": true,                  # results not all the same
          "results": {
-           "mainline":      {"result": "ok",     "why": null},
-           "map-direct-v5": {"result": "SIGBUS", "why": "..."}}}
+           "mainline":      {"result": "ok",     "why": null,
+                             "story": "ok · blocks allocated on fault",
+                             "note": "(written for map-direct-v5) A store into ..."},
+           "map-direct-v5": {"result": "SIGBUS", "why": "...",
+                             "story": "SIGBUS", "note": "A store into ..."}}}
       ],
       "differing": 1                       # how many steps differ
     }
 
 ``result`` is ``ok``, an errno name, ``SIGBUS``/``SIGSEGV`` or ``skipped``;
-``why`` is null exactly when ``result`` is ``ok``.  Steps are the
-scenario's steps in order: xfs_io commands, ``%swapon``/``%swapoff``, and
-the directives that do something in a model (``%sleep``, ``%extent``).
+``why`` is null exactly when ``result`` is ``ok``.  ``story`` (added in
+this copy, schema still 1: a new key only) is the whole step under that model
+in a few words (:func:`story`): the result, ``after N s`` when the simulated
+clock moved during the step, then what else happened (``mapping revoked``,
+``block map sealed`` ...), e.g. ``ok after 45 s · mapping revoked``.
+``note`` (also added) is the ``%note`` narration shown with the step under
+that model, or null: scoped as SCENARIO.md's ``%note`` says
+(:func:`mapviz.scenario.directives.note_under`).  Steps are the scenario's
+steps in order: xfs_io commands, ``%swapon``/``%swapoff``, and the directives
+that do something in a model (``%sleep``, ``%extent``).
 """
 
 from __future__ import annotations
@@ -46,9 +57,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mapviz.core.events import Event, EventKind
 from mapviz.core.simulation import Simulation
 from mapviz.core.trace import Step
 from mapviz.errors import MapvizError
+from mapviz.scenario.directives import scenario_under
 from mapviz.scenario.syntax import KERNEL_MODELS, Command, Expect, Scenario
 
 SCHEMA = 1
@@ -60,9 +73,18 @@ class Cell:
 
     result: str
     why: str | None
+    story: str = ""
+    """The step in a few words (:func:`story`); ``result`` alone if not told."""
+    note: str | None = None
+    """The ``%note`` narration shown with the step under this model."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"result": self.result, "why": self.why}
+        return {
+            "result": self.result,
+            "why": self.why,
+            "story": self.story or self.result,
+            "note": self.note,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,8 +174,11 @@ def compare_models(
         under other models turn such steps into ``skipped``).
     """
     chosen = parse_models(list(models) if models is not None else None)
+    # Each model runs the scenario with its notes as they read under it (SCENARIO.md %note).
     simulations = {
-        model: Simulation.from_scenario(scenario, kernel=model, record_files=record_files)
+        model: Simulation.from_scenario(
+            scenario_under(scenario, model), kernel=model, record_files=record_files
+        )
         for model in chosen
     }
     rows = line_up(simulations, _expectations(scenario))
@@ -188,7 +213,10 @@ def line_up(
     rows = []
     for line in sorted(lines):
         first = lines[line]
-        cells = {model: _cell(by_line[model].get(line)) for model in simulations}
+        cells = {
+            model: _cell(by_line[model].get(line), simulations[model].steps)
+            for model in simulations
+        }
         rows.append(Row(line, first.command, first.process, expects.get(line), cells))
     return tuple(rows)
 
@@ -221,7 +249,73 @@ def _expectations(scenario: Scenario) -> dict[int, str]:
     return found
 
 
-def _cell(step: Step | None) -> Cell:
+def _cell(step: Step | None, steps: Sequence[Step]) -> Cell:
     if step is None:  # cannot happen: every model makes a step per scenario step
         return Cell("-", "this model made no step for this line")
-    return Cell(step.result, step.why)
+    before = steps[step.index - 1] if step.index > 0 else None
+    return Cell(step.result, step.why, story(step, before), step.note)
+
+
+# What a step did besides its result, in a learner's words: the events that make one
+# model's run of a step differ from another's.  Faults, page-cache traffic and the
+# block changes every model makes alike are the picture's to show, not the table's.
+_TOLD = {
+    EventKind.SEAL: "block map sealed",
+    EventKind.UNSEAL: "seal lifted",
+    EventKind.LEASE: "lease taken",
+    EventKind.LEASE_BREAK: "lease broken",
+    EventKind.LEASE_RELEASE: "lease released",
+    EventKind.REVOKE: "mapping revoked",
+    EventKind.METADATA_SYNC: "metadata synced",
+    EventKind.SWAPON: "block map pinned for swap",
+    EventKind.SWAPOFF: "swap pin lifted",
+    EventKind.COW: "copied on write",
+}
+
+
+def story(step: Step, before: Step | None = None) -> str:
+    """What ``step`` did, in a few words: its result, how long it waited, what else happened.
+
+    ``before`` is the step run just before it (same simulation), whose
+    simulated clock tells whether this one waited.  The words come from the
+    step's events (:data:`_TOLD`, plus two that depend on their company: a
+    fault that allocated blocks, and page-table entries torn down by
+    something other than ``munmap``, a fault or a revoke), in the order they
+    happened; a lease break that ended in a revoke is told as the revoke.
+
+    Examples
+    --------
+    >>> from mapviz.core.simulation import Simulation
+    >>> from mapviz.scenario import load_scenario
+    >>> run = Simulation.from_scenario(load_scenario("lease-break"))
+    >>> punch = next(s for s in run.steps if s.command == "fpunch 16k 4k")
+    >>> story(punch, run.steps[punch.index - 1])
+    'ok after 45 s · mapping revoked'
+    """
+    kinds = {event.kind for event in step.events}
+    told: list[str] = []
+    for event in step.events:
+        words = _told(event, kinds)
+        if words is not None and words not in told:
+            told.append(words)
+    head = step.result
+    waited = step.clock - (before.clock if before is not None else 0.0)
+    if waited > 0 and step.name != "sleep":  # %sleep's own text says how long
+        head += f" after {waited:g} s"
+    return " · ".join([head, *told])
+
+
+def _told(event: Event, kinds: set[EventKind]) -> str | None:
+    kind = event.kind
+    if kind is EventKind.LEASE_BREAK and EventKind.REVOKE in kinds:
+        return None  # "mapping revoked" says the break ran out
+    if kind is EventKind.ALLOC and EventKind.FAULT in kinds:
+        return "blocks allocated on fault"
+    if kind is EventKind.ZAP_PAGE and not kinds & {
+        EventKind.FAULT,
+        EventKind.MUNMAP,
+        EventKind.REVOKE,
+    }:
+        owner = event.virtual.process if event.virtual is not None else "a process"
+        return f"{owner}'s pages unmapped"
+    return _TOLD.get(kind)

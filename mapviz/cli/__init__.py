@@ -13,11 +13,13 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from mapviz import __version__
+from mapviz._version import __version__
 from mapviz.errors import MapvizError
 
 # Modules under mapviz.cli that provide a subcommand, in the order --help lists them.
-SUBCOMMANDS: tuple[str, ...] = ("run", "compare", "scenarios", "fiemap", "export", "serve")
+SUBCOMMANDS: tuple[str, ...] = (
+    "run", "compare", "picture", "scenarios", "fiemap", "export", "serve", "conformance",
+)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -2,7 +2,8 @@
 
 Prints a step-by-model table of results with the scenario's own ``%expect``,
 marks the steps where the models differ, and lists below the table the
-``why`` of every cell of those steps.  ``--json`` prints the structure
+story (:func:`mapviz.compare.story`: ``ok after 45 s · mapping revoked``) and
+the ``why`` of every cell of those steps.  ``--json`` prints the structure
 documented in :mod:`mapviz.compare`.  Exit status 0 (the comparison is a
 report, not a check), 2 for bad input.
 """
@@ -44,11 +45,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the comparison as JSON")
     output.add_argument(
-        "--html", metavar="OUT", help="write the models' views side by side, with one shared "
-        "step control, as one offline HTML page"
+        "--html",
+        metavar="OUT",
+        help="write the models' views side by side, with one shared "
+        "step control, as one offline HTML page",
     )
-    parser.add_argument("--theme", choices=("light", "dark", "talk"), default="light",
-                        help="the page's theme (with --html)")
+    parser.add_argument(
+        "--theme",
+        choices=("light", "dark", "talk"),
+        default="light",
+        help="the page's theme (with --html)",
+    )
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     parser.set_defaults(handler=run)
 
@@ -64,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
     if output is not None:
         from mapviz.render.compare_page import comparison_html  # Bokeh only when asked
 
-        page = comparison_html(comparison, args.theme).encode("utf-8")
+        html = comparison_html(comparison.scenario, comparison_json(comparison), args.theme)
+        page = html.encode("utf-8")
         write_atomic(output, page, force=args.force, command="mapviz compare")
         print(f"wrote {output} ({len(page) / 1e6:.1f} MB)")
     elif args.json:
@@ -84,8 +92,12 @@ def table(comparison: ModelComparison) -> Iterator[str]:
     yield ""
     headers = ["line", "command", "%expect", *comparison.models]
     body = [
-        [str(row.line), row.command, row.expect or "",
-         *(row.cells[model].result for model in comparison.models)]
+        [
+            str(row.line),
+            row.command,
+            row.expect or "",
+            *(row.cells[model].result for model in comparison.models),
+        ]
         for row in comparison.rows
     ]
     widths = [max(len(cells[i]) for cells in [headers, *body]) for i in range(len(headers))]
@@ -116,5 +128,7 @@ def table(comparison: ModelComparison) -> Iterator[str]:
         yield f"  line {row.line}: {row.command}"
         for model in comparison.models:
             cell = row.cells[model]
+            # The story: the result, any wait, what else happened ("ok after 45 s · mapping
+            # revoked"); then why, for a step that did not end ok.
             why = f": {cell.why}" if cell.why else ""
-            yield f"    {model + ':':<{width + 1}} {cell.result}{why}"
+            yield f"    {model + ':':<{width + 1}} {cell.story or cell.result}{why}"

@@ -97,13 +97,13 @@ def run(args: argparse.Namespace) -> int:
 def _html(block_map: BlockMap, output: Path, theme: str, *, force: bool) -> None:
     """The real file, replayed in the simulator, drawn as the export page draws scenarios."""
     check_target(output, force=force, command=PROG)
-    from mapviz.core.simulation import Simulation  # the simulator and Bokeh only when asked
+    from mapviz.realfs.replay import simulation_from_block_map  # simulator, Bokeh: when asked
     from mapviz.render.html import standalone_html
     from mapviz.view import Storyboard
 
     try:
         prologue = "\n".join(scenario_prologue(block_map)) + "\n"
-        sim = Simulation.from_block_map(block_map)
+        sim = simulation_from_block_map(block_map)
     except MapvizError as error:
         raise MapvizError(f"{PROG}: {shown(block_map.path)}: {error}") from None
     title = f"{shown(block_map.path)}: the block map of a real {block_map.filesystem.name} file"

@@ -9,9 +9,10 @@ from mapviz.core.allocator import FreeSpace
 from mapviz.core.geometry import Geometry, mkfs_geometry
 from mapviz.core.inode import Inode
 from mapviz.core.intervals import IntervalSet
+from mapviz.core.memory import PAGE_SIZE
 from mapviz.core.pagecache import Frames
 from mapviz.core.refcount import Refcounts
-from mapviz.scenario.syntax import PAGE_SIZE, FsConfig
+from mapviz.scenario.syntax import FsConfig
 
 
 class NoSpace(Exception):

@@ -28,7 +28,7 @@ class Inode:
     Sizes are bytes; ``data`` (the data fork) and ``cow`` (XFS's CoW fork:
     staged copy-on-write of shared blocks, kernel-semantics §4.1) are in
     blocks.  ``disk_size`` is the size already on disk (``i_disk_size``):
-    writeback moves it, and XFS's truncate flushes when it lags (§ setattr).
+    writeback moves it, and XFS's truncate flushes when it lags (``ops/setsize.py``, §4.5).
     """
 
     number: int

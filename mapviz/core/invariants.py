@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from mapviz.core.extents import ExtentState
 from mapviz.core.machine import Machine
-from mapviz.core.memory import Mapping
-from mapviz.scenario.syntax import PAGE_SIZE
+from mapviz.core.memory import PAGE_SIZE, Mapping
 
 
 def check_machine(machine: Machine) -> None:

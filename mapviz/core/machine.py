@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING
 from mapviz.core.events import DeviceRange, Event, EventKind, FileRange, FrameRange, VirtualRange
 from mapviz.core.filesystem import Filesystem
 from mapviz.core.inode import Inode
-from mapviz.core.memory import Mapping, Process
-from mapviz.scenario.numbers import human_bytes
-from mapviz.scenario.syntax import PAGE_SIZE
+from mapviz.core.memory import PAGE_SIZE, Mapping, Process
+from mapviz.scenario.numbers import human_offset
 
 if TYPE_CHECKING:
     from mapviz.core.models.base import KernelModel
@@ -118,4 +117,4 @@ class Machine:
 
 
 def _offset(n: int) -> str:
-    return "0" if n == 0 else human_bytes(n) if n % 1024 == 0 else str(n)
+    return human_offset(n)  # exact: "0", "4 KiB", "2.25 KiB", "20481 B"

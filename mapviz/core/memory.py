@@ -8,7 +8,8 @@ from typing import NamedTuple
 
 from sortedcontainers import SortedDict
 
-from mapviz.scenario.syntax import PAGE_SIZE
+PAGE_SIZE = 4096
+"""Bytes in a page: the unit of page tables, the page cache and faults (x86-64, arm64 4k)."""
 
 MAPPING_BASE = 0x7F0000000000
 """Where the first mapping of every process goes; later ones follow, a guard page apart."""

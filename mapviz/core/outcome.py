@@ -15,6 +15,9 @@ class Failure(Exception):
         super().__init__(f"{result}: {why}")
         self.result = result
         self.why = why
+        # The file bytes an operation failed on part way (writeback's EIO), when the
+        # command's own arguments do not say: where a view puts the alert.
+        self.range: tuple[int, int] | None = None
 
 
 class SyscallError(Failure):

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from mapviz.core.commands import HANDLERS, Context
 from mapviz.core.events import Event, EventKind
@@ -25,7 +24,7 @@ from mapviz.core.filesystem import Filesystem
 from mapviz.core.inode import Inode
 from mapviz.core.invariants import check_machine
 from mapviz.core.machine import Machine
-from mapviz.core.memory import ALL_CAPABILITIES, Process
+from mapviz.core.memory import ALL_CAPABILITIES, PAGE_SIZE, Process
 from mapviz.core.models import model_named
 from mapviz.core.ops.place import PlacementError, place_extent
 from mapviz.core.outcome import Failure
@@ -45,9 +44,6 @@ from mapviz.scenario.syntax import (
     Scenario,
     Sleep,
 )
-
-if TYPE_CHECKING:
-    from mapviz.realfs.blockmap import BlockMap
 
 # Commands whose arguments name files the JSON must then report (as the recorder does).
 _NAMING = {"open": 0, "reflink": 0, "dedupe": 0, "swapext": 0}
@@ -78,7 +74,7 @@ class Simulation:
         replay: bool = False,
     ) -> None:
         fs = fs or FsConfig()
-        if fs.dax and fs.blocksize != 4096:
+        if fs.dax and fs.blocksize != PAGE_SIZE:
             raise ScenarioError(
                 source,
                 0,
@@ -108,46 +104,6 @@ class Simulation:
         sim.run(scenario.items)
         return sim
 
-    @classmethod
-    def from_file(cls, path: str, *, kernel: str | None = None, sync: bool = False) -> Simulation:
-        """A simulation holding a real file's block map (read with FIEMAP), ready for commands.
-
-        The file is recreated with ``%extent`` lines (``mapviz fiemap --scenario``)
-        on a simulated filesystem of the same type and, when known, size, so a
-        learner can ask what MAP_DIRECT would have pinned or refused on *that*
-        file.  Raises :class:`mapviz.errors.MapvizError` for files without a block map.
-        """
-        from mapviz.realfs import read_block_map  # reading real files: only when asked
-
-        return cls.from_block_map(read_block_map(path, sync=sync), kernel=kernel)
-
-    @classmethod
-    def from_block_map(cls, block_map: BlockMap, *, kernel: str | None = None) -> Simulation:
-        """A simulation holding a block map already read (see :meth:`from_file`).
-
-        Where a real block falls on the simulated filesystem's own metadata,
-        the blocks are placed by the simulated allocator instead.  The
-        ``%extent`` steps but the last keep no file views (a view of a
-        100,000-extent file after each of its 100,000 extents would be
-        quadratic); views start at the finished file, as
-        :class:`mapviz.view.Storyboard` does.
-        """
-        from mapviz.realfs.export import scenario_prologue
-        from mapviz.scenario import parse_scenario
-
-        def replay(place: bool) -> Simulation:
-            text = "\n".join(scenario_prologue(block_map, place=place))
-            scenario = parse_scenario(text, source=block_map.path)
-            sim = cls.from_scenario(scenario, kernel=kernel, record_files=False)
-            sim.record_files = True
-            sim.steps[-1] = replace(sim.steps[-1], files=sim._named_views())
-            return sim
-
-        try:
-            return replay(place=True)
-        except ScenarioError:
-            return replay(place=False)
-
     @property
     def fs(self) -> FsConfig:
         return self.machine.fs.config
@@ -160,6 +116,19 @@ class Simulation:
     def run(self, items: Iterable[Item]) -> None:
         for item in items:
             self.apply(item)
+
+    def start_recording_files(self) -> None:
+        """Keep file views from now on, beginning with the last step's.
+
+        For a simulation run with ``record_files=False`` to build a starting
+        state (a real file's block map replayed as ``%extent`` steps: a view of
+        a 100,000-extent file after each of its 100,000 extents would be
+        quadratic): the last step gets the view of every named file, as if
+        ``record_files`` had been on, and later steps keep theirs.
+        """
+        self.record_files = True
+        if self.steps:
+            self.steps[-1] = replace(self.steps[-1], files=self._named_views())
 
     def apply(self, item: Item) -> Step | None:
         """Apply one item; return the step it made (None for notes, expectations, ...)."""
@@ -268,7 +237,14 @@ class Simulation:
                     EventKind.REFUSE,
                     failure.why,
                     result=failure.result,
-                    file=_refused_range(command, step_file),
+                    file=_refused_range(
+                        command,
+                        step_file,
+                        machine.fs.files[step_file].size
+                        if step_file in machine.fs.files
+                        else 0,
+                        failure.range,
+                    ),
                 )
             elif failure.result == "SIGSEGV":
                 machine.emit(EventKind.SIGSEGV, failure.why, result="SIGSEGV")
@@ -312,7 +288,9 @@ class Simulation:
             events=tuple(machine.events),
             output=output,
             note=self._note,
-            files=self._views(name, file),
+            # Directive steps (%extent, %sleep) are not in `mapviz run --json`: viewing a
+            # file after each of a real map's 100,000 %extent lines would be quadratic.
+            files=self._views(name, file) if is_command else {},
             clock=machine.clock,
             is_command=is_command,
         )
@@ -354,10 +332,18 @@ def _allocated(inode: Inode) -> tuple[object, ...]:
     return tuple(e for e in inode.data if e.physical_block is not None)
 
 
-def _refused_range(command: Command, file: str | None) -> tuple[str, int, int] | None:
-    """The file range a refused command asked for, so a view can flash it."""
+def _refused_range(
+    command: Command, file: str | None, size: int, failed: tuple[int, int] | None
+) -> tuple[str, int, int] | None:
+    """The file range a refused command asked for, so a view can flash it.
+
+    ``size`` is the file's size (unchanged: the command was refused);
+    ``failed`` the range an I/O that failed part way names (writeback's EIO).
+    """
     if file is None:
         return None
+    if failed is not None:
+        return (file, *failed)
     numbers = [a for a in command.args if isinstance(a, int)]
     if (
         command.name
@@ -368,7 +354,8 @@ def _refused_range(command: Command, file: str | None) -> tuple[str, int, int] |
     if command.name in ("reflink", "dedupe") and len(numbers) == 3:
         return (file, numbers[1], numbers[1] + numbers[2])
     if command.name == "truncate" and numbers:
-        return (file, numbers[0], numbers[0])
+        # The bytes the size change would add or drop (nothing moved: it was refused).
+        return (file, min(size, numbers[0]), max(size, numbers[0]))
     return (file, 0, 0)
 
 

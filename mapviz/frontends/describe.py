@@ -19,8 +19,8 @@ file data: 64 KiB
 
 from __future__ import annotations
 
+from mapviz.core.memory import PAGE_SIZE
 from mapviz.scenario.numbers import human_bytes
-from mapviz.scenario.syntax import PAGE_SIZE
 from mapviz.view.scene import FileScene, MappingScene, Scene
 
 TARGETS = {"frame": "page-cache frame", "block": "device block", "zero": "the zero page",

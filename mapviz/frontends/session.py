@@ -75,6 +75,7 @@ class Session:
         # Typed lines are numbered on after the scenario's text, so every step
         # keeps a line of its own (the comparison lines steps up by line).
         self.next_line = scenario.text.count("\n") + 2 if scenario.text else 1
+        self.typed_from = self.next_line  # steps from this line on were typed
         self.board = self._build(self.kernel, replay=self.kernel != scenario.kernel)
 
     @classmethod
@@ -88,6 +89,12 @@ class Session:
     @property
     def steps(self) -> list[Step]:
         return self.board.steps
+
+    @property
+    def expectations(self) -> dict[int, str]:
+        """Each ``%expect`` result, by the line of the step it is about."""
+        return {step.line: step.expect for step in self.board.sim.steps
+                if step.expect is not None}
 
     @property
     def items(self) -> tuple[Item, ...]:

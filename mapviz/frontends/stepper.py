@@ -49,7 +49,7 @@ class Stepper:
     asked
         Called when a question is put (or the quiz changed): show it.
     say
-        Shows a one-line message.
+        Shows a one-line reminder (a guess is pending: nothing moves until it is made).
     """
 
     def __init__(self, steps: Callable[[], Sequence[Step]], send: Callable[[Request], None], *,
@@ -62,8 +62,9 @@ class Stepper:
         self._say = say
         self.frame = 0
         self.seq = 0
+        self._known = len(steps())  # the steps the page has been given
         if quiz is not None:
-            quiz.skip_directives(steps())
+            quiz.skip_unasked(steps())
 
     @property
     def total(self) -> int:
@@ -150,10 +151,19 @@ class Stepper:
 
         The page moves itself: to the newest step after a command, or nowhere
         after a replay.  The request sent here only marks its earlier reports
-        stale.  In predict mode a typed step waits for its guess like any other.
+        stale.  In predict mode a typed step the quiz asks about waits for its guess
+        like any other; one it does not ask about plays, as it would without a quiz.
         """
+        new = self.total > self._known
+        self._known = self.total
         if self.quiz is not None:
-            self.quiz.skip_directives(self._steps())
+            self.quiz.skip_unasked(self._steps())
+        if new and self.quiz is not None and self.top == self.total:
+            # The page took the new story under the old limit: ask it to step there.
+            self.frame = self.total
+            self.request("step", self.frame)
+            self._asked()
+            return
         if grew and self.quiz is None:
             self.frame = self.total
         self.frame = min(self.frame, self.top)
@@ -172,5 +182,5 @@ class Stepper:
     def _waiting(self) -> bool:
         if self.quiz is None or self.quiz.pending is None:
             return False
-        self._say(f"first predict step {self.quiz.pending}: pick a result")
+        self._say(f"step {self.quiz.pending} stays hidden until you pick a result")
         return True

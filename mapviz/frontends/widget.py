@@ -6,7 +6,7 @@ renderer's own document and ``CustomJS`` player draw it inside a
 ``jupyter_bokeh.BokehModel``, and a few ipywidgets around it take commands,
 switch the kernel model and ask for predictions.
 
-Python drives *steps*, the browser animates *within* a step (STACK.md §6.3).
+Python drives *steps*, the browser animates *within* a step (STACK.md §6, point 3).
 A step request travels on the view's syncable channel
 (:mod:`mapviz.render.channel`), and the player reports back every step it
 settles on, so :attr:`MapViz.frame` follows what the page shows -- also when
@@ -20,6 +20,7 @@ the steps, the frame, the prediction, the model switch.
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ from mapviz.frontends.controls import (
     show_quiz,
 )
 from mapviz.frontends.describe import describe_scene
-from mapviz.frontends.quiz import Answer, Quiz
+from mapviz.frontends.quiz import Answer, Predict, Quiz, questions
 from mapviz.frontends.session import Session, Switch
 from mapviz.frontends.static import fallback_png, load_bokehjs
 from mapviz.frontends.stepper import Stepper
@@ -66,14 +67,29 @@ class MapViz(w.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
     theme
         ``light``, ``dark`` or ``talk`` (big type and controls, for a projector).
     predict
-        Predict-then-reveal: before a step's result is shown the learner
-        picks ok / ETXTBSY / SIGBUS / another errno (or calls :meth:`predict`).
+        Predict-then-reveal: before the result of a step it asks about is
+        shown, the learner picks ok / ETXTBSY / SIGBUS / another errno (or
+        calls :meth:`predict`); the other steps just play.  Which steps:
+
+        - ``True``: those that carry a ``%expect`` in the scenario, and every
+          command typed later (in :meth:`live`, every command);
+        - ``"all"``: every command, ``open`` and ``fsync`` too;
+        - a list of the scenario's line numbers and commands, e.g.
+          ``[12, 15]`` or ``["mwrite 64k 4k"]`` (every step running that
+          command, typed ones too);
+        - ``False`` (the default): no predictions.
     source
         List the scenario's text under the views (never in predict mode: its
         ``%expect`` lines would give the answers away).
+
+    Raises
+    ------
+    MapvizError
+        An unknown theme, or a ``predict`` list naming a line that runs no
+        command or a command no step runs.
     """
 
-    def __init__(self, session: Session, *, theme: str = "light", predict: bool = False,
+    def __init__(self, session: Session, *, theme: str = "light", predict: Predict = False,
                  source: bool = True, **kwargs: Any) -> None:
         if theme not in THEMES:
             raise MapvizError(f'mapviz: unknown theme "{theme}" (themes: {", ".join(THEMES)})')
@@ -81,14 +97,16 @@ class MapViz(w.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
         self._theme = theme_named(theme)
         self._switching = False
         self._last_switch: Switch | None = None
+        asks = questions(predict, session)
         self._stepper = Stepper(lambda: session.steps, self._send_request,
-                                quiz=Quiz() if predict else None, asked=self._show_quiz,
-                                say=self._say)
+                                quiz=Quiz(asks=asks) if asks is not None else None,
+                                asked=self._show_quiz, say=self._remind)
         self._channel = new_channel(frame=0, limit=self._stepper.limit)
         scenario = session.scenario
+        quizzing = asks is not None
         # The scenario's text lists its %expect lines: in predict mode that would tell.
         self._models = build_view(session.board.view(), self._theme, name=scenario.name,
-                                  source_text=scenario.text if source and not predict else "",
+                                  source_text=scenario.text if source and not quizzing else "",
                                   standalone=False, channel=self._channel)
         self._set_header()
         document = Document(title=f"mapviz: {scenario.title}")
@@ -98,7 +116,7 @@ class MapViz(w.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
         self._bokeh = BokehModel(self._models.root, layout=w.Layout(width="100%"))
         self._bokeh.add_class("mapviz-bokeh")
         c = self._controls = build_controls(self._theme, kernel=session.kernel,
-                                            predict=predict)  # before any message is said
+                                            predict=quizzing)  # before any message is said
         c.command.on_msg(self._on_command_message)
         c.run.on_click(lambda _button: self._submit(c.command.value))
         c.kernel.observe(self._on_kernel, names="value")
@@ -108,13 +126,14 @@ class MapViz(w.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
         super().__init__(children=[c.sheet, c.bar, c.quiz, c.changes, self._bokeh], **kwargs)
         self.add_class("mapviz")
         self.add_class(f"mapviz-{theme}")
+        self._say("")
         self._show_quiz()
 
     # --- making one ---------------------------------------------------------------
 
     @classmethod
     def from_scenario(cls, scenario: str | Path | Scenario, kernel: str | None = None, *,
-                      theme: str = "light", predict: bool = False,
+                      theme: str = "light", predict: Predict = False,
                       source: bool = True) -> MapViz:
         """A widget playing ``scenario``: a bundled name, a file, or scenario text.
 
@@ -127,12 +146,14 @@ class MapViz(w.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
         kernel
             Run under this kernel model instead of the scenario's own.
         theme, predict, source
-            As for :class:`MapViz`.
+            As for :class:`MapViz`: ``predict=True`` asks about the steps with a
+            ``%expect``, ``predict=[22, "fpunch 0 4k"]`` about those lines and commands.
 
         Raises
         ------
         MapvizError
-            No such scenario, or it is invalid (``FILE:LINE: message``).
+            No such scenario, it is invalid (``FILE:LINE: message``), or
+            ``predict`` names a line or command it does not run.
         """
         if isinstance(scenario, Scenario):
             parsed = scenario
@@ -144,7 +165,7 @@ class MapViz(w.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
 
     @classmethod
     def live(cls, kernel: str = DEFAULT_KERNEL, fs: str = "xfs", dax: bool = False, *,
-             theme: str = "light", predict: bool = False, **options: Any) -> MapViz:
+             theme: str = "light", predict: Predict = False, **options: Any) -> MapViz:
         """An empty widget with a command box: type a command, press Enter, watch it.
 
         Parameters
@@ -154,6 +175,8 @@ class MapViz(w.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
             without ``%kernel``).
         fs, dax
             The simulated filesystem: ``xfs`` or ``ext4``, with or without DAX.
+        predict
+            ``True``: predict every typed command; ``["mwrite 64k 4k"]``: those commands.
         options
             More :class:`~mapviz.scenario.FsConfig` fields (``blocksize``, ``size``, ``reflink``).
         """
@@ -203,7 +226,7 @@ class MapViz(w.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
 
     @property
     def quiz(self) -> Quiz | None:
-        """The predict-then-reveal state (None unless made with ``predict=True``)."""
+        """The predict-then-reveal state (None unless made with ``predict``)."""
         return self._stepper.quiz
 
     @property
@@ -280,12 +303,9 @@ class MapViz(w.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
             raise
         if step is None:
             self._say(f"noted: {command.strip()}")
-        elif self.quiz is None:
-            self._say(f"step {self.total}: {step.command} → {step.result}",
-                      bad=step.result not in ("ok", "skipped"))
-        else:
-            self._say(f"step {self.total}: {step.command} (predict its result)")
         self._reload(grew=True)
+        if step is not None:
+            self._said_step(step)
         return step
 
     def switch(self, kernel: str) -> Switch:
@@ -305,9 +325,11 @@ class MapViz(w.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
         self._last_switch = switch
         self._reload(grew=False)
         self._sync_dropdown()
-        self._controls.changes.value = changes_html(switch)
+        self._controls.changes.value = changes = changes_html(switch)
         count = len(switch.differing)
-        self._say(f"replayed under {kernel}: {count} step{'s' if count != 1 else ''} "
+        # One status line: the table of changes says what the replay did, when it has any.
+        self._say("" if changes else
+                  f"replayed under {kernel}: {count} step{'s' if count != 1 else ''} "
                   f"end{'s' if count == 1 else ''} differently"
                   + (f" (◆ {', '.join(map(str, switch.differing))})" if count else ""))
         return switch
@@ -420,5 +442,31 @@ class MapViz(w.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
         self._models.panels.header.text = header_html(
             scenario.title, self.kernel, scenario.fs.describe(), scenario.name)
 
+    def _said_step(self, step: Step) -> None:
+        """The message for a step just run: its result, unless it waits for a guess.
+
+        In predict mode the quiz's question names the step it waits for (one
+        status line, not two); a step asked about later is only announced.
+        """
+        number = self.total
+        quiz = self.quiz
+        if quiz is None or quiz.revealed >= number:
+            self._say(f"step {number}: {step.command} → {step.result}",
+                      bad=step.result not in ("ok", "skipped"))
+        elif quiz.pending == number:
+            self._say("")
+        else:
+            self._say(f"step {number}: {step.command} (you predict it when you get there)")
+
+    def _remind(self, text: str) -> None:
+        """The stepper's reminder that a guess is pending, under the question it is about."""
+        self._say("")
+        self._show_quiz()
+        self._controls.question.value += (f' <b style="color: #D55E00">'
+                                          f"{html.escape(text)}.</b>")
+
     def _say(self, text: str, *, bad: bool = False) -> None:
-        self._controls.message.value = say(text, bad=bad)
+        """The status line (hidden while it has nothing to say)."""
+        message = self._controls.message
+        message.value = say(text, bad=bad) if text else ""
+        message.layout.display = None if text else "none"

@@ -15,7 +15,7 @@
 * :mod:`~mapviz.realkernel.runner` and :mod:`~mapviz.realkernel.sidebyside`
   -- the whole run, and its text.
 
-How the truth is taken follows ``shared/conformance/README.md``.
+How the truth is taken follows ``docs/conformance.md``.
 """
 
 from mapviz.realkernel.errors import OracleFailureError, RealKernelUnavailableError

@@ -1,6 +1,6 @@
 """Real against simulated, step by step, under the conformance suite's normalisation.
 
-The rules are those of ``shared/conformance/README.md`` ("What is compared"):
+The rules are those of ``docs/conformance.md`` ("What is compared"):
 steps are paired by scenario line; ``result`` must be identical; for every
 file, ``size`` must be identical and so must the *logical* layout, where
 

@@ -80,7 +80,7 @@ def directive_line(scenario: Scenario, directive: str) -> int:
     error should still say FILE:LINE.
 
     >>> from mapviz.scenario import parse_scenario
-    >>> directive_line(parse_scenario("%title t\n%fs ext4\nopen -f a\n"), "%fs")
+    >>> directive_line(parse_scenario("%title t\\n%fs ext4\\nopen -f a\\n"), "%fs")
     2
     """
     for number, text in enumerate(scenario.text.splitlines(), start=1):

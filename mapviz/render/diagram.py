@@ -26,9 +26,9 @@ import math
 from dataclasses import dataclass
 
 from mapviz.render.drawing import Drawing, Point, Polygon, Rect, Shape, Text, luminance, rgb
-from mapviz.render.theme import EVENT_COLOURS, PINNED_HATCH, SHARED_HATCH, Theme
-from mapviz.render.typeset import fit, text_width, wrap
-from mapviz.view.frames import STATES, Band, Frame
+from mapviz.render.theme import EVENT_COLOURS, PROTECTION_STYLE, SHARED_HATCH, Theme
+from mapviz.render.typeset import text_width, wrap
+from mapviz.view.frames import PROTECTIONS, STATES, Band, Frame
 from mapviz.view.storyboard import View
 
 # Refusals and signals are the point of most slides: drawn last, thickest, tagged.
@@ -36,8 +36,6 @@ STRONG = ("refuse", "sigbus", "sigsegv", "revoke")
 TAGS = {"seal": "sealed", "unseal": "unsealed", "lease": "lease taken",
         "lease_break": "lease broken", "revoke": "revoked", "sigbus": "SIGBUS",
         "sigsegv": "SIGSEGV", "swapon": "swapon", "swapoff": "swapoff"}
-LAYER_NAMES = {"virtual": "VIRTUAL MEMORY", "file": "FILES", "cache": "PAGE CACHE",
-               "device": "DEVICE"}
 # Bookkeeping with no place in the picture (an open is a 0-wide tick at offset 0).
 UNMARKED = frozenset({"open", "close", "time"})
 RIBBON_ORDER = {"vma": 0, "extent": 1, "cache": 2, "entry": 3}
@@ -145,15 +143,13 @@ def draw_diagram(drawing: Drawing, view: View, frame: Frame, g: Geometry,
     """Add the bands of ``frame`` to ``drawing``; return the marks drawn (for the legend)."""
     theme = style.theme
     _draw_links(drawing, frame, g, theme)
-    # Opaque band backgrounds after the ribbons: a ribbon passes behind the bands it
-    # crosses instead of tinting an empty one.
-    for band in view.layout.bands:
-        drawing.add(Rect(g.left, g.y(band.y1), g.right - g.left, band_height(band, g),
-                         fill=theme.background, stroke=theme.grid, stroke_width=1.0))
-    _draw_breaks(drawing, view, g, style)
+    # The lanes' tracks are the frame's first quads: opaque, after the ribbons, so a tie
+    # passes behind the lanes it crosses instead of tinting an empty one.
     _draw_quads(drawing, frame, g, style)
+    _draw_breaks(drawing, view, g, style)
     marks = marks_of(frame)
-    _draw_marks(drawing, view, marks, g, style)
+    tagged = _draw_marks(drawing, view, marks, g, style)
+    _draw_words(drawing, frame, g, style, tagged)
     return marks
 
 
@@ -198,19 +194,52 @@ def _draw_quads(drawing: Drawing, frame: Frame, g: Geometry, style: Style) -> No
             x0, x1 = (x0 + x1) / 2 - 1.0, (x0 + x1) / 2 + 1.0
         top, bottom = g.y(q["y1"][i]), g.y(q["y0"][i])
         fill = theme.state_colour(state)
-        # A background-coloured edge keeps neighbouring extents of one state apart.
-        drawing.add(Rect(x0, top, x1 - x0, bottom - top, fill=fill, stroke=theme.background,
+        # A background-coloured edge keeps neighbouring extents of one state apart; a
+        # lane's track has the grid's, a range asked for past EOF the foreground's.
+        edge = {"track": theme.grid, "asked": theme.foreground}.get(state, theme.background)
+        drawing.add(Rect(x0, top, x1 - x0, bottom - top, fill=fill, stroke=edge,
                          stroke_width=1.0, hatch=theme.state_hatch(state),
                          hatch_colour=hatch_colour(fill)))
-        for flag, hatch in (("shared", SHARED_HATCH), ("pinned", PINNED_HATCH)):
-            if q[flag][i]:
-                drawing.add(Rect(x0, top, x1 - x0, bottom - top, hatch=hatch,
-                                 hatch_colour=mix(fill, ink_on(fill), 0.75)))
+        protection = PROTECTIONS[q["pinned"][i]]
+        hatches = [SHARED_HATCH] if q["shared"][i] else []
+        if protection and PROTECTION_STYLE[protection][1]:
+            hatches.append(PROTECTION_STYLE[protection][1])
+        for hatch in hatches:
+            drawing.add(Rect(x0, top, x1 - x0, bottom - top, hatch=hatch,
+                             hatch_colour=mix(fill, ink_on(fill), 0.75)))
+        if protection:
+            drawing.add(Rect(x0, top, x1 - x0, bottom - top,
+                             stroke=theme.protection_colour(protection),
+                             stroke_width=style.stroke * 1.5))
+
+
+def _draw_words(drawing: Drawing, frame: Frame, g: Geometry, style: Style,
+                tagged: dict[int, list[tuple[float, float]]]) -> None:
+    """What protects a lane, over its right end; whose blocks are whose, on the device.
+
+    A lane's words give way to the step's tags over the same lane (``tagged``:
+    their x extents by band): the tag is the news, the lock and legend say the rest.
+    """
+    theme = style.theme
+    for badge in frame.badges:
+        if badge.kind == "flag":
+            right = g.x(badge.x)
+            left = right - text_width(badge.text, style.small, bold=True)
+            if any(a < right and left < b for a, b in tagged.get(badge.band, ())):
+                continue
+            drawing.add(Text(right, g.y(badge.y) - style.small * 0.2, badge.text,
+                             style.small, theme.foreground, bold=True, anchor="end"))
+        elif badge.kind == "owner":
+            ink = ink_on(theme.state_colour(badge.on)) if badge.on else theme.foreground
+            drawing.add(Text(g.x(badge.x), g.y(badge.y) + style.small * 0.35, badge.text,
+                             style.small, ink, bold=True, anchor="middle"))
 
 
 def _draw_marks(drawing: Drawing, view: View, marks: list[Mark], g: Geometry,
-                style: Style) -> None:
+                style: Style) -> dict[int, list[tuple[float, float]]]:
+    """Outline and tag what the step touched; the tags' x extents, by band."""
     theme = style.theme
+    tagged: dict[int, list[tuple[float, float]]] = {}
     bands = view.layout.bands
     tags: list[Shape] = []
     tag_end: dict[int, float] = {}
@@ -237,8 +266,10 @@ def _draw_marks(drawing: Drawing, view: View, marks: list[Mark], g: Geometry,
                               right=g.right)
             tags.extend(shapes)
             tag_end[mark.band] = end + style.tag * 0.4
+            tagged.setdefault(mark.band, []).append((start, end))
     for shape in tags:  # tags last: no outline crosses their text
         drawing.add(shape)
+    return tagged
 
 
 def _outline(drawing: Drawing, mark: Mark, band: Band, x0: float, x1: float, pad: float,
@@ -292,24 +323,21 @@ def lock_icon(x: float, y: float, size: float, colour: str, width: float) -> lis
 
 def draw_gutter(drawing: Drawing, view: View, frame: Frame, g: Geometry, left: float,
                 style: Style) -> None:
-    """Layer names above each layer, band labels beside their band, a lock by a pinned file."""
+    """Each lane's name beside it while the lane exists, a lock by a protected file."""
     theme = style.theme
     width = g.left - left - style.label * 0.6
-    pinned = {band for band, flag in zip(frame.quads["band"], frame.quads["pinned"],
-                                         strict=True) if flag}
-    previous = ""
-    for band in view.layout.bands:
+    protected = {band for band, code in zip(frame.quads["band"], frame.quads["pinned"],
+                                            strict=True) if code}
+    bands = view.layout.bands
+    for badge in frame.badges:
+        if badge.kind != "label":
+            continue
+        band = bands[badge.band]
         top, bottom = g.y(band.y1), g.y(band.y0)
-        if band.layer != previous:
-            previous = band.layer
-            drawing.add(Text(left, top - style.small * 0.55, fit(LAYER_NAMES[band.layer],
-                             g.right - left, style.small, bold=True), style.small, theme.muted,
-                             bold=True))
-        if band.layer not in ("virtual", "file"):
-            continue  # the cache and the device are named by their layer
-        lock = band.layer == "file" and band.index in pinned
+        lock = band.layer == "file" and band.index in protected
         icon = style.label * 1.2 if lock else 0.0
-        lines = label_lines(band.label, width - icon, bottom - top, style)
+        lines = label_lines(badge.text, width - icon, max(bottom - top, style.label * 1.3),
+                            style)
         leading = style.label * style.line
         baseline = (top + bottom) / 2 - leading * (len(lines) - 1) / 2 + style.label * 0.36
         for k, line in enumerate(lines):

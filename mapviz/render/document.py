@@ -16,15 +16,16 @@ from bokeh.events import DocumentReady
 from bokeh.layouts import column, row
 from bokeh.models import ColumnDataSource, CustomJS, LayoutDOM
 
+from mapviz.render import schema
 from mapviz.render.channel import Channel
 from mapviz.render.figure import PlotModels, build_plot, fill_plot
 from mapviz.render.panels import Panels, build_panels, page_sheet
-from mapviz.render.player import LINK_COLUMNS, QUAD_COLUMNS, player_code, player_config
-from mapviz.render.tables import Tables, build_tables
+from mapviz.render.player import player_code, player_config
+from mapviz.render.tables import Tables, build_tables, frame_rows
 from mapviz.render.theme import Theme
 from mapviz.view.storyboard import View
 
-STORES = ("store_q", "store_l", "store_g", "story", "beats", "bands")
+STORES = tuple(schema.STORES)
 
 
 @dataclass(slots=True)
@@ -80,19 +81,20 @@ def build_view(view: View, theme: Theme, *, name: str, source_text: str = "",
     lines = source_text.split("\n") if source_text else []
     if lines and lines[-1] == "":
         lines.pop()
+    listing = listed_lines(lines)
     models: dict[str, Any] = {
         "plot": plot.plot, "base": plot.base, "links": plot.links, "badges": plot.badges,
         "rquads": plot.rquads, "hover": plot.hover, "hatches": plot.hatches, **plot.overlays,
         **stores,
         "slider": panels.slider, "speed": panels.speed, "play": panels.play,
         "next": panels.next, "prev": panels.prev, "first": panels.first, "last": panels.last,
-        "narration": panels.narration, "log": panels.log,
+        "narration": panels.narration, "log": panels.log, "lanes": plot.axes["lanes"],
         "source": panels.source if lines else None,
         "request": channel.request if channel is not None else None,
         "status": channel.status if channel is not None else None,
     }
     player = CustomJS(args={"m": models, "cfg": player_config(
-        theme, lines=lines, summary=summary, standalone=standalone)}, code=player_code())
+        theme, lines=listing, summary=summary, standalone=standalone)}, code=player_code())
     buttons = (panels.play, panels.next, panels.prev, panels.first, panels.last)
     controls = row(panels.first, panels.prev, panels.play, panels.next, panels.last)
     side_parts = [controls, panels.slider, panels.speed, panels.hint, panels.narration,
@@ -134,9 +136,12 @@ def load_view(models: ViewModels, view: View, *, tables: Tables | None = None) -
     stores = models.stores
     stores["store_q"].data = tables.quads
     stores["store_l"].data = tables.links
+    stores["store_p"].data = tables.points
+    stores["files"].data = tables.files
     stores["store_g"].data = tables.badges
     stores["beats"].data = tables.beats
     stores["bands"].data = tables.bands
+    stores["sections"].data = tables.sections
     panels = models.panels
     panels.slider.end = max(1, len(view.frames) - 1)
     panels.slider.disabled = len(view.frames) <= 1
@@ -145,29 +150,67 @@ def load_view(models: ViewModels, view: View, *, tables: Tables | None = None) -
 
 def _first_frame(models: ViewModels, tables: Tables) -> None:
     """Frame 0 drawn from Python too, so the page is right before any JavaScript runs."""
-    story = tables.story
-    if not story["frame"]:
+    if not tables.story["frame"]:
         return
-    q0, q1, l0, l1 = story["qlo"][0], story["qhi"][0], story["llo"][0], story["lhi"][0]
-    models.plot.base.data = {name: tables.quads[name][q0:q1] for name in QUAD_COLUMNS}
+    inks = models.theme.inks()
+    rows = frame_rows(tables, 0)
+    quads = tables.quads
+    base = {name: [quads[name][i] for i in rows] for name in schema.DRAWN["base"]
+            if name not in ("edge",)}
+    base["edge"] = [inks[quads["ei"][i]] for i in rows]
+    models.plot.base.data = base
     groups: list[dict[str, list[float]]] = [
         {"x0": [], "x1": [], "y0": [], "y1": []} for _ in models.plot.hatches]
-    for i in range(q0, q1):
+    for i in rows:
         for role in ("hg", "mg"):
-            group = int(tables.quads[role][i])
+            group = int(quads[role][i])
             if group >= 0:
                 for name in ("x0", "x1", "y0", "y1"):
-                    groups[group][name].append(float(tables.quads[name][i]))
+                    groups[group][name].append(float(quads[name][i]))
     for source, data in zip(models.plot.hatches, groups, strict=True):
         source.data = data
-    models.plot.links.data = {name: tables.links[name][l0:l1] for name in LINK_COLUMNS}
-    steps = len(story["frame"]) - 1
+    # Frame 0 is the start: a scenario has drawn nothing that connects yet.
+    models.plot.links.data = {name: [] for name in schema.DRAWN["links"]}
+    steps = len(tables.story["frame"]) - 1
     models.panels.narration.text = (
         f'<div class="mv-stepno">Start · {steps} steps</div>'
         '<div class="mv-note">Press <kbd>→</kbd> or <b>▶</b> to run the first command, '
         "<kbd>Space</kbd> to play them all.</div>")
     models.panels.log.text = ('<div class="mv-log-title">Event log</div>'
                               '<div class="mv-log-empty">No step yet.</div>')
+
+
+LISTED_RUN = 3
+"""Lines of a long run of ``%extent`` lines the scenario listing shows at each end."""
+
+
+def listed_lines(lines: list[str]) -> list[str | int]:
+    """The scenario's lines as the page lists them: a long run of ``%extent`` lines (a
+    real file's map) keeps its first and last few, and a count stands for the rest.
+
+    >>> listed = listed_lines(["open -f f", *[f"%extent {n}k 4k" for n in range(0, 40, 4)]])
+    >>> listed[:4], listed[4], listed[5:]
+    (['open -f f', '%extent 0k 4k', '%extent 4k 4k', '%extent 8k 4k'], 4, \
+['%extent 28k 4k', '%extent 32k 4k', '%extent 36k 4k'])
+    """
+    out: list[str | int] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if len(run) > 2 * LISTED_RUN + 1:
+            out.extend([*run[:LISTED_RUN], len(run) - 2 * LISTED_RUN, *run[-LISTED_RUN:]])
+        else:
+            out.extend(run)
+        run.clear()
+
+    for line in lines:
+        if line.lstrip().startswith("%extent"):
+            run.append(line)
+            continue
+        flush()
+        out.append(line)
+    flush()
+    return out
 
 
 def view_document(models: ViewModels, title: str) -> Document:

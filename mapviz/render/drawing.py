@@ -126,7 +126,10 @@ def hatch_tile(code: str, size: float) -> tuple[list[tuple[Point, Point]], list[
     lines: dict[str, list[tuple[Point, Point]]] = {
         "/": slash, "\\": backslash, "x": slash + backslash, "-": across, "|": down,
         "+": across + down, ":": [((h, s * 0.15), (h, s * 0.6))],
+        "*": slash + backslash + across + down, "`": [((s * 0.3, s * 0.2), (s * 0.55, s * 0.65))],
     }
     if code == ".":
         return [], [(h, h)]
+    if code == "o":  # a lease: sparse rings, drawn as dots
+        return [], [(s * 0.25, s * 0.25), (s * 0.75, s * 0.75)]
     return lines.get(code, slash), []

@@ -32,18 +32,17 @@ from bokeh.models.renderers import GlyphRenderer
 from bokeh.plotting import figure
 
 from mapviz.render.hatching import hatch_groups
-from mapviz.render.player import LINK_COLUMNS, QUAD_COLUMNS
+from mapviz.render.schema import DRAWN
 from mapviz.render.tables import Tables
-from mapviz.render.theme import LEGEND_LABELS, PINNED_HATCH, SHARED_HATCH, Theme
+from mapviz.render.theme import LEGEND_HIDDEN, LEGEND_LABELS, PROTECTION_STYLE, SHARED_HATCH, Theme
 from mapviz.render.ticks import device_breaks, device_ticks, file_ticks
-from mapviz.view.frames import STATES
+from mapviz.view.frames import OWNER_TINTS, STATES
 from mapviz.view.storyboard import View
 
 HEADROOM = 0.8  # band units above the top band: room for badges
 FOOTROOM = 0.25
 # Short: they run vertically beside one band each (the band itself says "page cache").
-LAYER_NAMES = {"virtual": "VIRTUAL", "file": "FILE", "cache": "CACHE", "device": "DEVICE"}
-MARK_LABELS = {"shared": "shared (reflink)", "pinned": "pinned / sealed"}
+MARK_LABELS = {"shared": "shared (reflink)"}
 TOOLTIP = '<div style="max-width: 360px; white-space: normal; font-size: 13px">@tip</div>'
 
 
@@ -56,11 +55,11 @@ class PlotModels:
     links: ColumnDataSource
     badges: ColumnDataSource
     overlays: dict[str, ColumnDataSource]  # ovq, ovp, ovl, ovt, hlq, hll
-    decoration: dict[str, ColumnDataSource]  # tracks, guides, breaks
+    decoration: dict[str, ColumnDataSource]  # guides, breaks
     rquads: GlyphRenderer[Any]
     rlinks: GlyphRenderer[Any]
     hover: HoverTool
-    axes: dict[str, LinearAxis]  # offsets, blocks, bands, layers
+    axes: dict[str, LinearAxis]  # offsets (file offsets, above), blocks (device), lanes (left)
     legend: Legend
     legend_items: dict[str, LegendItem]  # one per state, plus "shared" and "pinned"
     hatches: list[ColumnDataSource]  # one per hatching.hatch_groups(theme)
@@ -68,7 +67,7 @@ class PlotModels:
 
 def _source(data: dict[str, Any], *, player: bool = True, name: str | None = None
             ) -> ColumnDataSource:
-    # syncable=False: what the player changes must not be echoed back (STACK.md §5.6).
+    # syncable=False: what the player changes must not be echoed back (STACK.md §5, pitfall 6).
     return ColumnDataSource(data=data, syncable=not player, name=name)
 
 
@@ -104,23 +103,18 @@ def build_plot(view: View, theme: Theme) -> PlotModels:
         min_border_bottom=4,
     )
     decoration = {
-        "tracks": _source(_empty("x0", "x1", "y0", "y1"), player=False),
         "guides": _source(_empty("x", "y0", "y1"), player=False),
         "breaks": _source(_empty("x0", "x1", "y0", "y1", "tip"), player=False),
     }
     plot.segment("x", "y0", "x", "y1", source=decoration["guides"], line_color=theme.grid,
                  line_dash="dotted", line_width=1, level="underlay")
-    links = _source(_empty(*LINK_COLUMNS), name="mapviz-links")
+    links = _source(_empty(*DRAWN["links"]), name="mapviz-links")
     rlinks = plot.patches("xs", "ys", source=links, fill_color="fill", fill_alpha="fa",
                           line_color="fill", line_alpha="la", line_width=1)
-    # Tracks after connectors: a connector passing a band it does not belong to goes
-    # behind it, like a lane under a bridge, instead of smearing over it.
-    plot.quad("x0", "x1", "y1", "y0", source=decoration["tracks"], fill_color=theme.background,
-              line_color=theme.grid, line_width=1)
-    base = _source(_empty(*QUAD_COLUMNS), name="mapviz-base")
+    base = _source(_empty(*DRAWN["base"]), name="mapviz-base")
     palette = theme.palette()
     colours = LinearColorMapper(palette=palette, low=-0.5, high=len(palette) - 0.5)
-    rquads = plot.quad("x0", "x1", "y1", "y0", source=base,
+    rquads = plot.quad("x0", "x1", "y1", "y0", source=base, fill_alpha="fa",
                        fill_color={"field": "state", "transform": colours},
                        line_color="edge", line_width="ew")
     # Taps select without fading everything else: the highlight shows the selection.
@@ -137,10 +131,11 @@ def build_plot(view: View, theme: Theme) -> PlotModels:
     plot.quad("x0", "x1", "y1", "y0", source=decoration["breaks"], fill_color=theme.background,
               hatch_pattern="/", hatch_color=theme.muted, hatch_alpha=0.7, hatch_scale=6.0,
               line_color=None)
-    badges = _source(_empty("x", "y", "text"), name="mapviz-badges")
-    plot.text("x", "y", "text", source=badges, text_align="right", text_baseline="bottom",
+    badges = _source(_empty(*DRAWN["badges"]), name="mapviz-badges")
+    plot.text("x", "y", "text", source=badges, text_align="align", text_baseline="baseline",
               text_font=value(theme.font), text_font_size=f"{theme.band_label_size}px",
-              text_font_style="bold", text_color=theme.foreground)
+              text_font_style="bold", text_color="colour", background_fill_color="bg",
+              background_fill_alpha="ba", padding=2, border_radius=3)
     overlays = {
         "hll": _source(name="mapviz-hll", data=_empty("xs", "ys")),
         "hlq": _source(name="mapviz-hlq", data=_empty("x0", "x1", "y0", "y1")),
@@ -206,34 +201,28 @@ def _axes(plot: Any, theme: Theme) -> dict[str, LinearAxis]:
     blocks = LinearAxis(axis_label="device block",
                         axis_line_color=None, major_tick_line_color=theme.grid,
                         minor_tick_line_color=None, major_tick_out=4, major_tick_in=0, **style)
-    bands = LinearAxis(axis_line_color=None,
-                       major_tick_line_color=None, minor_tick_line_color=None,
-                       major_label_standoff=8, **style)
-    layers = LinearAxis(axis_line_color=theme.grid,
-                        major_tick_line_color=None, minor_tick_line_color=None,
-                        major_label_orientation="vertical", major_label_standoff=6, **style)
-    layers.major_label_text_font_style = "bold"
-    layers.major_label_text_color = theme.muted
+    # The lanes' names, beside them: the player blanks a lane's name while the lane does not
+    # exist (a file not yet opened, a mapping not yet made).
+    lanes = LinearAxis(axis_line_color=None, major_tick_line_color=None,
+                       minor_tick_line_color=None, major_label_standoff=8, **style)
     plot.add_layout(offsets, "above")
     plot.add_layout(blocks, "below")
-    plot.add_layout(bands, "left")  # the first left axis sits next to the plot
-    plot.add_layout(layers, "left")
-    return {"offsets": offsets, "blocks": blocks, "bands": bands, "layers": layers}
+    plot.add_layout(lanes, "left")
+    return {"offsets": offsets, "blocks": blocks, "lanes": lanes}
 
 
 def fill_plot(models: PlotModels, view: View, tables: Tables, theme: Theme) -> None:
-    """Load ``view``'s layout into the figure: ranges, tracks, guides, axes, legend."""
-    _legend_items(models, tables, theme)
+    """Load ``view``'s layout into the figure: ranges, guides, axes, legend."""
+    _legend_items(models, view, tables, theme)
     layout = view.layout
     bottom, top = _y_span(view)
     models.plot.y_range.start = bottom
     models.plot.y_range.end = top
     models.plot.frame_height = _frame_px(top - bottom, theme)
     bands = layout.bands
-    models.decoration["tracks"].data = {
-        "x0": [0.0] * len(bands), "x1": [1000.0] * len(bands),
-        "y0": [b.y0 for b in bands], "y1": [b.y1 for b in bands]}
-    upper = [b for b in bands if b.layer in ("virtual", "file")]
+    # Room for the longest lane name whatever the frame shows, so the plot never shifts.
+    models.plot.min_border_left = label_room(view, theme)
+    upper = [b for b in bands if b.layer in ("actor", "virtual", "file", "cache")]
     most = 5 if theme.font_size > 16 else 8
     offsets = file_ticks(layout.file_axis.span, most)
     guides_bottom = min((b.y0 for b in upper), default=0.0)
@@ -250,12 +239,13 @@ def fill_plot(models: PlotModels, view: View, tables: Tables, theme: Theme) -> N
         "y1": [device.y1 if device else 0.0] * len(breaks), "tip": [b[2] for b in breaks]}
     _ticks(models.axes["offsets"], offsets)
     _ticks(models.axes["blocks"], blocks)
-    _ticks(models.axes["bands"], {(b.y0 + b.y1) / 2: b.label for b in bands})
-    groups: dict[str, list[float]] = {}
-    for b in bands:
-        groups.setdefault(b.layer, []).extend((b.y0, b.y1))
-    _ticks(models.axes["layers"], {(min(ys) + max(ys)) / 2: LAYER_NAMES.get(layer, layer)
-                                   for layer, ys in groups.items()})
+    _ticks(models.axes["lanes"], {(b.y0 + b.y1) / 2: b.label for b in bands})
+
+
+def label_room(view: View, theme: Theme) -> int:
+    """Pixels left of the plot for the longest lane name (and a margin)."""
+    longest = max((len(b.label) for b in view.layout.bands), default=6)
+    return round(longest * theme.band_label_size * 0.6 + 16)
 
 
 def _ticks(axis: Any, labels: dict[float, str]) -> None:
@@ -264,22 +254,25 @@ def _ticks(axis: Any, labels: dict[float, str]) -> None:
 
 
 def _legend(plot: Any, theme: Theme) -> tuple[Legend, dict[str, LegendItem]]:
-    """A legend with an item for every state plus pinned and shared; fill_plot picks some.
+    """A legend with an item for every state, protection and shared; fill_plot picks some.
 
-    Each state shows its colour *and* its hatch.  The items are made once (a
-    server view may show new states later) and :func:`_legend_items` keeps
-    those the view uses.
+    Each state shows its colour *and* its hatch; each protection its hatch and
+    its outline.  The items are made once (a server view may show new states
+    later) and :func:`_legend_items` keeps those the view uses.
     """
     items = {}
     for state in STATES:
         fill = theme.state_colour(state)
+        edge = theme.foreground if state == "asked" else theme.background
         items[state] = _item(plot, LEGEND_LABELS[state], fill, theme.state_hatch(state),
-                             theme.ink_on(fill), theme.background, 1.0)
+                             theme.ink_on(fill), edge, 1.0)
     blue = theme.state_colour("written")
     items["shared"] = _item(plot, MARK_LABELS["shared"], blue, SHARED_HATCH, theme.ink_on(blue),
                             theme.background, 1.0)
-    items["pinned"] = _item(plot, MARK_LABELS["pinned"], blue, PINNED_HATCH, theme.ink_on(blue),
-                            theme.colour("green"), theme.line_width * 3)
+    for protection, (_, hatch, words) in PROTECTION_STYLE.items():
+        fill = theme.state_colour("mapping" if protection == "direct" else "written")
+        items[protection] = _item(plot, words, fill, hatch, theme.ink_on(fill),
+                                  theme.protection_colour(protection), theme.line_width * 3)
     options: dict[str, Any] = dict(  # dict[str, Any]: bokeh's stubs mistype Legend.padding
         items=[], orientation="horizontal", location="center", click_policy="none",
         label_text_font=theme.font, label_text_font_size=f"{theme.control_size}px",
@@ -292,15 +285,27 @@ def _legend(plot: Any, theme: Theme) -> tuple[Legend, dict[str, LegendItem]]:
     return legend, items
 
 
-def _legend_items(models: PlotModels, tables: Tables, theme: Theme) -> None:
+
+
+def _legend_items(models: PlotModels, view: View, tables: Tables, theme: Theme) -> None:
+    """Only what the view shows: its states, protections, sharing, and whose blocks are whose."""
     legend, every = models.legend, models.legend_items
-    keys = [s for s in STATES if s in tables.states and s != "free"]
-    keys += [k for k, used in (("shared", tables.shared), ("pinned", tables.pinned)) if used]
+    keys = [s for s in STATES if s in tables.states and s not in LEGEND_HIDDEN]
+    keys += ["shared"] if tables.shared else []
+    keys += tables.protections
+    owners: dict[str, list[str]] = {}
+    for name, number in view.layout.file_ids.items():
+        owners.setdefault(f"owner-{number % OWNER_TINTS}", []).append(name)
+    labels = [MARK_LABELS.get(key) or PROTECTION_STYLE.get(key, ("", "", ""))[2]
+              or LEGEND_LABELS[key] for key in keys]
+    for at, key in enumerate(keys):
+        if key in owners:
+            labels[at] = "blocks of " + ", ".join(owners[key])
+            every[key].label = value(labels[at])
     items = [every[key] for key in keys]
     legend.items = items
     legend.visible = bool(items)
     if items:
-        labels = [MARK_LABELS.get(key) or LEGEND_LABELS[key] for key in keys]
         legend.nrows = -(-len(items) // _per_row(theme, labels))
 
 
@@ -314,8 +319,9 @@ def _per_row(theme: Theme, labels: list[str]) -> int:
 
 def _item(plot: Any, label: str, fill: str, hatch: str, ink: str, edge: str,
           width: float) -> LegendItem:
-    # The legend draws a swatch only for a renderer with data: one quad, off the x range.
-    renderer = plot.quad(left=[-60.0], right=[-50.0], top=[0.0], bottom=[-1.0], fill_color=fill,
+    # The legend draws a swatch only for a renderer with data: one quad, off the x range,
+    # Far outside any x range the plot shows (lane names use x < 0).
+    renderer = plot.quad(left=[-5000.0], right=[-4990.0], top=[0.0], bottom=[-1.0], fill_color=fill,
                          hatch_pattern=hatch or None, hatch_color=ink, hatch_alpha=0.8,
                          hatch_scale=7.0, line_color=edge, line_width=width)
     return LegendItem(label=label, renderers=[renderer])

@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from mapviz.render.theme import PINNED_HATCH, SHARED_HATCH, Theme
+from mapviz.render.theme import PROTECTION_STYLE, SHARED_HATCH, Theme
 from mapviz.view.frames import STATES
 
 INKS = ("#000000", "#FFFFFF")
@@ -30,7 +30,7 @@ INKS = ("#000000", "#FFFFFF")
 
 @dataclass(frozen=True, slots=True)
 class HatchGroup:
-    """One hatch renderer: ``pattern`` in ``ink``; ``mark`` groups draw pinned / shared."""
+    """One hatch renderer: ``pattern`` in ``ink``; ``mark`` groups draw protections / shared."""
 
     pattern: str
     ink: str
@@ -54,7 +54,8 @@ def hatch_groups(theme: Theme) -> tuple[HatchGroup, ...]:
                            mark=False)
         if group.pattern and group not in groups:
             groups.append(group)
-    for pattern in (PINNED_HATCH, SHARED_HATCH):
+    marks = [hatch for _, hatch, _ in PROTECTION_STYLE.values() if hatch] + [SHARED_HATCH]
+    for pattern in marks:
         for ink in INKS:
             groups.append(HatchGroup(pattern, ink, mark=True))
     for ink in INKS:  # pinned *and* shared: the shared hatch takes the state's place

@@ -16,7 +16,7 @@ from typing import Any
 from bokeh.models import GlobalInlineStyleSheet, InlineStyleSheet
 from bokeh.models.widgets import Button, Div, RadioButtonGroup, Slider
 
-from mapviz import __version__
+from mapviz._version import __version__
 from mapviz.render.player import PLAY_LABEL, SPEED_LABELS
 from mapviz.render.theme import Theme
 

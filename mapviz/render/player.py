@@ -11,18 +11,18 @@ import functools
 from importlib import resources
 from typing import Any
 
-from mapviz.render.theme import EVENT_COLOURS, Theme
+from mapviz.citations import CITATION, DEFAULT_DOCUMENT
+from mapviz.render import schema
+from mapviz.render.tables import LINK_KINDS
+from mapviz.render.theme import EVENT_COLOURS, PROTECTION_STYLE, STATE_STYLE, Theme
+from mapviz.view.frames import STATES
 
-LIBRARY = ("util.js", "anim.js", "panel.js", "hover.js", "player.js")
+LIBRARY = ("util.js", "tips.js", "anim.js", "panel.js", "hover.js", "player.js")
 MARKER = "/* @library */"
 SPEEDS = (0.5, 1.0, 2.0, 4.0)
 SPEED_LABELS = ("½×", "1×", "2×", "4×")  # noqa: RUF001 -- a multiplication sign is meant
 PLAY_LABEL = "▶ Play"
 PAUSE_LABEL = "▮▮ Pause"  # U+23F8 is missing from common Linux fonts
-QUAD_COLUMNS = ("x0", "x1", "y0", "y1", "state", "band", "file", "f0", "f1", "d0", "d1", "c0",
-                "c1", "shared", "pinned", "hg", "mg", "edge", "ew", "tip")
-LINK_COLUMNS = ("xs", "ys", "fill", "fa", "la", "kind", "tip", "file", "f0", "f1", "d0", "d1",
-                "c0", "c1")
 # Every kind the view model can animate, so the player has a colour for each.
 EVENT_KINDS = ("open", "close", "mmap", "munmap", "fault", "map_page", "zap_page",
                "write_protect", "cache_fill", "cache_drop", "dirty", "delalloc", "writeback",
@@ -45,7 +45,7 @@ def player_code() -> str:
     return main.replace(MARKER, library)
 
 
-def player_config(theme: Theme, *, lines: list[str], summary: str,
+def player_config(theme: Theme, *, lines: list[str | int], summary: str,
                   standalone: bool) -> dict[str, Any]:
     """Settings for the player: drawing constants, timings, labels, the scenario's lines."""
     event = {kind: theme.event_colour(kind) for kind in EVENT_KINDS}
@@ -73,9 +73,18 @@ def player_config(theme: Theme, *, lines: list[str], summary: str,
         "hold_ms": 1300,
         "hold_per_char_ms": 28,  # reading time for the narration while playing
         "labels": {"play": PLAY_LABEL, "pause": PAUSE_LABEL},
-        "quad_columns": list(QUAD_COLUMNS),
-        "link_columns": list(LINK_COLUMNS),
+        # The tables' columns (schema.py), and what the player makes of them.
+        "stores": {store: list(schema.names(store)) for store in ("store_q", "store_l")},
+        "drawn": {name: list(columns) for name, columns in schema.DRAWN.items()},
+        "colours": theme.inks(),
+        "link_kinds": list(LINK_KINDS),
+        # Words for hover texts (js/tips.js), by state and protection code.
+        "words": {"states": [STATE_STYLE[state][2] for state in STATES],
+                  "protections": ["", *(words for _, _, words in PROTECTION_STYLE.values())]},
         "lines": lines,
         "summary": summary,
+        # The one citation grammar (mapviz.citations), in JavaScript's spelling of named groups.
+        "cite": {"pattern": CITATION.pattern.replace("(?P<", "(?<"),
+                 "fallback": DEFAULT_DOCUMENT},
         "standalone": standalone,
     }

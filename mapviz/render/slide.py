@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 from mapviz.core.outcome import STRERROR
 from mapviz.render.diagram import (
-    LAYER_NAMES,
     Geometry,
     Mark,
     Style,
@@ -32,9 +31,16 @@ from mapviz.render.diagram import (
     tag,
 )
 from mapviz.render.drawing import DESIGN_WIDTH, Drawing, Rect, Text
-from mapviz.render.theme import STATE_STYLE, THEMES, Theme, theme_named
+from mapviz.render.theme import (
+    LEGEND_HIDDEN,
+    PROTECTION_STYLE,
+    STATE_STYLE,
+    THEMES,
+    Theme,
+    theme_named,
+)
 from mapviz.render.typeset import fit, text_width, wrap
-from mapviz.view.frames import STATES, Frame
+from mapviz.view.frames import OWNER_TINTS, PROTECTIONS, STATES, Frame
 from mapviz.view.storyboard import View
 
 MAX_LINES = {"why": 3, "events": 2, "note": 3}
@@ -68,8 +74,7 @@ class Plan:
     geometry: Geometry
     gutter_left: float
     legend_top: float
-    states: tuple[str, ...]
-    overlays: tuple[str, ...]
+    legend: tuple[tuple[str, str], ...]  # (state or overlay, its words) the view shows
 
 
 def plan_slides(view: View, theme: str | Theme = "light") -> Plan:
@@ -92,8 +97,8 @@ def plan_slides(view: View, theme: str | Theme = "light") -> Plan:
     panel_top = margin + header + style.body * 0.9
     panel = max(_panel_height(_blocks(view, frame, style, inner), style)
                 for frame in view.frames)
-    states, overlays = _legend_states(view)
-    legend_rows = _legend_rows(states, overlays, style, inner)
+    entries = _legend_entries(view)
+    legend_rows = _legend_rows(entries, style, inner)
     legend = (legend_rows + 1) * style.small * style.line * 1.3
     above = panel_top + panel + style.body * 0.9 + style.small * 2.2  # first layer's name
     below = style.body * 1.4 + legend + margin  # room for nested outlines under the device
@@ -105,7 +110,7 @@ def plan_slides(view: View, theme: str | Theme = "light") -> Plan:
     gutter = _gutter_width(view, style)
     geometry = Geometry(margin + gutter, DESIGN_WIDTH - margin, above + spare / 2, unit)
     return Plan(style, height, margin, title, panel_top, geometry, margin,
-                height - margin - legend, states, overlays)
+                height - margin - legend, entries)
 
 
 def draw_slide(view: View, index: int, plan: Plan) -> Drawing:
@@ -235,32 +240,35 @@ def _panel_height(blocks: list[Block], style: Style) -> float:
 
 
 def _gutter_width(view: View, style: Style) -> float:
-    # Wide enough for the longest label on one line, but never more than a fifth of the slide.
-    widths = [text_width(LAYER_NAMES[b.layer], style.small, bold=True) for b in view.layout.bands]
-    widths += [text_width(b.label, style.label) + style.label * 1.2 for b in view.layout.bands
-               if b.layer in ("virtual", "file")]
-    return min(max(widths) + style.label * 0.8, DESIGN_WIDTH * 0.2)
+    # Wide enough for the longest lane name on one line, but never more than a fifth of the slide.
+    widths = [text_width(badge.text, style.label) + style.label * 2.4
+              for frame in view.frames for badge in frame.badges if badge.kind == "label"]
+    return min(max(widths, default=style.label * 4) + style.label * 0.8, DESIGN_WIDTH * 0.2)
 
 
-def _legend_states(view: View) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _legend_entries(view: View) -> tuple[tuple[str, str], ...]:
+    """What the legend lists: the states the view shows, then sharing and protections."""
     used = {code for frame in view.frames for code in frame.quads["state"]}
-    states = tuple(STATES[code] for code in sorted(used))
-    overlays = tuple(flag for flag in ("shared", "pinned")
-                     if any(any(frame.quads[flag]) for frame in view.frames))
-    return states, overlays
+    owners: dict[str, list[str]] = {}
+    for name, number in view.layout.file_ids.items():
+        owners.setdefault(f"owner-{number % OWNER_TINTS}", []).append(name)
+    entries = [(STATES[code], "blocks of " + ", ".join(owners[STATES[code]])
+                if STATES[code] in owners else STATE_STYLE[STATES[code]][2])
+               for code in sorted(used) if STATES[code] not in LEGEND_HIDDEN]
+    if any(any(frame.quads["shared"]) for frame in view.frames):
+        entries.append(("shared", "shared with another file (\\ over the state)"))
+    protections = {code for frame in view.frames for code in frame.quads["pinned"] if code}
+    for code in sorted(protections):
+        _, hatch, words = PROTECTION_STYLE[PROTECTIONS[code]]
+        entries.append((PROTECTIONS[code], f"{words} ({hatch} over the state)" if hatch
+                        else words))
+    return tuple(entries)
 
 
-def _legend_entries(states: tuple[str, ...], overlays: tuple[str, ...]) -> list[tuple[str, str]]:
-    entries = [(state, STATE_STYLE[state][2]) for state in states]
-    words = {"shared": "shared with another file (\\ over the state)",
-             "pinned": "pinned block map (+ over the state)"}
-    return entries + [(flag, words[flag]) for flag in overlays]
 
 
-def _legend_rows(states: tuple[str, ...], overlays: tuple[str, ...], style: Style,
-                 width: float) -> int:
-    return max((row for row, _, _ in _flow(_legend_entries(states, overlays), style, width)),
-               default=-1) + 1
+def _legend_rows(entries: tuple[tuple[str, str], ...], style: Style, width: float) -> int:
+    return max((row for row, _, _ in _flow(list(entries), style, width)), default=-1) + 1
 
 
 def _flow(entries: list[tuple[str, str]], style: Style,
@@ -303,14 +311,15 @@ def _draw_legend(drawing: Drawing, plan: Plan, marks: list[Mark], index: int) ->
         hint = "no range touched" if index else "outlines mark what each step touches"
         drawing.add(Text(x, y + style.small, hint, style.small, theme.muted))
     y += leading
-    for row, dx, (name, words) in _flow(_legend_entries(plan.states, plan.overlays), style,
-                                        width):
+    for row, dx, (name, words) in _flow(list(plan.legend), style, width):
         sx, sy = plan.margin + dx, y + row * leading
-        if name in ("shared", "pinned"):
+        if name == "shared" or name in PROTECTION_STYLE:
             fill = theme.state_colour("written")
-            hatch = "\\" if name == "shared" else "+"
+            hatch = "\\" if name == "shared" else PROTECTION_STYLE[name][1]
+            edge = theme.protection_colour(name) if name in PROTECTION_STYLE else None
             drawing.add(Rect(sx, sy, sw, sh, fill=fill, hatch=hatch,
-                             hatch_colour=mix(fill, ink_on(fill), 0.75)))
+                             hatch_colour=mix(fill, ink_on(fill), 0.75), stroke=edge,
+                             stroke_width=style.stroke * 1.5 if edge else 0.0))
         else:
             fill = theme.state_colour(name)
             drawing.add(Rect(sx, sy, sw, sh, fill=fill, stroke=theme.muted, stroke_width=0.8,

@@ -1,53 +1,96 @@
 """A view as the column tables the browser player reads: numbers, not Bokeh models.
 
-Every frame's glyphs go into one *store* table (a ``frame`` column plus
-display columns already resolved for the theme: hatch, hatch ink, outline);
-frames whose glyphs did not change (``fsync`` of clean data, a refused
-command) point at an earlier frame's rows instead of repeating them.  The
-*story* table has one row per frame: where its rows are, and what the step
+The columns are declared in :mod:`mapviz.render.schema`.  Every frame's glyphs
+go into one *store* table, already resolved for the theme (hatch groups,
+outline colour); a frame is a list of *segments* of it -- one per lane's
+glyphs, one per kind and file of connectors -- and a segment that another
+frame already sent is pointed at, not repeated.  Sealing one file, a refused
+command, a step that touches one lane: only what changed is sent again.
+The *story* table has one row per frame: its segments and what the step
 says.  The *beats* table has one row per place of an animation beat.  The
 player slices these into the small sources it draws, so the big tables are
 sent once and never redrawn.
+
+Hover texts are worded by the player from a glyph's columns (``js/tips.js``);
+only glyphs whose words cannot be derived (an arrow's refusal, a lane) carry
+their own ``tip``.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from mapviz.render.hatching import group_of
-from mapviz.render.theme import PINNED_HATCH, SHARED_HATCH, Theme
+from mapviz.render.schema import as_arrays, names
+from mapviz.render.sources import cited_sections
+from mapviz.render.theme import PROTECTION_STYLE, SHARED_HATCH, Theme
 from mapviz.render.timeline import step_beats
-from mapviz.view.frames import STATES, Frame
+from mapviz.view.frames import BADGE_FIELDS, PROTECTIONS, STATES, Frame
 from mapviz.view.storyboard import View
-
-NUMERIC = {"x0": np.float64, "x1": np.float64, "y0": np.float64, "y1": np.float64,
-           "state": np.uint8, "band": np.int16, "file": np.int32, "f0": np.float64,
-           "f1": np.float64, "d0": np.float64, "d1": np.float64, "c0": np.float64,
-           "c1": np.float64, "shared": np.uint8, "pinned": np.uint8}
-"""Numeric glyph columns and the dtype they travel in (ranges may exceed 2**31: float64)."""
 
 RANGE_COLUMNS = ("file", "f0", "f1", "d0", "d1", "c0", "c1")
 MIN_WIDTH = 2.0  # x units (of 1000): about a pixel and a half on a laptop screen
+SPOKEN_STATES = frozenset({"track", "asked"})  # glyphs whose hover words Python writes
+SPOKEN_LINKS = frozenset({"arrow"})
+LINK_KINDS = ("extent", "vma", "entry", "arrow", "cache")
+LINK_COLOURS = {"vma": "muted", "cache": "green", "entry": "orange", "arrow": "vermillion"}
 
 
 @dataclass(slots=True)
 class Tables:
-    """Column dicts for the player's sources (see the module docstring)."""
+    """Column dicts for the player's sources (see the module docstring and schema.py)."""
 
     quads: dict[str, Any]
     links: dict[str, Any]
+    points: dict[str, Any]
     badges: dict[str, Any]
     story: dict[str, Any]
     beats: dict[str, Any]
     bands: dict[str, Any]
+    files: dict[str, Any]
+    sections: dict[str, Any] = field(default_factory=dict)
+    """The docs/ sections the story and the beats cite, for the ``§`` links (sources.py)."""
     states: list[str] = field(default_factory=list)
     """States that appear anywhere in the view, for the legend (STATES order)."""
     shared: bool = False
-    pinned: bool = False
+    protections: list[str] = field(default_factory=list)
+    """What protects a block map somewhere in the view (PROTECTIONS order), for the legend."""
+
+
+class _Store:
+    """A store's rows, cut into segments; an identical segment is stored once."""
+
+    def __init__(self, store: str) -> None:
+        self.columns: dict[str, list[Any]] = {name: [] for name in names(store)}
+        self.seen: dict[tuple[Any, ...], tuple[int, int]] = {}
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns.values())))
+
+    def segment(self, key: tuple[Any, ...], rows: Iterator[dict[str, Any]]) -> tuple[int, int]:
+        """Where the segment fingerprinted ``key`` is: stored now (from ``rows``) or before."""
+        known = self.seen.get(key)
+        if known is not None:
+            return known
+        start = len(self)
+        for row in rows:
+            for name, column in self.columns.items():
+                column.append(row[name])
+        self.seen[key] = (start, len(self))
+        return self.seen[key]
+
+
+class _Palette:
+    """Colours by index into the theme's inks: a row carries a byte, not ``#RRGGBB``."""
+
+    def __init__(self, theme: Theme) -> None:
+        self._index = {colour: i for i, colour in enumerate(theme.inks())}
+
+    def __call__(self, colour: str) -> int:
+        return self._index[colour]
 
 
 def build_tables(view: View, theme: Theme) -> Tables:
@@ -65,43 +108,33 @@ def build_tables(view: View, theme: Theme) -> Tables:
     Tables
         Column dicts: numeric columns as numpy arrays (sent compactly), text as lists.
     """
-    quads: dict[str, list[Any]] = {name: [] for name in (
-        "frame", *NUMERIC, "hg", "mg", "edge", "ew", "tip")}
-    links: dict[str, list[Any]] = {name: [] for name in (
-        "frame", "xs", "ys", "fill", "fa", "la", "kind", "tip", *RANGE_COLUMNS)}
-    badges: dict[str, list[Any]] = {"frame": [], "band": [], "text": []}
-    story: dict[str, list[Any]] = {name: [] for name in (
-        "frame", "qlo", "qhi", "llo", "lhi", "glo", "ghi", "blo", "bhi", "command", "result",
-        "why", "note", "carried", "process", "line", "clock", "output", "expect")}
-    beats: dict[str, list[Any]] = {name: [] for name in (
-        "frame", "beat", "kind", "t0", "dur", "band", "x0", "x1", "text", "result", "count",
-        "until", "clock0")}
-    layers = {band.index: band.layer for band in view.layout.bands}
-    seen_quads: dict[Any, tuple[int, int]] = {}
-    seen_links: dict[Any, tuple[int, int]] = {}
+    quads, links = _Store("store_q"), _Store("store_l")
+    points: dict[str, list[float]] = {"x": [], "y": []}
+    palette = _Palette(theme)
+    badges: dict[str, list[Any]] = {name: [] for name in names("store_g")}
+    story: dict[str, list[Any]] = {name: [] for name in names("story")}
+    beats: dict[str, list[Any]] = {name: [] for name in names("beats")}
     used_states: set[int] = set()
-    any_shared = any_pinned = False
+    any_shared = False
+    protections: set[int] = set()
     note = ""
     clock = 0.0
     for frame in view.frames:
-        q_key = _key(frame.quads)
-        if q_key not in seen_quads:
-            start = len(quads["frame"])
-            _add_quads(quads, frame, theme, layers)
-            seen_quads[q_key] = (start, len(quads["frame"]))
-        l_key = _key(frame.links)
-        if l_key not in seen_links:
-            start = len(links["frame"])
-            _add_links(links, frame, theme)
-            seen_links[l_key] = (start, len(links["frame"]))
+        qsegs: list[int] = []
+        for key, rows in _quad_segments(frame, theme, palette):
+            qsegs.extend(quads.segment(key, rows))
+        lsegs: list[int] = []
+        for key, rows in _link_segments(frame, theme, palette, points):
+            lsegs.extend(links.segment(key, rows))
         used_states.update(frame.quads["state"])
         any_shared = any_shared or any(frame.quads["shared"])
-        any_pinned = any_pinned or any(frame.quads["pinned"])
-        glo = len(badges["frame"])
-        for band, text in frame.badges:
-            badges["frame"].append(frame.index)
-            badges["band"].append(band)
-            badges["text"].append(text)
+        protections.update(frame.quads["pinned"])
+        glo = len(badges["band"])
+        for badge in frame.badges:
+            for name in BADGE_FIELDS:
+                badges[name].append(getattr(badge, name))
+            badges["colour"].append(theme.ink_on(theme.state_colour(badge.on)) if badge.on
+                                    else theme.foreground)
         blo = len(beats["frame"])
         _add_beats(beats, frame, clock)
         step = frame.step
@@ -113,12 +146,10 @@ def build_tables(view: View, theme: Theme) -> Tables:
         else:
             note = ""
         story["frame"].append(frame.index)
-        story["qlo"].append(seen_quads[q_key][0])
-        story["qhi"].append(seen_quads[q_key][1])
-        story["llo"].append(seen_links[l_key][0])
-        story["lhi"].append(seen_links[l_key][1])
+        story["qsegs"].append(qsegs)
+        story["lsegs"].append(lsegs)
         story["glo"].append(glo)
-        story["ghi"].append(len(badges["frame"]))
+        story["ghi"].append(len(badges["band"]))
         story["blo"].append(blo)
         story["bhi"].append(len(beats["frame"]))
         story["command"].append(step.command if step else "")
@@ -132,105 +163,135 @@ def build_tables(view: View, theme: Theme) -> Tables:
         story["output"].append("\n".join(step.output) if step else "")
         story["expect"].append((step.expect or "") if step else "")
         clock = frame.clock
-    bands: dict[str, list[Any]] = {"index": [], "layer": [], "key": [], "label": [], "y0": [],
-                                   "y1": []}
+    bands: dict[str, list[Any]] = {name: [] for name in names("bands")}
     for each in view.layout.bands:
-        bands["index"].append(each.index)
-        bands["layer"].append(each.layer)
-        bands["key"].append(each.key)
-        bands["label"].append(each.label)
-        bands["y0"].append(each.y0)
-        bands["y1"].append(each.y1)
+        for name in bands:
+            bands[name].append(getattr(each, name))
     return Tables(
-        quads={name: _array(name, values) for name, values in quads.items()},
-        links=links,
-        badges=badges,
+        quads=as_arrays("store_q", quads.columns),
+        links=as_arrays("store_l", links.columns),
+        points=as_arrays("store_p", points),  # type: ignore[arg-type]
+        badges=as_arrays("store_g", badges),
         story=story,
         beats=beats,
         bands=bands,
+        files={"name": list(view.layout.file_ids)},
+        sections=cited_sections([*story["why"], *story["note"], *beats["text"]]),
         states=[STATES[code] for code in sorted(used_states)],
         shared=any_shared,
-        pinned=any_pinned,
+        protections=[PROTECTIONS[code] for code in sorted(protections) if code],
     )
 
 
-def _key(columns: dict[str, list[Any]]) -> tuple[Any, ...]:
-    """A hashable fingerprint of a frame's glyph columns (to share identical frames)."""
-    return tuple(tuple(map(_hashable, values)) for values in columns.values())
+def frame_rows(tables: Tables, frame: int, store: str = "store_q") -> list[int]:
+    """The store rows frame ``frame`` shows, in drawing order (what the player gathers)."""
+    segments = tables.story["qsegs" if store == "store_q" else "lsegs"][frame]
+    return [row for lo, hi in zip(segments[::2], segments[1::2], strict=True)
+            for row in range(lo, hi)]
 
 
-def _hashable(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
+def _quad_segments(frame: Frame, theme: Theme, palette: _Palette
+                   ) -> Iterator[tuple[tuple[Any, ...], Iterator[dict[str, Any]]]]:
+    """A frame's glyphs, lane by lane: ``(fingerprint, rows)``.
 
-
-def _array(name: str, values: list[Any]) -> Any:
-    if name == "frame":
-        return np.asarray(values, dtype=np.int32)
-    if name == "ew":
-        return np.asarray(values, dtype=np.float32)
-    if name in ("hg", "mg"):
-        return np.asarray(values, dtype=np.int8)
-    if name in NUMERIC:
-        return np.asarray(values, dtype=NUMERIC[name])
-    return values
-
-
-def _add_quads(out: dict[str, list[Any]], frame: Frame, theme: Theme,
-               layers: dict[int, str]) -> None:
+    A lane's covers (what protects it) are a segment of their own: sealing a
+    file adds its cover and sends nothing of the lane again.
+    """
     q = frame.quads
-    pin_colour = theme.colour("green")
-    for i in range(len(q["x0"])):
+    count = len(q["x0"])
+    cover = STATES.index("cover")
+
+    def part(i: int) -> tuple[int, bool]:
+        return q["band"][i], q["state"][i] == cover
+
+    start = 0
+    while start < count:
+        end = start
+        while end < count and part(end) == part(start):
+            end += 1
+        key = ("q", *(tuple(map(_hashable, q[name][start:end])) for name in q))
+        yield key, _quad_rows(q, start, end, theme, palette)
+        start = end
+
+
+def _quad_rows(q: dict[str, list[Any]], start: int, end: int, theme: Theme,
+               palette: _Palette) -> Iterator[dict[str, Any]]:
+    for i in range(start, end):
         state = STATES[q["state"][i]]
-        pinned, shared = bool(q["pinned"][i]), bool(q["shared"][i])
-        out["frame"].append(frame.index)
-        for name in NUMERIC:
-            out[name].append(q[name][i])
+        protection = PROTECTIONS[q["pinned"][i]]
+        shared = bool(q["shared"][i])
+        row = {name: q[name][i] for name in ("x0", "y0", "y1", "state", "band", "shared",
+                                              "pinned", *RANGE_COLUMNS)}
         # A page of a large file is a fraction of a pixel: draw it at least MIN_WIDTH wide.
-        out["x1"][-1] = max(q["x1"][i], q["x0"][i] + MIN_WIDTH)
-        # Hatches by group (see hatching.py).  A MAP_DIRECT mapping is "pinned" too, but
-        # what is pinned is the block map: the pin hatch goes on file and device glyphs,
-        # the mapping keeps only the outline.  Pinned *and* shared: the pin takes the mark,
-        # the shared hatch the state's place.
-        pin_mark = pinned and layers.get(q["band"][i]) != "virtual"
-        own = SHARED_HATCH if pin_mark and shared else None
-        out["hg"].append(group_of(theme, "state", state, own))
-        mark = PINNED_HATCH if pin_mark else SHARED_HATCH if shared else None
-        out["mg"].append(group_of(theme, "mark", state, mark) if mark else -1)
-        # A pinned glyph gets a heavy outline in the seal colour; others a hairline in the
-        # background colour, so neighbouring extents of one state stay tellable apart.
-        out["edge"].append(pin_colour if pinned else theme.background)
-        out["ew"].append(theme.line_width * 3 if pinned else theme.line_width)
-        out["tip"].append(q["tip"][i])
+        row["x1"] = max(q["x1"][i], q["x0"][i] + MIN_WIDTH)
+        # Hatches by group (see hatching.py).  A protection is a cover over the lane and
+        # over its blocks (frames.py): the cover takes the protection's hatch; a shared
+        # extent gets the shared hatch as its mark.
+        hatch = PROTECTION_STYLE[protection][1] if protection else ""
+        row["hg"] = group_of(theme, "state", state)
+        mark = hatch or (SHARED_HATCH if shared else None)
+        row["mg"] = group_of(theme, "mark", "written" if state == "cover" else state, mark) \
+            if mark else -1
+        # A protected glyph gets a heavy outline in its protection's colour; a lane's empty
+        # track a hairline in the grid colour; others one in the background colour, so
+        # neighbouring extents of one state stay tellable apart.
+        if protection:
+            edge, width = theme.protection_colour(protection), theme.line_width * 3
+        elif state in ("track", "asked"):
+            edge, width = (theme.grid if state == "track" else theme.foreground), theme.line_width
+        elif q["x1"][i] - q["x0"][i] < 3 * MIN_WIDTH:
+            # Slivers of a big file: a background hairline on each would paint the lane
+            # white; they take their own colour, and the lane reads as what it holds.
+            edge, width = theme.state_colour(state), theme.line_width
+        else:
+            edge, width = theme.background, theme.line_width
+        row["ei"] = palette(edge)
+        row["ew"] = width
+        row["fa"] = 0.0 if state == "cover" else 1.0
+        row["tip"] = q["tip"][i] if state in SPOKEN_STATES else ""
+        yield row
 
 
-LINK_COLOURS = {"vma": "muted", "cache": "green", "entry": "orange"}
-
-
-def _add_links(out: dict[str, list[Any]], frame: Frame, theme: Theme) -> None:
+def _link_segments(frame: Frame, theme: Theme, palette: _Palette,
+                   points: dict[str, list[float]]
+                   ) -> Iterator[tuple[tuple[Any, ...], Iterator[dict[str, Any]]]]:
+    """A frame's connectors by kind and file: ``(fingerprint, rows)``."""
     links = frame.links
+    groups: dict[tuple[str, int], list[int]] = {}
     for i in range(len(links["xs"])):
+        groups.setdefault((links["kind"][i], links["file"][i]), []).append(i)
+    for (kind, file), rows in groups.items():
+        key = ("l", kind, file, *(tuple(_hashable(links[name][i]) for i in rows)
+                                  for name in links))
+        yield key, _link_rows(links, rows, theme, palette, points)
+
+
+def _link_rows(links: dict[str, list[Any]], rows: list[int], theme: Theme, palette: _Palette,
+               points: dict[str, list[float]]) -> Iterator[dict[str, Any]]:
+    for i in rows:
         kind = links["kind"][i]
         if kind == "extent":
             colour = theme.state_colour(STATES[links["state"][i]])
         else:
             colour = theme.colour(LINK_COLOURS.get(kind, "muted"))
-        out["frame"].append(frame.index)
-        out["xs"].append(list(links["xs"][i]))
-        out["ys"].append(list(links["ys"][i]))
-        # A mapping's ribbon is context, not news: faint.  Page-table entries are drawn
-        # mostly as edges: under DAX they run from the top layer to the bottom one, across
-        # the extent ribbons, and two translucent fills over each other turn to mud.
+        # A mapping's tie is context, not news: faint.  Page-table entries are drawn
+        # mostly as edges: two translucent fills over each other turn to mud.
         fill_alpha, line_alpha = {
             "vma": (theme.link_alpha * 0.5, theme.link_alpha),
             "entry": (theme.link_alpha * 0.35, min(1.0, theme.link_alpha * 3.5)),
+            "arrow": (0.9, 1.0),
         }.get(kind, (theme.link_alpha, min(1.0, theme.link_alpha * 2.2)))
-        out["fill"].append(colour)
-        out["fa"].append(fill_alpha)
-        out["la"].append(line_alpha)
-        out["kind"].append(kind)
-        out["tip"].append(links["tip"][i])
-        for name in RANGE_COLUMNS:
-            out[name].append(links[name][i])
+        row = {name: links[name][i] for name in RANGE_COLUMNS}
+        row.update(p0=len(points["x"]), pn=len(links["xs"][i]), kind=LINK_KINDS.index(kind),
+                   ci=palette(colour), fa=fill_alpha, la=line_alpha,
+                   tip=links["tip"][i] if kind in SPOKEN_LINKS else "")
+        points["x"].extend(links["xs"][i])
+        points["y"].extend(links["ys"][i])
+        yield row
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _add_beats(out: dict[str, list[Any]], frame: Frame, clock0: float) -> None:

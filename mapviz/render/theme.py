@@ -42,6 +42,30 @@ STATE_STYLE: dict[str, tuple[str, str, str]] = {
     "revoked": ("vermillion", "x", "revoked mapping"),
     "swap": ("purple", "+", "swap"),
     "past-eof": ("sky", ":", "preallocated past EOF"),
+    "track": ("background", "", "empty lane"),
+    "asked": ("background", "`", "asked for, past EOF"),
+    "ghost": ("hole", "", "unmapped"),
+    "actor": ("background", "", "process"),
+    "cover": ("background", "", "protected block map"),  # drawn clear: hatch and outline only
+    # Owners: a tint per file on the device (Paul Tol's "muted", apart from the states).
+    "owner-0": ("tint0", "", "file"),
+    "owner-1": ("tint1", "", "file"),
+    "owner-2": ("tint2", "", "file"),
+    "owner-3": ("tint3", "", "file"),
+    "owner-4": ("tint4", "", "file"),
+    "owner-5": ("tint5", "", "file"),
+}
+TINTS = {"tint0": "#882255", "tint1": "#44AA99", "tint2": "#999933", "tint3": "#332288",
+         "tint4": "#AA4499", "tint5": "#117733"}
+
+# What protects a block map: each its own hatch over the state, and its own outline
+# (colour name, hatch, legend words).  Order: mapviz.view.frames.PROTECTIONS.
+PROTECTION_STYLE: dict[str, tuple[str, str, str]] = {
+    "pinned": ("green", "+", "sealed by MAP_DIRECT (v5)"),
+    "leased": ("orange", "o", "leased (MAP_DIRECT lease)"),
+    "swapfile": ("purple", "*", "active swapfile (pinned)"),
+    "immutable": ("foreground", "|", "immutable (chattr +i)"),
+    "direct": ("green", "", "MAP_DIRECT mapping"),
 }
 SHARED_HATCH = "\\"  # drawn over any shared extent
 PINNED_HATCH = "+"  # sealed (v5), active swapfile: the block map may not change
@@ -97,7 +121,23 @@ class Theme:
         """A palette or theme colour by name (``blue``, ``muted``, ``background`` ...)."""
         if name in OKABE_ITO:
             return OKABE_ITO[name]
+        if name in TINTS:
+            return TINTS[name]
         return str(getattr(self, name))
+
+    def inks(self) -> list[str]:
+        """Every colour an outline or a connector may take, in a fixed order (indexed by byte)."""
+        names = ["background", "foreground", "grid", "muted", "hole", "mapping",
+                 *OKABE_ITO, *TINTS]
+        out: list[str] = []
+        for colour in [self.colour(name) for name in names] + self.palette():
+            if colour not in out:
+                out.append(colour)
+        return out
+
+    def protection_colour(self, protection: str) -> str:
+        """The outline of a block map ``protection`` protects (``pinned``, ``leased`` ...)."""
+        return self.colour(PROTECTION_STYLE[protection][0])
 
     def state_colour(self, state: str) -> str:
         return self.colour(STATE_STYLE[state][0])
@@ -133,7 +173,7 @@ THEMES = {
                    hole="#E4E4E4", mapping="#E8E4D8", grid="#D6D6D6", font_size=13,
                    band_label_size=12, line_width=1.0),
     "dark": Theme("dark", background="#15171A", foreground="#E8E8E8", muted="#7E848A",
-                  hole="#2E3238", mapping="#4A4330", grid="#3A3F46", font_size=13,
+                  hole="#4A515A", mapping="#5A5036", grid="#3A3F46", font_size=13,
                   band_label_size=12, line_width=1.0, link_alpha=0.3, dark=True),
     # For a projector: larger type, thicker strokes, pure black on white.
     "talk": Theme("talk", background="#FFFFFF", foreground="#000000", muted="#606060",
@@ -141,6 +181,9 @@ THEMES = {
                   band_label_size=19, line_width=2.0, panel_width=410, unit_px=50, max_frame_px=360,
                   link_alpha=0.3, title_size=26, control_size=17, log_size=15),
 }
+
+LEGEND_HIDDEN = frozenset({"free", "track", "actor", "cover"})
+"""States that are a lane itself or drawn as something else's mark: no legend entry."""
 
 # Short words for the legend (the tooltips and STATE_STYLE say more).
 LEGEND_LABELS = {
@@ -160,6 +203,12 @@ LEGEND_LABELS = {
     "revoked": "revoked",
     "swap": "swap",
     "past-eof": "past EOF",
+    "track": "empty",
+    "asked": "asked for past EOF",
+    "ghost": "unmapped",
+    "actor": "process",
+    "cover": "protected",
+    **{f"owner-{n}": "file" for n in range(6)},
 }
 
 

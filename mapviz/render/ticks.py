@@ -2,36 +2,74 @@
 
 The virtual and file layers share one linear scale of file offsets; the
 device has a compressed scale whose long unused stretches are squeezed into
-breaks.  Labels must not collide, so each scale gets at most a few of them,
-spaced at least ``min_gap`` x units apart.
+breaks.  Labels must not collide, so each scale gets at most a few of them:
+file offsets as far apart as their labels are wide on the plot (given its
+width in pixels), device blocks at least ``min_gap`` x units apart.
+
+File offsets fall at round values (multiples of a power of two) and say
+exactly where they are, in KiB, MiB, GiB or TiB ("1.25 MiB", never "1.2 MiB").
 
 >>> file_ticks(131072, 8)
 {0.0: '0', 125.0: '16 KiB', 250.0: '32 KiB', 375.0: '48 KiB', 500.0: '64 KiB', \
 625.0: '80 KiB', 750.0: '96 KiB', 875.0: '112 KiB', 1000.0: '128 KiB'}
+>>> file_ticks(131072, 8, plot_px=300)  # a narrow plot: fewer labels, none touching
+{0.0: '0', 250.0: '32 KiB', 500.0: '64 KiB', 750.0: '96 KiB', 1000.0: '128 KiB'}
 """
 
 from __future__ import annotations
 
-from mapviz.scenario.numbers import human_bytes
+from itertools import pairwise
+
+from mapviz.scenario.numbers import human_bytes, human_offset
 from mapviz.view.axes import WIDTH, CompressedAxis, LinearAxis
 
+CHAR_PX = 7.5
+"""About the width of one character of an axis label (12 px type), in pixels."""
 
-def _label(n: int) -> str:
-    return "0" if n == 0 else human_bytes(n) if n % 1024 == 0 else f"{n} B"
 
+def file_ticks(span: int, most: int, *, plot_px: float | None = None,
+               char_px: float = CHAR_PX) -> dict[float, str]:
+    """Ticks at round byte offsets across ``[0, span]``: at most ``most`` intervals.
 
-def file_ticks(span: int, most: int) -> dict[float, str]:
-    """Ticks at round byte offsets across ``[0, span]``: at most ``most`` intervals."""
+    Parameters
+    ----------
+    span
+        The scale's bytes: x 0 is offset 0, x ``WIDTH`` is ``span``.
+    most
+        At most this many intervals between ticks.
+    plot_px
+        How many pixels x 0 to ``WIDTH`` take on the page (the narrowest the
+        plot gets); then neighbouring labels, each ``char_px`` a character and
+        centred on its tick, keep at least a character between them.  None: no
+        such limit (only ``most``).
+    char_px
+        The width of a label's character, in pixels.
+    """
     if span <= 0:
         return {0.0: "0"}
     axis = LinearAxis(span)
+    px_per_x = (plot_px / WIDTH) if plot_px else None
+
+    def apart(x0: float, label0: str, x1: float, label1: str) -> bool:
+        """Whether two labels at x0 < x1 leave a character between them."""
+        if px_per_x is None:
+            return True
+        room = ((len(label0) + len(label1)) / 2 + 1) * char_px
+        return (x1 - x0) * px_per_x >= room
+
     step = 1
-    while span / step > most:
+    while True:
+        if span / step <= most:
+            out = {axis.x(offset): human_offset(offset) for offset in range(0, span + 1, step)}
+            ticks = list(out.items())
+            if all(apart(*a, *b) for a, b in pairwise(ticks)):
+                break
         step *= 2
-    out = {axis.x(offset): _label(offset) for offset in range(0, span + 1, step)}
-    last = max(out)
-    if span % step and WIDTH - last > WIDTH / most / 2:
-        out[WIDTH] = _label(span)
+    last_x, last_label = max(out.items())
+    end = human_offset(span)
+    if span % step and WIDTH - last_x > WIDTH / most / 2 and apart(last_x, last_label,
+                                                                   WIDTH, end):
+        out[WIDTH] = end
     return out
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mapviz import __version__
+from mapviz._version import __version__
 from mapviz.core.outcome import STRERROR
 from mapviz.core.simulation import Simulation
 from mapviz.core.trace import Step

@@ -12,7 +12,7 @@ from __future__ import annotations
 import errno
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mapviz.scenario.lexer import (
     LARGEST,
@@ -28,7 +28,6 @@ from mapviz.scenario.numbers import short_bytes
 from mapviz.scenario.syntax import (
     FS_TYPES,
     KERNEL_MODELS,
-    PAGE_SIZE,
     Command,
     Expect,
     ExtentSpec,
@@ -37,6 +36,7 @@ from mapviz.scenario.syntax import (
     LeaseBreakTime,
     Note,
     Proc,
+    Scenario,
     Sleep,
 )
 
@@ -66,6 +66,9 @@ _PROC_OPTIONS = {"uid": True, "nocap": False, "cap": True}
 _DIGIT = re.compile("[0-9]")
 _PROCESS_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _SECONDS = re.compile(r"[0-9]+(\.[0-9]*)?|\.[0-9]+")
+_NOTE_USAGE = "%note [MODEL,...] TEXT"
+ALL_MODELS = "*"
+"""In a scoped note's model list: every kernel model."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +93,20 @@ class FsLine:
 
     line: int
     config: FsConfig
+
+
+@dataclass(frozen=True, slots=True)
+class ScopedNote(Note):
+    """``%note [MODEL,...] TEXT``: narration for the listed kernel models only.
+
+    ``models`` holds kernel model names, or :data:`ALL_MODELS`; a plain
+    :class:`~mapviz.scenario.syntax.Note` belongs to the scenario's own
+    ``%kernel`` (:func:`note_under` says how each is shown).  It is a ``Note``,
+    so whatever takes notes takes it (as text for every model, until it asks
+    :func:`note_under`).
+    """
+
+    models: tuple[str, ...] = ()
 
 
 Header = Title | Kernel | FsLine
@@ -194,7 +211,7 @@ def _blocksize(word: str) -> int:
     """The ``blocksize=`` of ``%fs``: 1k, 2k or 4k."""
     if word[-1:] in ("b", "B"):
         raise LineError(f"a block size cannot be counted in blocks: {quote(word)}")
-    value = parse_number(word, PAGE_SIZE, "block size")
+    value = parse_number(word, what="block size")  # "b" refused above: no unit yet
     if value not in (1024, 2048, 4096):
         raise LineError(
             f"blocksize {quote(word)} is not supported: it must be 1k, 2k or 4k "
@@ -291,7 +308,69 @@ def _note(rest: str, line: int, fs: FsConfig) -> Note:
     text = strip_comment(rest)
     if not text:
         raise LineError("missing TEXT (usage: %note TEXT)")
-    return Note(line, text)
+    if not text.startswith("["):
+        return Note(line, text)
+    close = text.find("]")
+    if close < 0:
+        raise LineError(f'the model list has no closing "]" (usage: {_NOTE_USAGE})')
+    models = _note_models(text[1:close])
+    text = text[close + 1 :].strip()
+    if not text:
+        raise LineError(f"missing TEXT after the model list (usage: {_NOTE_USAGE})")
+    return ScopedNote(line, text, models)
+
+
+def _note_models(listed: str) -> tuple[str, ...]:
+    """The ``[MODEL,...]`` of a scoped note: kernel model names, or ``*`` for every model."""
+    names = [name.strip() for name in listed.split(",")]
+    for name in names:
+        if not name:
+            raise LineError(f"empty model name in [{listed}] (usage: {_NOTE_USAGE})")
+        if name != ALL_MODELS and name not in KERNEL_MODELS:
+            hint = suggest(name, KERNEL_MODELS) or f" (models: {', '.join(KERNEL_MODELS)}, or *)"
+            raise LineError(f"unknown model {quote(name)}{hint}")
+    return tuple(dict.fromkeys(names))
+
+
+def note_under(note: Note, model: str, own: str) -> str | None:
+    """The text ``note`` narrates under ``model``, in a scenario whose ``%kernel`` is ``own``.
+
+    The scoping rule (SCENARIO.md, "Scoped notes"): a note claims something of the
+    models it names -- ``[MODEL,...]``, ``[*]`` for every model -- and is shown
+    under those only.  A note that names none was written for the scenario's
+    own model: under another (``mapviz compare``) it is shown marked with the
+    model it was written for, so its claim is never read as this model's.
+
+    >>> plain = Note(3, "the punch is refused with ETXTBSY")
+    >>> note_under(plain, "map-direct-v5", "map-direct-v5")
+    'the punch is refused with ETXTBSY'
+    >>> note_under(plain, "mainline", "map-direct-v5")
+    '(written for map-direct-v5) the punch is refused with ETXTBSY'
+    >>> lease = ScopedNote(4, "the punch waits, then revokes", ("map-direct-lease",))
+    >>> note_under(lease, "map-direct-v5", "map-direct-v5") is None
+    True
+    """
+    if isinstance(note, ScopedNote):
+        return note.text if ALL_MODELS in note.models or model in note.models else None
+    return note.text if model == own else f"(written for {own}) {note.text}"
+
+
+def scenario_under(scenario: Scenario, model: str) -> Scenario:
+    """``scenario`` with its notes as they read under ``model`` (:func:`note_under`).
+
+    Everything else -- the header, ``%kernel`` included, every other item
+    and every line number -- is unchanged, so the result runs exactly as
+    ``scenario`` does under ``model``.
+    """
+    items: list[Item] = []
+    for item in scenario.items:
+        if isinstance(item, Note):
+            text = note_under(item, model, scenario.kernel)
+            if text is None:
+                continue
+            item = Note(item.line, text)
+        items.append(item)
+    return replace(scenario, items=tuple(items))
 
 
 def _expect(rest: str, line: int, fs: FsConfig) -> Expect:

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 KERNEL_MODELS = ("mainline", "map-direct-v5", "map-direct-lease", "map-sync")
 DEFAULT_KERNEL = "map-direct-v5"
 FS_TYPES = ("xfs", "ext4")
-PAGE_SIZE = 4096
 
 
 @dataclass(frozen=True, slots=True)

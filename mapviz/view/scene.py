@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from mapviz.core.filesystem import Filesystem
 from mapviz.core.inode import Inode
 from mapviz.core.machine import Machine
+from mapviz.core.memory import PAGE_SIZE
 from mapviz.core.snapshot import ExtentView, PerFileMemo, file_view
-from mapviz.scenario.syntax import PAGE_SIZE
 
 MAX_EXTENTS = 4096
 """Above this many extents a file is binned into this many equal ranges (level of detail)."""

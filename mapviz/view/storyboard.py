@@ -7,12 +7,13 @@ so far, so frames stay comparable while a user scrubs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mapviz.core.simulation import Simulation
 from mapviz.core.trace import Step
-from mapviz.scenario.syntax import Item, Scenario
+from mapviz.scenario.syntax import ExtentSpec, Item, Scenario
 from mapviz.view.frames import Frame, Layout, build_frame, plan_layout
+from mapviz.view.picture import Picture, take_pictures
 from mapviz.view.scene import Scene, shown_extents, take_scene
 
 
@@ -30,19 +31,23 @@ class View:
 
 
 class Storyboard:
-    """Runs items on a :class:`Simulation` and keeps the scene after each step.
+    """Runs items on a :class:`Simulation` and keeps the scene after each shown step.
 
     Built on a simulation that already ran (a real file replayed by
-    ``Simulation.from_file``), its frame 0 is that state and only later steps
-    become frames: the history before it is not shown.
+    ``mapviz.simulation_from_file``), its frame 0 is that state and only later steps
+    become frames: the history before it is not shown.  A run of ``%extent``
+    lines is one step, *load*: a real file's map of 10,000 extents is one
+    frame, not 10,000.
     """
 
     def __init__(self, sim: Simulation, title: str) -> None:
         self.sim = sim
         self.title = title
-        self._first = len(sim.steps)
         self._shown = shown_extents()
-        self.scenes: list[Scene] = [self._scene()]
+        self._steps: list[Step] = []
+        self._scenes: list[Scene] = [self._scene()]
+        self._stale = False  # the last scene waits for the end of a run of %extent lines
+        self._loading = 0  # %extent lines in the run being loaded
 
     @classmethod
     def from_scenario(cls, scenario: Scenario, kernel: str | None = None) -> Storyboard:
@@ -56,25 +61,73 @@ class Storyboard:
 
     def apply(self, item: Item) -> Step | None:
         """Apply one item; a step adds a scene (``ScenarioError`` changes nothing)."""
+        if not (isinstance(item, ExtentSpec) and self._loading_now()):
+            self._settle()  # the world as the load left it, before this item changes it
         step = self.sim.apply(item)
-        if step is not None:
-            self.scenes.append(self._scene())
+        if step is None:
+            return None
+        if step.name == LOAD and self._loading_now():
+            self._loading += 1
+            self._steps[-1] = _loaded(self._steps[-1], step, self._loading)
+        else:
+            self._loading = 1
+            self._steps.append(_loaded(step, step, 1) if step.name == LOAD else step)
+            self._scenes.append(self._scenes[-1])  # replaced by _settle() when it is read
+        self._stale = True
+        if step.name != LOAD:
+            self._settle()
         return step
 
     @property
     def steps(self) -> list[Step]:
-        """The steps shown as frames 1, 2, ..."""
-        return self.sim.steps[self._first :]
+        """The steps shown as frames 1, 2, ... (a run of ``%extent`` lines is one)."""
+        return self._steps
+
+    @property
+    def scenes(self) -> list[Scene]:
+        """The world at the start and after each shown step."""
+        self._settle()
+        return self._scenes
+
+    def frame_pictures(self) -> list[Picture]:
+        """The picture of every frame: the start, then each shown step."""
+        return take_pictures(self.steps, self.scenes, fold=False)
+
+    def pictures(self) -> list[Picture]:
+        """What ``mapviz picture`` prints: steps numbered as ``mapviz run --json`` does."""
+        return take_pictures(self.steps, self.scenes)
 
     def view(self) -> View:
-        """All frames (frame 0 is the start, frame k the state after step k)."""
-        layout = plan_layout(self.scenes)
-        frames = [build_frame(layout, 0, self.scenes[0], None)]
-        for index, step in enumerate(self.steps, start=1):
-            frames.append(build_frame(layout, index, self.scenes[index], step,
-                                      before=self.scenes[index - 1]))
+        """All frames (frame 0 is the start, frame k the picture after shown step k)."""
+        pictures = self.frame_pictures()
+        layout = plan_layout(pictures)
+        frames = []
+        before = None
+        for picture in pictures:
+            frames.append(build_frame(layout, picture, before))
+            before = picture
         return View(self.title, self.sim.kernel, self.sim.fs.describe(), layout, tuple(frames),
                     blocksize=self.sim.fs.blocksize)
 
+    def _loading_now(self) -> bool:
+        return bool(self._steps) and self._steps[-1].name == LOAD
+
+    def _settle(self) -> None:
+        if self._stale:
+            self._scenes[-1] = self._scene()
+            self._stale = False
+
     def _scene(self) -> Scene:
         return take_scene(self.sim.machine, list(self.sim.machine.fs.files), self._shown)
+
+
+LOAD = "extent"
+"""The step name of ``%extent``: consecutive ones are shown as one load."""
+
+
+def _loaded(first: Step, last: Step, count: int) -> Step:
+    """A run of ``count`` ``%extent`` steps as one: its first line, no per-extent events."""
+    plural = "extent" if count == 1 else "extents"
+    # x, not a multiplication sign: the command is also printed in terminals.
+    return replace(first, command=f"%extent x {count:,} (a block map loaded: {count:,} {plural})",
+                   events=(), note=first.note or last.note, clock=last.clock)

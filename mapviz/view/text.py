@@ -4,7 +4,7 @@
 >>> from mapviz.view import Storyboard
 >>> text = "%kernel mainline\\nopen -f f\\npwrite 0 64k\\nfsync"
 >>> board = Storyboard.from_scenario(parse_scenario(text))
->>> print(render_frame(board.view(), 3, width=16).splitlines()[0])
+>>> print(render_frame(board.view(), 3, width=16).splitlines()[1])
 file    f        |################|
 """
 
@@ -17,7 +17,10 @@ GLYPHS = {
     "hole": " ", "unwritten": "u", "written": "#", "delalloc": "d", "metadata": "=",
     "free": ".", "dirty": "*", "cached": "c", "anon": "a", "zero": "0", "mapping": "-",
     "entry": "r", "entry-w": "w", "revoked": "x", "swap": "S", "past-eof": "p",
+    "track": " ", "asked": "?", "ghost": "g", "actor": " ",
 }
+OVER = frozenset({"cover", *(f"owner-{n}" for n in range(6))})
+"""Drawn over other glyphs (a protection, an owner's tint): not a character of their own."""
 
 
 def render_frame(view: View, index: int, *, width: int = 64) -> str:
@@ -35,7 +38,10 @@ def _row(frame: Frame, band: Band, width: int) -> str:
     for i, b in enumerate(quads["band"]):
         if b != band.index:
             continue
-        glyph = GLYPHS[STATES[quads["state"][i]]]
+        state = STATES[quads["state"][i]]
+        if state in OVER:
+            continue
+        glyph = GLYPHS[state]
         if quads["shared"][i] and glyph == "#":
             glyph = "s"
         lo = int(quads["x0"][i] / 1000 * width)

@@ -31,18 +31,35 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # The flags STACK.md verified for headless Chromium in this workplace.
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 # JupyterLab asks whether to fetch news: a toast over the notebook (STACK.md pitfall 15).
-QUIET_LAB = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
-                                                              "checkForUpdates": False}}
+QUIET_LAB = {
+    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}
+}
 
 # Cells that have started: their prompt reads [*] or [N] instead of [ ].
 STARTED = """() => Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt'))
   .filter((prompt) => /\\[(\\*|\\d+)\\]/.test(prompt.textContent)).length"""
+
+# The notebook's own kernel, as JupyterLab's session holds it: connected and idle.  Read
+# from the app (``window.jupyterapp``, see jupyter_lab's --LabApp.expose_app_in_browser),
+# not from the toolbar: its execution indicator reads idle before there is any kernel,
+# and a check of indicator and kernel name together was seen to pass (under load) while
+# the session still had no kernel.
+KERNEL_IDLE = """() => {
+  const kernel = window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel
+  return kernel != null && kernel.connectionStatus === 'connected' && kernel.status === 'idle'
+}"""
 
 
 class LabError(RuntimeError):
@@ -75,8 +92,7 @@ def free_port() -> int:
 class LabServer:
     """A running JupyterLab server: where it is, how to reach it, what it serves."""
 
-    def __init__(self, url: str, token: str, home: Path,
-                 process: subprocess.Popen[str]) -> None:
+    def __init__(self, url: str, token: str, home: Path, process: subprocess.Popen[str]) -> None:
         self.url = url
         self.token = token
         self.home = home
@@ -108,20 +124,35 @@ def jupyter_lab(home: Path, *, timeout: float = 60) -> Iterator[LabServer]:
     port, token = free_port(), secrets.token_hex(16)
     # Nothing of the user's own Jupyter setup (config, workspaces, kernels' state) leaks
     # in; the installed extensions are found under sys.prefix as usual.
-    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings),
-           "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
-           "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_DATA_DIR": str(home / "data"),
-           "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "IPYTHONDIR": str(home / "ipython"),
-           "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
-               "--ip=127.0.0.1", f"--ServerApp.root_dir={home}",
-               f"--IdentityProvider.token={token}", "--ServerApp.port_retries=0"]
+    env = {
+        **os.environ,
+        "JUPYTERLAB_SETTINGS_DIR": str(settings),
+        "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+        "JUPYTER_CONFIG_DIR": str(home / "config"),
+        "JUPYTER_DATA_DIR": str(home / "data"),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "IPYTHONDIR": str(home / "ipython"),
+        "PYTHONPATH": str(ROOT),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        f"--port={port}",
+        "--ip=127.0.0.1",
+        f"--ServerApp.root_dir={home}",
+        f"--IdentityProvider.token={token}",
+        "--ServerApp.port_retries=0",
+        "--LabApp.expose_app_in_browser=True",  # run_all_cells waits on its session
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # CI runs as root in a throwaway machine
     log_path = home / "server.log"
     with log_path.open("w") as log:
-        process = subprocess.Popen(command, cwd=home, env=env, stdout=log,
-                                   stderr=subprocess.STDOUT, text=True)
+        process = subprocess.Popen(
+            command, cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT, text=True
+        )
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + timeout
@@ -133,8 +164,10 @@ def jupyter_lab(home: Path, *, timeout: float = 60) -> Iterator[LabServer]:
                         break
                 except OSError as error:
                     if time.monotonic() > deadline:
-                        raise LabError(f"jupyter lab did not answer within {timeout:.0f} s: "
-                                       f"{log_path.read_text()[-2000:]}") from error
+                        raise LabError(
+                            f"jupyter lab did not answer within {timeout:.0f} s: "
+                            f"{log_path.read_text()[-2000:]}"
+                        ) from error
                     time.sleep(0.3)
             yield LabServer(url, token, home, process)
         finally:
@@ -147,41 +180,58 @@ def jupyter_lab(home: Path, *, timeout: float = 60) -> Iterator[LabServer]:
 
 
 def run_all_cells(page: Any) -> None:
-    """Run every cell of the notebook open in ``page`` through JupyterLab's own menu.
-
-    While the kernel is still connecting, the toolbar may already read idle and
-    a Run All can come to nothing; so it is repeated until a cell has started.
+    """Run every cell of the notebook open in ``page`` through JupyterLab's own menu,
+    once the notebook's kernel is up.
 
     Raises
     ------
     LabError
-        No cell started after four tries.
+        The kernel did not come up, JupyterLab asked which kernel to use, or no
+        cell started.
     """
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-    for _attempt in range(4):
-        _accept_kernel_choice(page)
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
-                               timeout=60_000)
-        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-        try:
-            page.wait_for_function(f"() => ({STARTED})() > 0", timeout=15_000)
-            return
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")  # a menu left open, if any
-    raise LabError("Run All Cells never started a cell")
+    # Not a moment earlier: JupyterLab shows the notebook before it starts its kernel
+    # (context.ts `_populate`, 4.6: first a checkpoint, a POST to the server, then the
+    # kernel's name from the notebook's metadata, then the session).  A Run All in that
+    # window has each code cell start a kernel itself (cellexecutor.ts: hasNoKernel ->
+    # sessionContext.startKernel()); with no name known yet and autoStartDefault off,
+    # getDefaultKernel() finds none, so each code cell queues a "Select Kernel" dialog
+    # -- accepting one shows the next -- while the notebook's own kernel starts anyway.
+    # Timed in the page under `stress --cpu 2`: the indicator read idle, "No Kernel", at
+    # 9.95 s; Run All 9.99 s; the dialog 10.6 s; POST /api/sessions only 10.77 s (after
+    # the checkpoint, 10.68 s).  The kernelspecs had loaded at 5.6 s, listing python3,
+    # and the kernel started fine.  A Run All while the session is still starting
+    # (a pending kernel name, no kernel yet) sends nothing: CodeCell.execute() skips a
+    # cell when the session has no kernel.
+    try:
+        page.wait_for_function(KERNEL_IDLE, timeout=90_000)
+    except PlaywrightTimeout as error:
+        raise LabError(f"the notebook's kernel did not come up{_dialogs(page)}") from error
+    refuse_kernel_choice(page)
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+    try:
+        page.wait_for_function(f"() => ({STARTED})() > 0", timeout=30_000)
+    except PlaywrightTimeout as error:
+        raise LabError(f"Run All Cells started no cell{_dialogs(page)}") from error
+    refuse_kernel_choice(page)
 
 
-def _accept_kernel_choice(page: Any) -> None:
-    """Take the preselected kernel if JupyterLab asks for one.
+def refuse_kernel_choice(page: Any) -> None:
+    """Fail if JupyterLab asks which kernel to use: every notebook here names its own.
 
-    On a loaded machine a kernel can be slow enough to start that JupyterLab
-    puts up "Select Kernel" (seen once in CI-like runs); its default is the
-    notebook's own Python 3, which is what every run here wants.
+    Raises
+    ------
+    LabError
+        A "Select Kernel" dialog is shown.
     """
-    dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
-    if dialog.count():
-        dialog.locator(".jp-mod-accept").first.click()
-        dialog.wait_for(state="detached", timeout=30_000)
+    if page.locator(".jp-Dialog", has_text="Select Kernel").count():
+        raise LabError(f"JupyterLab asked for a kernel{_dialogs(page)}")
+
+
+def _dialogs(page: Any) -> str:
+    """The dialogs JupyterLab shows, for an error message ("" if none)."""
+    shown = page.locator(".jp-Dialog").all_inner_texts()
+    return f"; dialogs shown: {' | '.join(shown)}" if shown else ""

@@ -75,6 +75,12 @@ class Tab:
         if not (remote and any(pattern in text for pattern in self.allowed)):
             self.errors.append(text)
 
+    def dialogs(self) -> list[str]:
+        """The text of every JupyterLab dialog shown (such as "Select Kernel"): none, in a
+        run that went as a learner's would."""
+        shown: list[str] = self.page.locator(".jp-Dialog").all_inner_texts()
+        return shown
+
     def views(self) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = self.page.evaluate(VIEWS)
         return found
@@ -149,6 +155,7 @@ def test_tour_in_jupyterlab(browser: Any, lab: LabServer) -> None:
         tab.page.locator(".mapviz-message", has_text="unknown command").wait_for()
         assert tab.views()[0]["total"] == 11
         assert tab.errors == [], tab.errors
+        assert tab.dialogs() == [], tab.dialogs()
         assert ran < 90
 
 
@@ -165,6 +172,7 @@ def test_two_widgets_in_one_notebook_keep_apart(browser: Any, lab: LabServer) ->
         first, second = tab.views()
         assert (first["frame"], second["frame"]) == (10, 1)
         assert tab.errors == [], tab.errors
+        assert tab.dialogs() == [], tab.dialogs()
 
 
 def test_predict_then_reveal_in_jupyterlab(browser: Any, lab: LabServer) -> None:
@@ -187,6 +195,7 @@ def test_predict_then_reveal_in_jupyterlab(browser: Any, lab: LabServer) -> None
         question.get_by_text("Predict step 2:").wait_for()
         assert [view["frame"] for view in tab.views()] == [16, 1, 0, 0]
         assert tab.errors == [], tab.errors
+        assert tab.dialogs() == [], tab.dialogs()
 
 
 # Voila 0.5 fetches Font Awesome and MathJax from CDNs: with no network they fail to load

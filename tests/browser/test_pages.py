@@ -242,8 +242,9 @@ def test_hover_lights_up_counterparts(opened: Any, exported: dict[str, Exported]
     device = next(b.index for b in e.view.layout.bands if b.layer == "device")
     boxes = page.page.evaluate(GLYPH_BOXES)
     quads = e.view.frames[last].quads
+    written = STATES.index("written")
     target = next(i for i, box in enumerate(boxes)
-                  if box[4] == device and quads["f0"][i] >= 0 and box[2] > 10)
+                  if box[4] == device and quads["state"][i] == written and box[2] > 10)
     x, y = boxes[target][0], boxes[target][1]
     page.page.mouse.move(x - 3, y)
     page.page.mouse.move(x, y)
@@ -292,4 +293,39 @@ def test_other_themes_load(opened: Any, tmp_path: Any, theme: str) -> None:
     page = opened(out.as_uri())
     page.page.keyboard.press("End")
     page.page.wait_for_function(f"() => {PLAYER}.state().frame > 0")
+    assert page.problems == []
+
+
+def test_a_citation_opens_its_section(opened: Any, tmp_path: Any) -> None:
+    """A ``§2.2`` in a why is a link; clicking it shows docs/kernel-semantics.md's §2.2 in place."""
+    from mapviz.citations import section_text
+    from mapviz.cli import main
+
+    source = tmp_path / "cited.scenario"
+    source.write_text(
+        "%kernel map-direct-v5\n%fs xfs dax\nopen -f data\npwrite 0 64k\nfsync\n"
+        "mmap -D 0 64k\n"
+        '%note <img src=x onerror="window.__pwned=1"> the seal refuses it (§2.2)\n'
+        "fpunch 0 4k\n%expect ETXTBSY\n", encoding="utf-8")
+    out = tmp_path / "cited.html"
+    assert main(["export", str(source), "-o", str(out)]) == 0
+    page = opened(out.as_uri())
+    page.seek(5)
+    narration = page.page.locator(".mv-why")
+    assert "ETXTBSY" in page.page.locator(".mv-cmd").first.inner_text()
+    link = narration.locator("details.mv-cite > summary").first
+    assert link.inner_text() == "§2.2"
+    section = narration.locator(".mv-section").first
+    assert not section.is_visible()
+    link.click()
+    section.wait_for(state="visible")
+    shown = section.inner_text()
+    assert shown.startswith("kernel-semantics.md §" + section_text("kernel-semantics", "2.2").title)
+    assert "ETXTBSY" in shown
+    # the note's citation is a link too, and its hostile text stays text
+    note = page.page.locator(".mv-note").first
+    assert note.locator("details.mv-cite > summary").first.inner_text() == "§2.2"
+    assert '<img src=x onerror="window.__pwned=1">' in note.inner_text()
+    page.page.screenshot(path=str(tmp_path / "citation-open.png"))
+    assert page.page.evaluate("() => window.__pwned") is None
     assert page.problems == []

@@ -1,4 +1,4 @@
-"""The README's top shows the two commands, and CI runs the second one verbatim."""
+"""The README's top shows the two commands, each in its own venv, and CI runs both verbatim."""
 
 from __future__ import annotations
 
@@ -15,11 +15,21 @@ def _block(marker: str) -> str:
     return match.group(1).strip()
 
 
-def test_main_command() -> None:
-    assert _block("main-command") == "pip install -e . && mapviz run hole-sigbus"
+VENV = "python3 -m venv .venv && .venv/bin/pip install"
 
 
-def test_test_command_is_what_ci_runs() -> None:
-    assert _block("test-command") == 'pip install -e ".[test]" && pytest'
+def test_main_command_brings_its_own_venv() -> None:
+    # A stock Debian/Ubuntu python3 refuses a bare `pip install` (PEP 668).
+    assert _block("main-command") == f"{VENV} -e . && .venv/bin/mapviz run hole-sigbus"
+
+
+def test_test_command_brings_its_own_venv() -> None:
+    assert _block("test-command") == f'{VENV} -e ".[test]" && .venv/bin/pytest'
+
+
+def test_ci_runs_both_commands_verbatim_on_the_system_python() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
-    assert "<!-- test-command -->" in ci and "bash -euo pipefail -c" in ci
+    assert "for marker in main-command test-command" in ci
+    assert 'bash -euo pipefail -c "$command"' in ci
+    assert "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" in ci
+    assert "python3-venv" in ci

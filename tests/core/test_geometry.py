@@ -1,7 +1,7 @@
 """mkfs geometry and ENOSPC accounting against measurements on Linux 6.18.
 
 Every table below was measured on fresh loop-mounted images made exactly as
-``shared/tools/record.py`` makes them (``mkfs.xfs -f -q -b size=N -m
+the conformance recorder makes them (``mkfs.xfs -f -q -b size=N -m
 reflink=0|1`` with the fstests environment, ``mkfs.ext4 -F -q -b N -E
 nodiscard``; xfsprogs 6.1, e2fsprogs 1.47; default mount options), read back
 with ``xfs_db``/``dumpe2fs`` before mounting and ``statvfs`` after.  The
@@ -16,7 +16,6 @@ devices and the mkfs tools needed).
 from __future__ import annotations
 
 import contextlib
-import doctest
 import os
 import shutil
 import subprocess
@@ -26,7 +25,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from mapviz.core import geometry
 from mapviz.core.geometry import (
     Geometry,
     ext4_extent_tree_blocks,
@@ -927,11 +925,6 @@ def test_refuses_impossible_devices() -> None:
         mkfs_geometry("ext4", 64 * M, 3000, False)
 
 
-def test_docstring_examples() -> None:
-    failures, _ = doctest.testmod(geometry)
-    assert failures == 0
-
-
 # ---------------------------------------------------------------- real kernel
 
 
@@ -948,7 +941,7 @@ def _kernel_skip_reason() -> str | None:
 
 @contextlib.contextmanager
 def _fresh_fs(fs: str, size: int, blocksize: int, reflink: bool) -> Iterator[str]:
-    """mkfs + loop mount as shared/tools/record.py does; everything removed afterwards."""
+    """mkfs + loop mount as the conformance recorder does; everything removed afterwards."""
     workdir = tempfile.mkdtemp(prefix="mapviz-geometry-")
     image, mountpoint = os.path.join(workdir, "fs.img"), os.path.join(workdir, "mnt")
     os.mkdir(mountpoint)

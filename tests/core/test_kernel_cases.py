@@ -1,12 +1,12 @@
-"""Regression cases found by differential testing against the real kernel (tools/kernel_diff.py).
+"""Regression cases found by differential testing against the real kernel (tools/kernel_diff).
 
 Every ``tests/kernel_cases/NAME.scenario`` once made the ``mainline`` model
 diverge from Linux 6.18; ``NAME.expected.json`` is the kernel's answer,
-recorded with ../shared/tools/record.py (three runs agreed).  Each case runs
-in-process with every invariant checked and is compared with the steering
-side's compare.py -- the same normalisation the conformance suite uses.
-Without ../shared the comparison is skipped (the scenario's own ``%expect``
-lines are still checked: they state the kernel's results).
+recorded on Linux 6.18 (three runs agreed; its ``oracle`` names the
+recorder).  Each case runs in-process with every invariant
+checked, is compared after the conformance suite's normalisation
+(docs/conformance.md), and its own ``%expect`` lines -- the kernel's
+results -- must hold.
 """
 
 from __future__ import annotations

@@ -9,14 +9,17 @@ with :func:`page_reports` (the same call jupyter_bokeh makes on a message).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-pytest.importorskip("ipywidgets", reason="the notebook extra is not installed")
-pytest.importorskip("jupyter_bokeh", reason="the notebook extra is not installed")
+# Only whether the notebook stack is installed: importing ipywidgets (and IPython with it)
+# here would cost every `pytest` run its import at collection; the widgets import it anyway.
+if not all(importlib.util.find_spec(package) for package in ("ipywidgets", "jupyter_bokeh")):
+    pytest.skip("the notebook extra is not installed", allow_module_level=True)
 
 from comm.base_comm import BaseComm
 
@@ -28,9 +31,14 @@ class RecordingComm(BaseComm):  # type: ignore[misc]
         self.sent: list[tuple[str, dict[str, Any], list[Any]]] = []
         super().__init__(**kwargs)
 
-    def publish_msg(self, msg_type: str, data: dict[str, Any] | None = None,
-                    metadata: dict[str, Any] | None = None, buffers: list[Any] | None = None,
-                    **keys: Any) -> None:
+    def publish_msg(
+        self,
+        msg_type: str,
+        data: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+        buffers: list[Any] | None = None,
+        **keys: Any,
+    ) -> None:
         self.sent.append((msg_type, data or {}, list(buffers or [])))
 
 
@@ -81,8 +89,14 @@ def patches(widget: Any) -> list[dict[str, Any]]:
             model = event.get("model", {})
             # A whole new ``.data`` travels as ColumnDataChanged, with ``data``.
             new = event.get("new", event.get("data"))
-            events.append({"kind": event.get("kind"), "model": model.get("id"),
-                           "attr": event.get("attr"), "new": new})
+            events.append(
+                {
+                    "kind": event.get("kind"),
+                    "model": model.get("id"),
+                    "attr": event.get("attr"),
+                    "new": new,
+                }
+            )
     return events
 
 
@@ -93,13 +107,15 @@ def requests_sent(widget: Any) -> list[dict[str, Any]]:
     for event in patches(widget):
         if event["model"] == request_id and event["attr"] == "data":
             columns = dict(event["new"]["entries"])
-            out.append({"op": columns["op"][0], "frame": columns["frame"][0],
-                        "limit": columns["limit"][0]})
+            out.append(
+                {"op": columns["op"][0], "frame": columns["frame"][0], "limit": columns["limit"][0]}
+            )
     return out
 
 
-def page_reports(widget: Any, frame: int, want: int = -1, seq: int = 1,
-                 req: int | None = None) -> None:
+def page_reports(
+    widget: Any, frame: int, want: int = -1, seq: int = 1, req: int | None = None
+) -> None:
     """The page's player settled on ``frame`` (and asked for ``want``), delivered as
     jupyter_bokeh delivers a message from the page.  ``req``: the last request the page
     had taken (default: the widget's latest, so the report is current)."""
@@ -109,9 +125,15 @@ def page_reports(widget: Any, frame: int, want: int = -1, seq: int = 1,
         "kind": "ModelChanged",
         "model": {"id": status.id},
         "attr": "data",
-        "new": {"type": "map", "entries": [
-            ["seq", [seq]], ["frame", [frame]], ["want", [want]],
-            ["req", [widget._stepper.seq if req is None else req]]]},
+        "new": {
+            "type": "map",
+            "entries": [
+                ["seq", [seq]],
+                ["frame", [frame]],
+                ["want", [want]],
+                ["req", [widget._stepper.seq if req is None else req]],
+            ],
+        },
     }
     widget.bokeh_model._sync_model(widget.bokeh_model, content, [])
 

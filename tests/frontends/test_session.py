@@ -2,29 +2,25 @@
 
 from __future__ import annotations
 
-import doctest
 import importlib
-from types import ModuleType
 
 import pytest
 
-from mapviz import compare
-from mapviz.frontends import describe, quiz, session, stepper
 from mapviz.frontends.quiz import Quiz
 from mapviz.frontends.session import Session
 from mapviz.scenario import FsConfig, load_scenario
 from tests.codebase.test_layering import FORBIDDEN, _imported_by
 
 
-@pytest.mark.parametrize("module", [session, quiz, describe, stepper, compare],
-                         ids=lambda m: m.__name__)
-def test_examples(module: ModuleType) -> None:
-    failures, tried = doctest.testmod(module, report=True)
-    assert tried > 0 and failures == 0
-
-
-@pytest.mark.parametrize("module", ["mapviz.frontends.session", "mapviz.frontends.quiz",
-                                    "mapviz.frontends.describe", "mapviz.frontends.stepper"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "mapviz.frontends.session",
+        "mapviz.frontends.quiz",
+        "mapviz.frontends.describe",
+        "mapviz.frontends.stepper",
+    ],
+)
 def test_no_gui_stack(module: str) -> None:
     leaked = sorted(m for m in _imported_by(module) if m.split(".")[0] in FORBIDDEN)
     assert not leaked, f"{module} imports {leaked}"
@@ -45,8 +41,10 @@ def test_switch_keeps_the_typed_lines_and_the_steps_aligned() -> None:
     assert [s.result for s in run.steps] == ["ok", "ok", "ok", "SIGBUS"]
     switch = run.switch("mainline")
     assert [s.result for s in run.steps] == ["ok", "ok", "ok", "ok"]
-    assert switch.differing == (4,) and (switch.before, switch.after) == ("map-direct-v5",
-                                                                        "mainline")
+    assert switch.differing == (4,) and (switch.before, switch.after) == (
+        "map-direct-v5",
+        "mainline",
+    )
     assert run.switch("mainline").differing == ()  # the same model: nothing changes
 
 

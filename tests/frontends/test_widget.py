@@ -158,14 +158,14 @@ def test_unknown_model_is_refused_and_the_selector_goes_back() -> None:
 
 
 def test_predict_then_reveal() -> None:
-    widget = _mapviz().from_scenario("hole-sigbus", predict=True)
+    widget = _mapviz().from_scenario("hole-sigbus", predict="all")
     assert widget._models.panels.source.text == ""  # the %expect lines would tell
     assert requests_sent(widget) == [] and widget._channel.request.data["limit"] == [0]
     widget.step()
     assert widget.frame == 0 and widget.quiz is not None and widget.quiz.pending == 1
     assert "open -f data" in widget._controls.question.value
-    widget.step()  # no peeking: the question stays
-    assert widget.frame == 0 and "first predict step 1" in widget.message
+    widget.step()  # no peeking: the question stays, and says so
+    assert widget.frame == 0 and "until you pick a result" in widget._controls.question.value
     widget._controls.choices[0].click()  # "ok"
     assert widget.frame == 1 and widget.score == (1, 1)
     assert requests_sent(widget)[-1] == {"op": "step", "frame": 1, "limit": 1}
@@ -188,7 +188,7 @@ def test_predict_then_reveal() -> None:
 
 
 def test_predict_mode_asks_when_the_page_wants_the_next_step() -> None:
-    widget = _mapviz().from_scenario("tour", predict=True)
+    widget = _mapviz().from_scenario("tour", predict="all")
     page_reports(widget, 0, want=1)  # the learner pressed the player's ▶ at the limit
     assert widget.quiz is not None and widget.quiz.pending == 1
     widget._controls.other.value = "EINVAL"  # the "other errno" list answers at once
@@ -199,9 +199,100 @@ def test_predict_mode_asks_about_a_typed_command() -> None:
     widget = _mapviz().live(kernel="map-direct-v5", dax=True, predict=True)
     widget.run("open -f data")
     assert widget.quiz is not None and widget.quiz.pending == 1 and widget.frame == 0
-    assert "predict its result" in widget.message
+    assert "open -f data" in widget._controls.question.value
     widget.predict("ok")
     assert widget.frame == 1
+
+
+def _asked(widget: Any) -> list[tuple[int, str]]:
+    """Play ``widget`` to its end, predicting right; the steps it asked about (line, command)."""
+    asked = []
+    while widget.frame < widget.total:
+        widget.step()
+        pending = widget.quiz.pending
+        if pending is not None:
+            step = widget.steps[pending - 1]
+            asked.append((step.line, step.command))
+            widget.predict(step.result)
+    return asked
+
+
+def test_predict_asks_only_where_the_scenario_expects_a_result() -> None:
+    widget = _mapviz().from_scenario("hole-sigbus", predict=True)
+    # open and truncate carry no %expect: they play, up to the first step that does.
+    assert widget._channel.request.data["limit"] == [2]
+    widget.step()
+    widget.step()
+    assert widget.frame == 2 and widget.quiz is not None and widget.quiz.pending is None
+    asked = _asked(widget)
+    expected = widget.session.expectations
+    assert [line for line, _ in asked] == sorted(expected) and len(asked) < widget.total
+    assert ("open -f data" not in [command for _, command in asked]
+            and (27, "mwrite 64k 4k") in asked)
+    assert widget.score == (len(asked), len(asked))
+    widget.run("fsync")  # typed: asked about too, since predict=True
+    assert widget.quiz.pending == widget.total
+
+
+def test_predict_asks_at_the_lines_and_commands_it_is_given() -> None:
+    make = _mapviz()
+    widget = make.from_scenario("hole-sigbus", predict=[11, "mwrite  64k 4k"])
+    assert _asked(widget) == [(11, "pwrite 0 64k"), (27, "mwrite 64k 4k"),
+                              (34, "mwrite 64k 4k")]
+    widget.run("fsync")  # not on the list: it just plays, as it would without a quiz
+    assert widget.quiz.pending is None and widget.frame == widget.total
+    assert requests_sent(widget)[-1]["op"] == "step"
+    assert "step 12: fsync → ok" in widget.message
+    widget.run("mwrite 64k 4k")  # on the list: typed or not
+    assert widget.quiz.pending == widget.total == 13 and widget.message == ""
+
+
+@pytest.mark.parametrize(
+    ("predict", "message"),
+    [([12], "line 12 runs no command"), (["mwrite 1m 4k"], 'no step runs "mwrite 1m 4k"'),
+     ("yes", "give True, False"), ([1.5], "neither a line number nor a command")],
+)
+def test_predict_refuses_what_names_no_step(predict: Any, message: str) -> None:
+    from mapviz.errors import MapvizError
+
+    with pytest.raises(MapvizError, match=message):
+        _mapviz().from_scenario("hole-sigbus", predict=predict)
+
+
+def _status_lines(widget: Any) -> list[str]:
+    """The widget's lines of text above the views, as shown (tags dropped, hidden ones out)."""
+    import re
+
+    c = widget._controls
+    shown = [c.message] if c.message.layout.display != "none" else []
+    if c.quiz.layout.display != "none":
+        shown += [c.question, c.feedback, c.score]
+    shown.append(c.changes)
+    texts = (re.sub(r"<[^>]+>", "", part.value).strip() for part in shown)
+    return [text for text in texts if text]
+
+
+def test_one_status_line_after_a_model_switch() -> None:
+    widget = _mapviz().from_scenario("tour")
+    widget.run("mread 0 4k")
+    widget.switch("map-direct-v5")
+    lines = _status_lines(widget)
+    assert len([line for line in lines if "replayed under" in line.lower()]) == 1, lines
+    widget.switch("map-direct-v5")  # the same model: no table, the message says it
+    lines = _status_lines(widget)
+    assert len([line for line in lines if "replayed under" in line.lower()]) == 1, lines
+
+
+def test_one_status_line_while_a_prediction_waits() -> None:
+    widget = _mapviz().live(kernel="map-direct-v5", dax=True, predict=True)
+    widget.run("open -f data")
+    widget.step()  # no peeking: reminded where the question is, not in a second line
+    lines = _status_lines(widget)
+    assert len([line for line in lines if "step 1" in line.lower()]) == 1, lines
+    widget.predict("ok")
+    widget.run("pwrite 0 4k")
+    lines = _status_lines(widget)
+    assert len([line for line in lines if "pwrite 0 4k" in line]) == 1, lines
 
 
 def test_two_widgets_never_drive_each_other(recorded_comms: list[Any]) -> None:

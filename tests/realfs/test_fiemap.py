@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import doctest
 import itertools
 import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -19,10 +17,8 @@ from mapviz.realfs import (
     NoBlockMapError,
     NotRegularFileError,
     UnreadableFileError,
-    export,
     iter_fiemap,
     read_block_map,
-    records,
 )
 from mapviz.realfs.records import (
     FIEMAP_EXTENT_DELALLOC,
@@ -253,10 +249,3 @@ def test_extent_array_is_a_sequence_of_records() -> None:
         array[5]
     with pytest.raises(ValueError, match="whole number"):
         ExtentArray(b"\0" * 10)
-
-
-@pytest.mark.parametrize("module", [records, export], ids=lambda m: m.__name__)
-def test_docstring_examples(module: ModuleType) -> None:
-    failures, tried = doctest.testmod(module)
-    assert tried > 0
-    assert failures == 0

@@ -1,4 +1,4 @@
-"""``Simulation.from_file``: a real file's block map, replayed in the simulator."""
+"""``mapviz.simulation_from_file``: a real file's block map, replayed in the simulator."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def test_layout_of_a_real_sparse_file(tmp_path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-    sim = mapviz.Simulation.from_file(str(path))
+    sim = mapviz.simulation_from_file(str(path))
     view = sim.steps[-1].files["sparse"]
     assert view.size == 8 * 4096
     data = [(e.offset, e.end) for e in view.extents if e.state == "written"]
@@ -38,8 +38,8 @@ def test_layout_of_a_real_sparse_file(tmp_path: Path) -> None:
 def test_asking_what_map_direct_would_pin(monkeypatch: pytest.MonkeyPatch) -> None:
     fake = BlockMap("/data/f", 16384, FileSystem(XFS_MAGIC, 4096, 1 << 30), "fiemap", False,
                     ExtentArray.from_records([(0, 64 << 20, 16384, 0x1)]))
-    monkeypatch.setattr("mapviz.realfs.read_block_map", lambda path, sync=False: fake)
-    sim = mapviz.Simulation.from_file("/data/f")
+    monkeypatch.setattr("mapviz.realfs.replay.read_block_map", lambda path, sync=False: fake)
+    sim = mapviz.simulation_from_file("/data/f")
     (extent,) = sim.steps[-1].files["f"].extents
     assert (extent.physical, extent.length) == (64 << 20, 16384)  # replayed where it was
     assert _run(sim, "mmap -D 0 16k") == "ok"
@@ -62,15 +62,21 @@ def test_blocks_on_simulated_metadata_are_placed_by_the_allocator(
     # Physical 0 is the superblock of every simulated XFS: it cannot be replayed in place.
     fake = BlockMap("/data/f", 8192, FileSystem(XFS_MAGIC, 4096), "fiemap", False,
                     ExtentArray.from_records([(0, 0, 8192, 0x1)]))
-    monkeypatch.setattr("mapviz.realfs.read_block_map", lambda path, sync=False: fake)
-    sim = mapviz.Simulation.from_file("/data/f")
+    monkeypatch.setattr("mapviz.realfs.replay.read_block_map", lambda path, sync=False: fake)
+    sim = mapviz.simulation_from_file("/data/f")
     (extent,) = sim.steps[-1].files["f"].extents
     assert extent.length == 8192 and extent.physical not in (None, 0)
 
 
+def test_the_public_name_is_the_realfs_function() -> None:
+    from mapviz.realfs.replay import simulation_from_file
+
+    assert mapviz.simulation_from_file is simulation_from_file
+
+
 def test_a_directory_is_a_one_line_error(tmp_path: Path) -> None:
     with pytest.raises(MapvizError) as info:
-        mapviz.Simulation.from_file(str(tmp_path))
+        mapviz.simulation_from_file(str(tmp_path))
     assert "\n" not in str(info.value)
 
 
@@ -81,8 +87,8 @@ def test_a_large_block_map_keeps_views_of_the_finished_file_only(
     records = [(2 * i * 4096, (1 << 20) + 2 * i * 4096, 4096, 0x1) for i in range(300)]
     fake = BlockMap("/data/f", 600 * 4096, FileSystem(XFS_MAGIC, 4096, 1 << 30), "fiemap",
                     False, ExtentArray.from_records(records))
-    monkeypatch.setattr("mapviz.realfs.read_block_map", lambda path, sync=False: fake)
-    sim = mapviz.Simulation.from_file("/data/f")
+    monkeypatch.setattr("mapviz.realfs.replay.read_block_map", lambda path, sync=False: fake)
+    sim = mapviz.simulation_from_file("/data/f")
     assert all(not step.files for step in sim.steps[:-1])
     assert len(sim.steps[-1].files["f"].extents) == 300
     _run(sim, "pwrite 4k 4k")

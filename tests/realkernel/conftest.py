@@ -11,9 +11,6 @@ from mapviz.errors import MapvizError
 from mapviz.realkernel.support import machine_problem
 from mapviz.realkernel.testbed import Testbed, loop_backing_files, mounts_under
 from mapviz.scenario import FsConfig
-from tests.conftest import SHARED
-
-SUITE = SHARED / "conformance" / "mainline"
 
 
 @pytest.fixture(scope="session")
@@ -31,13 +28,6 @@ def real_kernel() -> None:
             pass
     except MapvizError as error:
         pytest.skip(f"real kernel not usable: {error}")
-
-
-@pytest.fixture()
-def suite() -> None:
-    """Skip unless ../shared/conformance/mainline is beside the project."""
-    if not SUITE.is_dir():
-        pytest.skip(f"{SUITE} is not there: run the tests with ../shared beside the project")
 
 
 def xfs_io_children() -> list[int]:

@@ -1,10 +1,10 @@
-"""``mapviz run --real`` on the public conformance suite: the real kernel against the simulator.
+"""``mapviz run --real`` on the conformance suite: the real kernel against the simulator.
 
 Each case is run once on a fresh loop-mounted filesystem (cached for the
 module); every step must agree with the ``mainline`` model, and the real run
 must also match the case's stored recording (so the runner itself takes the
-truth as the shared recorder does).  Skipped, with the reason, when this
-machine cannot run the real kernel or ../shared is missing.
+truth as the recorder of tests/conformance did).  Skipped, with the reason,
+when this machine cannot run the real kernel.
 """
 
 from __future__ import annotations
@@ -15,17 +15,15 @@ import time
 import pytest
 
 from mapviz.cli import main
-from mapviz.realkernel import RealRun, run_real
+from mapviz.realkernel import RealRun, compare_runs, run_real
 from mapviz.realkernel.sidebyside import side_by_side
 from mapviz.scenario import load_scenario
-from tests.conftest import load_compare
+from tests.conftest import CONFORMANCE_SUITE as SUITE
 
-from .conftest import SUITE
-
-CASES = sorted(p.stem for p in SUITE.glob("*.scenario")) if SUITE.is_dir() else []
+CASES = sorted(p.stem for p in SUITE.glob("*.scenario"))
 _RUNS: dict[str, RealRun] = {}
 
-pytestmark = [pytest.mark.kernel, pytest.mark.usefixtures("real_kernel", "suite")]
+pytestmark = [pytest.mark.kernel, pytest.mark.usefixtures("real_kernel")]
 
 
 def _run(case: str) -> RealRun:
@@ -52,10 +50,9 @@ def test_every_step_agrees_with_the_simulator(case: str, testbeds: list[str]) ->
 
 @pytest.mark.parametrize("case", CASES)
 def test_real_run_matches_the_stored_recording(case: str) -> None:
-    compare = load_compare()
     expected = json.loads((SUITE / f"{case}.expected.json").read_text())
-    differences = compare.compare_docs(expected, _run(case).real)
-    assert not differences, "\n".join(differences)
+    differences = compare_runs(expected, _run(case).real)
+    assert not differences, "\n".join(map(str, differences))
 
 
 def test_cli_prints_real_and_simulated(

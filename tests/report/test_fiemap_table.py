@@ -10,7 +10,6 @@ records and must print byte-identical lines.
 
 from __future__ import annotations
 
-import doctest
 import json
 import os
 import re
@@ -23,8 +22,6 @@ from typing import Any
 
 import pytest
 
-import mapviz.report.bmap_table
-import mapviz.report.fiemap_table
 from mapviz.report import fiemap_flags, format_bmap, format_fiemap, getbmap_records
 
 CAPTURES: dict[str, Any] = json.loads((Path(__file__).parent / "xfs_io_captures.json").read_text())
@@ -169,13 +166,6 @@ def test_bmap_ag_column_widens_with_many_ags() -> None:
     )
     assert lines[1] == " EXT: FILE-OFFSET      BLOCK-RANGE       AG AG-OFFSET        TOTAL"
     assert lines[2] == "   0: [0..7]:          0..7               0 (0..7)               8"
-
-
-@pytest.mark.parametrize("module", [mapviz.report.fiemap_table, mapviz.report.bmap_table])
-def test_docstring_examples(module: object) -> None:
-    failures, tried = doctest.testmod(module)  # type: ignore[arg-type]
-    assert tried > 0
-    assert failures == 0
 
 
 # -- live: the same comparison on a freshly made XFS ---------------------------

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from mapviz.core.commands.context import Context
 from mapviz.core.events import EventKind
-from mapviz.core.memory import Mapping
+from mapviz.core.memory import PAGE_SIZE, Mapping
 from mapviz.core.models.base import MmapRequest
 from mapviz.core.ops.fault import touch
 from mapviz.core.ops.pages import zap
 from mapviz.core.ops.release import release
 from mapviz.core.ops.writeback import writeback
 from mapviz.core.outcome import SyscallError
-from mapviz.scenario.syntax import PAGE_SIZE
 
 MWRITE_FILL = ord("X")  # xfs_io's default mwrite pattern
 
@@ -100,7 +99,7 @@ def _map(ctx: Context) -> None:
     file_range = (name, offset, offset + length) if name is not None else None
     machine.emit(
         EventKind.MMAP,
-        f"{process.name} maps {mapping.describe()} for [{offset}, {offset + length}); "
+        f"{process.name} maps {mapping.describe()} for {machine.span(offset, offset + length)}; "
         "no page is mapped until it is touched",
         virtual=(process.name, mapping.start, mapping.start + span),
         file=file_range,

@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING
 
 from mapviz.core.events import EventKind
 from mapviz.core.inode import Lease
+from mapviz.core.memory import PAGE_SIZE
 from mapviz.core.models.base import BlockMapChange, KernelModel, MmapRequest
 from mapviz.core.models.mainline import check_map_sync
 from mapviz.core.ops.pages import invalidate
 from mapviz.core.outcome import Signal, SyscallError
-from mapviz.scenario.syntax import PAGE_SIZE
+from mapviz.scenario.numbers import human_offset
 
 if TYPE_CHECKING:
     from mapviz.core.inode import Inode
@@ -125,12 +126,12 @@ class MapDirectLease(KernelModel):
                 _start_break(
                     machine,
                     inode,
-                    f"a store at {inode.name} offset {file_offset} "
+                    f"a store at {inode.name} offset {human_offset(file_offset)} "
                     "would allocate or convert blocks",
                 )
             raise Signal(
                 "SIGBUS",
-                f"the store at {inode.name} offset {file_offset} needs a "
+                f"the store at {inode.name} offset {human_offset(file_offset)} needs a "
                 "block-map update, which a MAP_DIRECT lease does not allow from a "
                 "fault (§1.4)",
             )

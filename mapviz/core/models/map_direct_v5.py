@@ -10,19 +10,25 @@ merged in 4.15, after this series (§1.6), so ``-S`` is an unknown flag here.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from mapviz.core.events import EventKind
-from mapviz.core.extents import ExtentState
+from mapviz.core.extents import Extent, ExtentState
 from mapviz.core.models.base import BlockMapChange, Change, KernelModel, MmapRequest
 from mapviz.core.outcome import Signal, SyscallError
+from mapviz.scenario.numbers import human_offset
 
 if TYPE_CHECKING:
     from mapviz.core.inode import Inode
     from mapviz.core.machine import Machine
     from mapviz.core.memory import Mapping, Process
 
+
+PINNED_ONE_BY_ONE = 16
+"""Up to this many extents, the seal names each extent it pins; past it, one event says it."""
 
 class MapDirectV5(KernelModel):
     name = "map-direct-v5"
@@ -71,6 +77,7 @@ class MapDirectV5(KernelModel):
             )
 
     def after_mmap(self, machine: Machine, mapping: Mapping) -> None:
+        """The seal: one event for the inode, and one per extent it pins (or one for all)."""
         if not mapping.direct or mapping.file is None:
             return
         inode = machine.inode(mapping.file)
@@ -83,17 +90,29 @@ class MapDirectV5(KernelModel):
                 f"every process until the last MAP_DIRECT mapping goes (§2.4)",
                 file=(inode.name, 0, max(inode.size, inode.data.end_block() * bs)),
             )
-            for extent in inode.data:
-                if extent.physical_block is not None:
-                    device = (extent.physical_block, extent.physical_block + extent.length)
-                    machine.emit(
-                        EventKind.SEAL,
-                        f"pinned: {inode.name} "
-                        f"{machine.block_span(extent.file_block, extent.end)} -> "
-                        f"{machine.blocks_text(*device)}",
-                        file=(inode.name, extent.file_block * bs, extent.end * bs),
-                        blocks=(extent.physical_block, extent.physical_block + extent.length),
-                    )
+            allocated = list(islice(_allocated(inode), PINNED_ONE_BY_ONE + 1))
+            if len(allocated) > PINNED_ONE_BY_ONE:
+                count = sum(1 for _ in _allocated(inode))
+                # A real file's map: one event says it, not one per extent (a million).
+                machine.emit(
+                    EventKind.SEAL,
+                    f"pinned: all {count:,} extents of {inode.name} -- none of their "
+                    "blocks may move or be freed",
+                    file=(inode.name, 0, inode.data.end_block() * bs),
+                )
+                return
+            for extent in allocated:
+                first = extent.physical_block
+                assert first is not None  # _allocated() keeps extents with blocks
+                device = (first, first + extent.length)
+                machine.emit(
+                    EventKind.SEAL,
+                    f"pinned: {inode.name} "
+                    f"{machine.block_span(extent.file_block, extent.end)} -> "
+                    f"{machine.blocks_text(*device)}",
+                    file=(inode.name, extent.file_block * bs, extent.end * bs),
+                    blocks=device,
+                )
 
     def before_munmap(self, machine: Machine, mapping: Mapping) -> None:
         if not mapping.direct or mapping.file is None:
@@ -155,7 +174,7 @@ class MapDirectV5(KernelModel):
             )
             raise Signal(
                 "SIGBUS",
-                f"the store at {inode.name} offset {file_offset} would need a "
+                f"the store at {inode.name} offset {human_offset(file_offset)} would need a "
                 f"block-map update ({what}), but {inode.name} is sealed by "
                 f"{_holders(machine, inode)} (§2.3)",
             )
@@ -169,6 +188,11 @@ class MapDirectV5(KernelModel):
                 f"{what}, but {inode.name} is sealed by "
                 f"{_holders(machine, inode)}: the writeback fails (§2.2)",
             )
+
+
+def _allocated(inode: Inode) -> Iterator[Extent]:
+    """The extents of ``inode`` that have blocks (delalloc has none yet)."""
+    return (extent for extent in inode.data if extent.physical_block is not None)
 
 
 def _holders(machine: Machine, inode: Inode) -> str:

@@ -13,12 +13,13 @@ from mapviz.core.filesystem import NoSpace
 from mapviz.core.inode import Inode
 from mapviz.core.machine import Machine
 from mapviz.core.outcome import SyscallError
+from mapviz.scenario.numbers import exact_bytes
 
 
 def enospc(machine: Machine, what: str) -> SyscallError:
     """The ENOSPC failure for ``what``, saying how much room was left."""
     free = machine.fs.available() * machine.fs.blocksize
-    return SyscallError("ENOSPC", f"{what}: only {free} bytes of the device are still free")
+    return SyscallError("ENOSPC", f"{what}: only {exact_bytes(free)} of the device is still free")
 
 
 def byte_range(machine: Machine, inode: Inode, first: int, stop: int) -> tuple[str, int, int]:

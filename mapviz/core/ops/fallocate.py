@@ -18,7 +18,7 @@ from mapviz.core.filesystem import NoSpace
 from mapviz.core.geometry import xfs_falloc_reservation
 from mapviz.core.inode import Inode
 from mapviz.core.machine import Machine
-from mapviz.core.memory import Process
+from mapviz.core.memory import PAGE_SIZE, Process
 from mapviz.core.models.base import BlockMapChange, Change
 from mapviz.core.ops import blocks
 from mapviz.core.ops.blocks import stage_cow
@@ -28,7 +28,7 @@ from mapviz.core.ops.release import can_free_eofblocks, free_eofblocks, xfs_bloc
 from mapviz.core.ops.setsize import set_size, xfs_zero_range, zero_partial
 from mapviz.core.ops.writeback import writeback
 from mapviz.core.outcome import SyscallError
-from mapviz.scenario.syntax import PAGE_SIZE
+from mapviz.scenario.numbers import exact_bytes, human_offset
 
 XFS_MAX_EXTLEN = (1 << 21) - 1  # XFS_MAX_BMBT_EXTLEN: one fallocate loop reserves at most this
 
@@ -389,13 +389,13 @@ def _check_collapse(machine: Machine, inode: Inode, offset: int, length: int) ->
         raise SyscallError(
             "EINVAL",
             "fcollapse: offset and length must be multiples of the "
-            f"block size ({machine.fs.blocksize})",
+            f"block size ({exact_bytes(machine.fs.blocksize)})",
         )
     if offset + length >= inode.size:
         raise SyscallError(
             "EINVAL",
             "fcollapse: the range must end before EOF "
-            f"({inode.size}); collapsing up to EOF would be a truncate",
+            f"({exact_bytes(inode.size)}); collapsing up to EOF would be a truncate",
         )
 
 
@@ -427,7 +427,7 @@ def _ext4_i_size(machine: Machine, inode: Inode, size: int, why: str) -> None:
     inode.content.truncate(size)
     machine.emit(
         EventKind.SIZE_CHANGE,
-        f"{why}: {inode.name} is now {size} bytes (was {old})",
+        f"{why}: {inode.name} is now {exact_bytes(size)} (was {exact_bytes(old)})",
         file=(inode.name, min(old, size), max(old, size)),
     )
 
@@ -439,13 +439,15 @@ def _check_insert(
         raise SyscallError(
             "EINVAL",
             "finsert: offset and length must be multiples of the "
-            f"block size ({machine.fs.blocksize})",
+            f"block size ({exact_bytes(machine.fs.blocksize)})",
         )
     too_big = max_file_size(machine) - inode.size < length
     if too_big and efbig_first:
         raise SyscallError("EFBIG", "finsert: the file would grow past the largest size allowed")
     if offset >= inode.size:
-        raise SyscallError("EINVAL", f"finsert: the offset must be inside the file ({inode.size})")
+        raise SyscallError(
+            "EINVAL", f"finsert: the offset must be inside the file ({exact_bytes(inode.size)})"
+        )
     if too_big:
         raise SyscallError("EFBIG", "finsert: the file would grow past the largest size allowed")
 
@@ -483,8 +485,8 @@ def _shift(machine: Machine, inode: Inode, start: int, delta: int, why: str) -> 
     if end > start + min(delta, 0):
         machine.emit(
             EventKind.REMAP,
-            f"{why}: everything of {inode.name} from {start} on moves "
-            f"{'right' if delta > 0 else 'left'} by {abs(delta)} bytes",
+            f"{why}: everything of {inode.name} from {human_offset(start)} on moves "
+            f"{'right' if delta > 0 else 'left'} by {exact_bytes(abs(delta))}",
             file=(inode.name, min(start, start + delta), max(end, start + delta)),
         )
 

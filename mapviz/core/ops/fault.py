@@ -29,13 +29,13 @@ from mapviz.core.extents import ExtentState
 from mapviz.core.filesystem import NoSpace
 from mapviz.core.inode import Inode
 from mapviz.core.machine import Machine
-from mapviz.core.memory import Mapping, Pte
+from mapviz.core.memory import PAGE_SIZE, Mapping, Pte
 from mapviz.core.ops import blocks
 from mapviz.core.ops.blocks import stage_cow
 from mapviz.core.ops.pages import cache_pages, eof_page, folio_span, mark_dirty
 from mapviz.core.ops.write import dax_prepare
 from mapviz.core.outcome import Signal
-from mapviz.scenario.syntax import PAGE_SIZE
+from mapviz.scenario.numbers import exact_bytes, human_offset
 
 ZERO_PAGE = 0
 
@@ -86,7 +86,7 @@ def fault(machine: Machine, mapping: Mapping, vpage: int, *, write: bool) -> Non
     file_range = (inode.name, offset, offset + PAGE_SIZE)
     machine.emit(
         EventKind.FAULT,
-        f"{kind} fault at {address:#x} ({inode.name} offset {offset})",
+        f"{kind} fault at {address:#x} ({inode.name} offset {human_offset(offset)})",
         virtual=where,
         file=file_range,
     )
@@ -104,7 +104,7 @@ def fault(machine: Machine, mapping: Mapping, vpage: int, *, write: bool) -> Non
             mapping,
             vpage,
             f"page {machine.span(offset, offset + PAGE_SIZE)} of "
-            f"{inode.name} lies wholly past EOF ({inode.size} bytes) (§3.5)",
+            f"{inode.name} lies wholly past EOF ({inode.name} is {exact_bytes(inode.size)}) (§3.5)",
         )
     fills = _fills(machine, inode, file_page, write)
     try:
@@ -250,7 +250,8 @@ def _page_cache(
             mapping,
             vpage,
             Pte("frame", frame, True),
-            f"{mapping.process} may now store to {inode.name} page {offset} (frame {frame})",
+            f"{mapping.process} may now store to {inode.name}'s page at {human_offset(offset)} "
+            f"(frame {frame})",
             file_range=file_range,
         )
     else:
@@ -259,8 +260,8 @@ def _page_cache(
             mapping,
             vpage,
             Pte("frame", frame, False),
-            f"{mapping.process} reads {inode.name} page {offset} from frame {frame} "
-            "(mapped read-only so the first store faults again)",
+            f"{mapping.process} reads {inode.name}'s page at {human_offset(offset)} from frame "
+            f"{frame} (mapped read-only so the first store faults again)",
             file_range=file_range,
         )
 
@@ -310,7 +311,8 @@ def _dax(
         if changed and mapping.sync:
             machine.emit(
                 EventKind.METADATA_SYNC,
-                f"MAP_SYNC: the block-map change for {inode.name} page {offset} is made durable "
+                f"MAP_SYNC: the block-map change for {inode.name}'s page at {human_offset(offset)} "
+                "is made durable "
                 "(fsync of the range) before the page is mapped (§1.6)",
                 file=file_range,
             )
@@ -321,7 +323,8 @@ def _dax(
             mapping,
             vpage,
             Pte("zero", ZERO_PAGE, False),
-            f"DAX: {inode.name} page {offset} is a hole or unwritten, so the zero page is "
+            f"DAX: {inode.name}'s page at {human_offset(offset)} is a hole or unwritten, so the "
+            "zero page is "
             "mapped (no block is allocated for a load)",
             file_range=file_range,
         )

@@ -14,8 +14,7 @@ from mapviz.core.events import EventKind
 from mapviz.core.extents import ExtentState
 from mapviz.core.inode import Inode
 from mapviz.core.machine import Machine
-from mapviz.core.memory import Mapping, Pte
-from mapviz.scenario.syntax import PAGE_SIZE
+from mapviz.core.memory import PAGE_SIZE, Mapping, Pte
 
 
 def eof_page(inode: Inode) -> int:

@@ -14,6 +14,7 @@ from mapviz.core.events import EventKind
 from mapviz.core.extents import ExtentState
 from mapviz.core.inode import Inode
 from mapviz.core.machine import Machine
+from mapviz.scenario.numbers import exact_bytes
 from mapviz.scenario.syntax import ExtentSpec
 
 
@@ -36,8 +37,8 @@ def place_extent(machine: Machine, inode: Inode, spec: ExtentSpec) -> None:
     if spec.physical is None:
         if count > fs.available():
             raise PlacementError(
-                f"%extent needs {spec.length} bytes but the device has only "
-                f"{fs.available() * bs} free"
+                f"%extent needs {exact_bytes(spec.length)} but the device has only "
+                f"{exact_bytes(fs.available() * bs)} free"
             )
         pieces = fs.allocate(count, fs.goal_after(inode, first))
     else:

@@ -20,9 +20,8 @@ from __future__ import annotations
 
 from mapviz.core.inode import Inode
 from mapviz.core.machine import Machine
-from mapviz.core.memory import OpenFile
+from mapviz.core.memory import PAGE_SIZE, OpenFile
 from mapviz.core.ops.pages import cache_pages, note_folio
-from mapviz.scenario.syntax import PAGE_SIZE
 
 RA_PAGES = 640  # bdi->ra_pages of the test filesystems' loop devices
 ULONG_MAX = (1 << 64) - 1

@@ -23,6 +23,7 @@ from mapviz.core.ops.pages import eof_page, invalidate
 from mapviz.core.ops.setsize import xfs_zero_range
 from mapviz.core.ops.writeback import writeback, writeback_all
 from mapviz.core.outcome import SyscallError
+from mapviz.scenario.numbers import exact_bytes, human_offset
 
 MAX_DEDUPE_LEN = 1 << 30  # vfs_dedupe_file_range(): "Arbitrary 1G limit on a single dedupe request"
 
@@ -56,7 +57,9 @@ def remap(
             )
         if src_offset + length > source.size:
             raise SyscallError(
-                "EINVAL", f"dedupe: the source range runs past {source.name}'s EOF ({source.size})"
+                "EINVAL",
+                f"dedupe: the source range runs past {source.name}'s EOF "
+                f"({exact_bytes(source.size)})",
             )
         length = min(length, MAX_DEDUPE_LEN)
         # vfs_dedupe_file_range_one(): may_dedupe_file(), then a zero length is done.
@@ -129,7 +132,7 @@ def remap(
         dest.size = dest.disk_size = end
         machine.emit(
             EventKind.SIZE_CHANGE,
-            f"{verb}: {dest.name} grows to {end} bytes",
+            f"{verb}: {dest.name} grows to {exact_bytes(end)}",
             file=(dest.name, old, end),
         )
 
@@ -160,14 +163,19 @@ def _checked_length(
         if dedupe or src == ssize:
             return 0
         if src > ssize:
-            raise SyscallError("EINVAL", f"{verb}: source offset {src} is past EOF")
+            raise SyscallError("EINVAL", f"{verb}: source offset {human_offset(src)} is past EOF")
         length = ssize - src
     if src % bs or dst % bs:
-        raise SyscallError("EINVAL", f"{verb}: offsets must be multiples of the block size ({bs})")
+        raise SyscallError(
+            "EINVAL", f"{verb}: offsets must be multiples of the block size ({exact_bytes(bs)})"
+        )
     if dedupe and (src >= ssize or src + length > ssize or dst >= dsize or dst + length > dsize):
         raise SyscallError("EINVAL", "dedupe: both ranges must lie inside their files")
     if src >= ssize:
-        raise SyscallError("EINVAL", f"{verb}: source offset {src} is at or past EOF ({ssize})")
+        raise SyscallError(
+            "EINVAL",
+            f"{verb}: source offset {human_offset(src)} is at or past EOF ({exact_bytes(ssize)})",
+        )
     count = min(length, ssize - src)
     check_file_limit(machine, dst + count, verb)
     if src + count == ssize and (not dedupe or dst + count == dsize):
@@ -184,7 +192,8 @@ def _checked_length(
         raise SyscallError("EINVAL", f"{verb}: the two ranges of {source.name} overlap")
     if count != length and not dedupe:
         raise SyscallError(
-            "EINVAL", f"{verb}: the source range runs past {source.name}'s EOF ({ssize})"
+            "EINVAL",
+            f"{verb}: the source range runs past {source.name}'s EOF ({exact_bytes(ssize)})",
         )
     return count
 
@@ -199,7 +208,7 @@ def _check_len(machine: Machine, dest: Inode, dst: int, count: int, dedupe: bool
     raise SyscallError(
         "EINVAL",
         f"reflink: a partial EOF block cannot be linked into the middle of {dest.name} "
-        f"(it ends at {dst + count}, before its EOF {dest.size})",
+        f"(it ends at {human_offset(dst + count)}, before its EOF at {human_offset(dest.size)})",
     )
 
 
@@ -308,8 +317,8 @@ def swapext(
     if length != target.disk_size or length != donor.disk_size:
         raise SyscallError(
             "EFAULT",
-            f"swapext: the files differ in size ({target.name} {target.disk_size}, "
-            f"{donor.name} {donor.disk_size}); all data must be exchanged",
+            f"swapext: the files differ in size ({target.name} {exact_bytes(target.disk_size)}, "
+            f"{donor.name} {exact_bytes(donor.disk_size)}); all data must be exchanged",
         )
     if len(target.data) < len(donor.data):
         raise SyscallError(

@@ -19,14 +19,14 @@ from mapviz.core.events import EventKind
 from mapviz.core.extents import ExtentState
 from mapviz.core.inode import Inode
 from mapviz.core.machine import Machine
-from mapviz.core.memory import Process
+from mapviz.core.memory import PAGE_SIZE, Process
 from mapviz.core.models.base import BlockMapChange, Change
 from mapviz.core.ops import blocks
 from mapviz.core.ops.limits import check_file_limit
 from mapviz.core.ops.pages import cache_pages, invalidate, isize_extended, mark_dirty
 from mapviz.core.ops.writeback import writeback
 from mapviz.core.outcome import SyscallError
-from mapviz.scenario.syntax import PAGE_SIZE
+from mapviz.scenario.numbers import exact_bytes
 
 
 def truncate(machine: Machine, process: Process, inode: Inode, size: int, what: str) -> None:
@@ -64,7 +64,8 @@ def check_size_change(
         inode,
         BlockMapChange(
             Change.TRUNCATE,
-            f"{what} would change the size of {inode.name} from {inode.size} to {size}",
+            f"{what} would change the size of {inode.name} from {exact_bytes(inode.size)} "
+            f"to {exact_bytes(size)}",
         ),
     )
 
@@ -106,7 +107,7 @@ def set_size(machine: Machine, inode: Inode, size: int, why: str) -> None:
     if size != old:
         machine.emit(
             EventKind.SIZE_CHANGE,
-            f"{why}: {inode.name} is now {size} bytes (was {old})",
+            f"{why}: {inode.name} is now {exact_bytes(size)} (was {exact_bytes(old)})",
             file=(inode.name, min(old, size), max(old, size)),
         )
     if size <= old:

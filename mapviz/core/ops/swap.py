@@ -14,13 +14,12 @@ from mapviz.core.events import EventKind
 from mapviz.core.extents import ExtentState
 from mapviz.core.inode import Inode
 from mapviz.core.machine import Machine
-from mapviz.core.memory import Process
+from mapviz.core.memory import PAGE_SIZE, Process
 from mapviz.core.ops import blocks
 from mapviz.core.ops.release import release
 from mapviz.core.ops.write import write
 from mapviz.core.ops.writeback import writeback_all
 from mapviz.core.outcome import SyscallError
-from mapviz.scenario.syntax import PAGE_SIZE
 
 ROOT = Process(name="mkswap")  # uid 0, every capability
 

@@ -19,7 +19,7 @@ from mapviz.core.extents import ExtentState
 from mapviz.core.filesystem import NoSpace
 from mapviz.core.inode import Inode
 from mapviz.core.machine import Machine
-from mapviz.core.memory import Process
+from mapviz.core.memory import PAGE_SIZE, Process
 from mapviz.core.models.base import BlockMapChange, Change
 from mapviz.core.ops import blocks
 from mapviz.core.ops.limits import check_file_limit
@@ -35,7 +35,7 @@ from mapviz.core.ops.prealloc import reserve_write
 from mapviz.core.ops.release import xfs_blockgc_free_space
 from mapviz.core.ops.setsize import xfs_zero_range
 from mapviz.core.outcome import Failure, SyscallError
-from mapviz.scenario.syntax import PAGE_SIZE
+from mapviz.scenario.numbers import exact_bytes
 
 DEFAULT_CHUNK = 4096  # xfs_io's default write buffer (pwrite -b)
 
@@ -346,7 +346,7 @@ def grow(machine: Machine, inode: Inode, end: int, why: str) -> None:
         isize_extended(machine, inode, old, end, why)
         machine.emit(
             EventKind.SIZE_CHANGE,
-            f"{why}: {inode.name} grows from {old} to {end} bytes",
+            f"{why}: {inode.name} grows from {exact_bytes(old)} to {exact_bytes(end)}",
             file=(inode.name, old, end),
         )
 

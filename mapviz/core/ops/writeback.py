@@ -23,10 +23,10 @@ from mapviz.core.events import EventKind
 from mapviz.core.extents import ExtentState
 from mapviz.core.inode import Inode
 from mapviz.core.machine import Machine
+from mapviz.core.memory import PAGE_SIZE
 from mapviz.core.ops import blocks
 from mapviz.core.ops.pages import folio_span, invalidate, write_protect
 from mapviz.core.outcome import SyscallError
-from mapviz.scenario.syntax import PAGE_SIZE
 
 
 def writeback_all(machine: Machine, inode: Inode, why: str) -> None:
@@ -57,8 +57,10 @@ def writeback(machine: Machine, inode: Inode, start: int, stop: int, why: str) -
     for first, stop_block in runs:
         try:
             _write_run(machine, inode, first, stop_block, why)
-        except SyscallError:
+        except SyscallError as error:
             _discard(machine, inode, first, stop_block, why)
+            bs = machine.fs.blocksize
+            error.range = error.range or (first * bs, stop_block * bs)
             raise
         inode.cache.dirty.remove(first, stop_block)
         bs = machine.fs.blocksize

@@ -23,7 +23,22 @@ function clockText(story, f) {
   return now !== before ? ` · t=${esc(before)} → ${esc(now)} s` : ` · t=${esc(now)} s`
 }
 
-function narrationHtml(story, f, total) {
+// A citation ("§2.2", "STACK.md §6") in text that has been escaped already becomes
+// a link that opens the cited section in place, when the page carries that section
+// (sections: mapviz.render.sources; pattern and default document: mapviz.citations).
+function citeLinks(escaped, sections, cite) {
+  const d = sections.data
+  if (!d.key || d.key.length === 0) return escaped
+  return escaped.replace(new RegExp(cite.pattern, "g"), (whole, ...groups) => {
+    const named = groups[groups.length - 1]
+    const i = d.key.indexOf(`${named.document || cite.fallback} §${named.section}`)
+    if (i < 0) return whole
+    return `<details class="mv-cite"><summary>${whole}</summary>` +
+      `<div class="mv-section">${d.html[i]}</div></details>`
+  })
+}
+
+function narrationHtml(story, f, total, sections, cite) {
   const s = storyRow(story, f)
   if (f === 0) {
     return `<div class="mv-stepno">Start · ${total} steps</div>` +
@@ -36,9 +51,13 @@ function narrationHtml(story, f, total) {
     clockText(story, f) + `</div>`
   html += `<div class="mv-cmd"><code>${esc(s.command)}</code> ${resultBadge(s.result)}</div>`
   if (s.why && s.result !== "ok") {
-    html += `<div class="mv-why${s.result === "skipped" ? "" : " mv-why-bad"}">${esc(s.why)}</div>`
+    html += `<div class="mv-why${s.result === "skipped" ? "" : " mv-why-bad"}">` +
+      `${citeLinks(esc(s.why), sections, cite)}</div>`
   }
-  if (s.note) html += `<div class="mv-note${s.carried ? " mv-carried" : ""}">${esc(s.note)}</div>`
+  if (s.note) {
+    html += `<div class="mv-note${s.carried ? " mv-carried" : ""}">` +
+      `${citeLinks(esc(s.note), sections, cite)}</div>`
+  }
   if (s.output) html += `<pre class="mv-out">${esc(s.output)}</pre>`
   return html
 }
@@ -46,7 +65,7 @@ function narrationHtml(story, f, total) {
 // Every step so far, newest last; the current one with its events spelled out.
 // While a step animates, its events after beat `upto` are shown faded: the log
 // keeps pace with the picture instead of giving the ending away.
-function logHtml(story, beats, f, upto) {
+function logHtml(story, beats, f, upto, sections, cite) {
   const parts = []
   for (let g = 1; g <= f; g++) {
     const s = storyRow(story, g)
@@ -57,7 +76,8 @@ function logHtml(story, beats, f, upto) {
       for (const beat of beats) {
         const later = beat.index > upto ? " mv-later" : ""
         parts.push(`<div class="mv-log-event${later}"><span class="mv-kind mv-k-${esc(beat.kind)}">` +
-          `${esc(beat.kind.replace("_", " "))}</span> ${esc(beat.text)}</div>`)
+          `${esc(beat.kind.replace("_", " "))}</span> ` +
+          `${citeLinks(esc(beat.text), sections, cite)}</div>`)
       }
     }
   }
@@ -65,10 +85,24 @@ function logHtml(story, beats, f, upto) {
   return `<div class="mv-log-title">Event log</div>` + parts.join("")
 }
 
-// The scenario's text with the current step's line marked.
+// The scenario's text with the current step's line marked.  An entry of lines
+// that is a number stands for that many lines left out (a real file's 10,000
+// %extent lines): they are said, not listed.
 function sourceHtml(lines, line, summary) {
-  const body = lines.map((text, i) =>
-    `<span class="mv-src${i + 1 === line ? " mv-src-now" : ""}">` +
-    `<span class="mv-src-no">${i + 1}</span>${esc(text)}</span>`).join("\n")
-  return `<details open><summary>${esc(summary)}</summary><pre class="mv-source">${body}</pre></details>`
+  const rows = []
+  let number = 0
+  for (const text of lines) {
+    if (typeof text === "number") {
+      const first = number + 1
+      number += text
+      const now = line >= first && line <= number ? " mv-src-now" : ""
+      rows.push(`<span class="mv-src mv-src-gap${now}"><span class="mv-src-no">…</span>` +
+        `(lines ${first}–${number}: ${text.toLocaleString("en")} more like these)</span>`)
+      continue
+    }
+    number += 1
+    rows.push(`<span class="mv-src${number === line ? " mv-src-now" : ""}">` +
+      `<span class="mv-src-no">${number}</span>${esc(text)}</span>`)
+  }
+  return `<details open><summary>${esc(summary)}</summary><pre class="mv-source">${rows.join("\n")}</pre></details>`
 }

@@ -72,23 +72,72 @@ function createPlayer(m, cfg, index) {
 
   function setBase(f) {
     const s = m.story.data
-    const key = [s.qlo[f], s.qhi[f], s.llo[f], s.lhi[f], s.glo[f], s.ghi[f]].join(",")
+    const key = [s.qsegs[f].join(" "), s.lsegs[f].join(" "), s.glo[f], s.ghi[f]].join(",")
     if (key === P.baseKey) return  // same glyphs (a refused step): skip the full repaint
     P.baseKey = key
     m.base.selected.indices = []
     P.selected = null
-    const base = sliceColumns(m.store_q.data, cfg.quad_columns, s.qlo[f], s.qhi[f])
-    m.base.data = base
+    const ctx = tipContext()
+    const base = gather(m.store_q.data, cfg.stores.store_q, s.qsegs[f])
+    base.edge = Array.from(base.ei, (i) => cfg.colours[i])
+    base.tip = Array.from(base.tip, (tip, i) => tip || quadTip(base, i, ctx))
+    m.base.data = pick(base, cfg.drawn.base)
     setHatches(base)
-    m.links.data = sliceColumns(m.store_l.data, cfg.link_columns, s.llo[f], s.lhi[f])
+    m.links.data = linksOf(gather(m.store_l.data, cfg.stores.store_l, s.lsegs[f]), ctx)
+    // Lane names, what protects a lane, the owners on device blocks: placed by Python.
     const g = m.store_g.data
-    const badges = {x: [], y: [], text: []}
+    const badges = {x: [], y: [], text: [], align: [], baseline: [], colour: [], bg: [], ba: []}
+    const named = new Set()
     for (let i = s.glo[f]; i < s.ghi[f]; i++) {
-      badges.x.push(1000); badges.y.push(C.y1[g.band[i]] + C.badgeLift); badges.text.push(g.text[i])
+      if (g.kind[i] === "label") { named.add(g.band[i]); continue }  // on the lanes axis
+      const flag = g.kind[i] === "flag"  // backed, so it reads over the glyphs under it
+      badges.x.push(g.x[i]); badges.y.push(g.y[i]); badges.text.push(g.text[i])
+      badges.align.push(g.align[i]); badges.baseline.push("middle")
+      badges.colour.push(g.colour[i]); badges.bg.push(C.bg); badges.ba.push(flag ? 0.85 : 0)
     }
     m.badges.data = badges
+    nameLanes(named)
     P.hits = {}; P.hitKey = ""
     highlight(m, C, null)
+  }
+
+  // The lanes axis names the lanes that exist in this frame and no other.
+  function nameLanes(named) {
+    const axis = m.lanes
+    if (axis == null) return
+    if (P.laneNames === undefined) P.laneNames = new Map(axis.major_label_overrides)
+    const b = m.bands.data, shown = new Map()
+    let i = 0
+    for (const [tick, label] of P.laneNames) {
+      shown.set(tick, named.has(b.index[i]) ? label : "")
+      i++
+    }
+    axis.major_label_overrides = shown
+  }
+
+  // What hover words need beside a glyph's columns: file names, lanes, state words.
+  function tipContext() {
+    const b = m.bands.data
+    const layer = {}, label = {}
+    for (let i = 0; i < b.index.length; i++) { layer[b.index[i]] = b.layer[i]; label[b.index[i]] = b.label[i] }
+    return {files: m.files.data.name, layer, label, words: cfg.words}
+  }
+
+  // Connector rows as the patches they draw: points from store_p, colours and kinds by name.
+  function linksOf(rows, ctx) {
+    const pts = m.store_p.data
+    rows.xs = Array.from(rows.p0, (p0, i) => pts.x.slice(p0, p0 + rows.pn[i]))
+    rows.ys = Array.from(rows.p0, (p0, i) => pts.y.slice(p0, p0 + rows.pn[i]))
+    rows.fill = Array.from(rows.ci, (i) => cfg.colours[i])
+    rows.kind = Array.from(rows.kind, (k) => cfg.link_kinds[k])
+    rows.tip = Array.from(rows.tip, (tip, i) => tip || linkTip(rows, i, ctx))
+    return pick(rows, cfg.drawn.links)
+  }
+
+  function pick(data, names) {
+    const out = {}
+    for (const name of names) out[name] = data[name]
+    return out
   }
 
   // Hatches go to one small source per pattern (hatching.py says why).
@@ -109,7 +158,7 @@ function createPlayer(m, cfg, index) {
   }
 
   function setText(f, upto) {
-    m.narration.text = narrationHtml(m.story, f, total())
+    m.narration.text = narrationHtml(m.story, f, total(), m.sections, cfg.cite)
     setLog(f, upto === undefined ? Infinity : upto)
     if (m.source != null) {
       m.source.text = sourceHtml(cfg.lines, f > 0 ? m.story.data.line[f] : 0, cfg.summary)
@@ -118,7 +167,7 @@ function createPlayer(m, cfg, index) {
 
   function setLog(f, upto) {
     P.logAt = upto
-    m.log.text = logHtml(m.story, f > 0 ? beatsOf(f) : [], f, upto)
+    m.log.text = logHtml(m.story, f > 0 ? beatsOf(f) : [], f, upto, m.sections, cfg.cite)
     scrollLog()
   }
 
@@ -367,6 +416,11 @@ function createPlayer(m, cfg, index) {
 
   // Expose a read-only peek for tests and benchmarks (per document, not global).
   P.state = () => ({frame: P.frame, settled: P.settled, playing: P.playing, total: total()})
+  // For a page that drives several players from one control of its own (the compare
+  // page, mapviz/render/compare_page.py): one animated step on, or straight to step f.
+  // Such a page also sets P.active = false, so only its control answers the keys.
+  P.forward = forward
+  P.jump = jump
   // For benchmarks: how long step f animates (ms at 1x), and one frame of it drawn
   // over whatever the base shows -- exactly the work of one animation frame.
   P.beats = (f) => Math.max(0, ...beatsOf(f).map((b) => b.t0 + b.dur))

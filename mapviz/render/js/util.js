@@ -28,13 +28,20 @@ function pulse(t, n) {
   return 0.5 - 0.5 * Math.cos(clamp(t, 0, 1) * n * 2 * Math.PI)
 }
 
-// Columns [lo, hi) of a ColumnDataSource's data, copied (BokehJS may keep
-// references to what we hand it, so never give it a view of the store).
-function sliceColumns(data, names, lo, hi) {
+// Columns of the rows [lo0, hi0) + [lo1, hi1) + ... of a store, in that order,
+// as fresh arrays of the store's own types.
+function gather(data, names, segs) {
+  let count = 0
+  for (let k = 0; k < segs.length; k += 2) count += segs[k + 1] - segs[k]
   const out = {}
   for (const name of names) {
     const column = data[name]
-    out[name] = column.slice(lo, hi)
+    const copy = ArrayBuffer.isView(column) ? new column.constructor(count) : new Array(count)
+    let at = 0
+    for (let k = 0; k < segs.length; k += 2) {
+      for (let i = segs[k]; i < segs[k + 1]; i++) copy[at++] = column[i]
+    }
+    out[name] = copy
   }
   return out
 }
