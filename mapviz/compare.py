@@ -61,7 +61,6 @@ from mapviz.core.events import Event, EventKind
 from mapviz.core.simulation import Simulation
 from mapviz.core.trace import Step
 from mapviz.errors import MapvizError
-from mapviz.scenario.directives import scenario_under
 from mapviz.scenario.syntax import KERNEL_MODELS, Command, Expect, Scenario
 
 SCHEMA = 1
@@ -174,11 +173,9 @@ def compare_models(
         under other models turn such steps into ``skipped``).
     """
     chosen = parse_models(list(models) if models is not None else None)
-    # Each model runs the scenario with its notes as they read under it (SCENARIO.md %note).
+    # Simulation.from_scenario gives each model the notes as they read under it (%note).
     simulations = {
-        model: Simulation.from_scenario(
-            scenario_under(scenario, model), kernel=model, record_files=record_files
-        )
+        model: Simulation.from_scenario(scenario, kernel=model, record_files=record_files)
         for model in chosen
     }
     rows = line_up(simulations, _expectations(scenario))

@@ -20,8 +20,16 @@ from mapviz.view import Storyboard
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "assets" / "screenshots"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 THEMES = ("light", "dark", "talk")
 # scenario -> (step, ms into its animation or None for the settled end state)
 SHOTS = {
@@ -41,8 +49,9 @@ def main() -> int:
             view = Storyboard.from_scenario(scenario).view()
             for theme in THEMES:
                 page_path = Path(scratch) / f"{name}-{theme}.html"
-                page_path.write_text(standalone_html(view, theme, name=name,
-                                                     source_text=scenario.text))
+                page_path.write_text(
+                    standalone_html(view, theme, name=name, source_text=scenario.text)
+                )
                 page = browser.new_page(viewport={"width": 1280, "height": 720})
                 page.goto(page_path.as_uri())
                 page.wait_for_function(f"() => {PLAYER} !== undefined")

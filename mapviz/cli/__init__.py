@@ -18,7 +18,14 @@ from mapviz.errors import MapvizError
 
 # Modules under mapviz.cli that provide a subcommand, in the order --help lists them.
 SUBCOMMANDS: tuple[str, ...] = (
-    "run", "compare", "picture", "scenarios", "fiemap", "export", "serve", "conformance",
+    "run",
+    "compare",
+    "picture",
+    "scenarios",
+    "fiemap",
+    "export",
+    "serve",
+    "conformance",
 )
 
 

@@ -9,28 +9,38 @@ a file is written whole or not at all (temp file + rename).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mapviz.cli.output import check_target, write_atomic
 from mapviz.errors import MapvizError
 from mapviz.render import THEME_NAMES
 from mapviz.scenario import KERNEL_MODELS, load_scenario
 
+if TYPE_CHECKING:
+    from mapviz.view import View
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "export",
         help="write the animated views as one offline HTML file (and/or SVG/PNG per step)",
-        description="Export a scenario (a file, or a bundled name: see `mapviz scenarios`) as "
+        description="Export a scenario (a file, or a bundled name: see `mapviz scenarios`) -- or "
+        "a saved run, RUN.json from `mapviz run --json` or `mapviz run --real --json` -- as "
         "a self-contained HTML page that plays it with no network. Exit status: 0 written, "
         "2 bad input.",
     )
-    parser.add_argument("scenario", metavar="SCENARIO")
+    parser.add_argument("scenario", metavar="SCENARIO|RUN.json")
     parser.add_argument("-o", "--output", metavar="OUT.html", help="the HTML file to write")
     parser.add_argument("--kernel", choices=KERNEL_MODELS, help="override the scenario's %%kernel")
-    parser.add_argument("--theme", choices=THEME_NAMES, default="light",
-                        help="light (default), dark, or talk (large type for a projector)")
+    parser.add_argument(
+        "--theme",
+        choices=THEME_NAMES,
+        default="light",
+        help="light (default), dark, or talk (large type for a projector)",
+    )
     parser.add_argument("--force", action="store_true", help="overwrite OUT.html if it exists")
     parser.add_argument("--svg", metavar="DIR", help="also write step-NNN.svg, one per step")
     parser.add_argument("--png", metavar="DIR", help="also write step-NNN.png, one per step")
@@ -39,24 +49,31 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     if not (args.output or args.svg or args.png):
-        raise MapvizError("mapviz export: nothing to write: give -o OUT.html, --svg DIR or "
-                          "--png DIR")
+        raise MapvizError(
+            "mapviz export: nothing to write: give -o OUT.html, --svg DIR or --png DIR"
+        )
     output = Path(args.output) if args.output else None
     if output is not None:
         check_target(output, force=args.force, command="mapviz export")
-    scenario = load_scenario(args.scenario)
-    # Imported here: `mapviz run` and friends should not pay for Bokeh.
-    from mapviz.view import Storyboard
+    if args.scenario.endswith(".json"):
+        view, name, text = _saved_run(args.scenario), Path(args.scenario).stem, ""
+    else:
+        scenario = load_scenario(args.scenario)
+        # Imported here: `mapviz run` and friends should not pay for Bokeh.
+        from mapviz.view import Storyboard
 
-    board = Storyboard.from_scenario(scenario, args.kernel)
-    view = board.view()
-    for step in board.sim.failures:
-        print(f"mapviz export: warning: {scenario.source}:{step.line}: expected {step.expect}, "
-              f"got {step.result} (`{step.command}`)", file=sys.stderr)
+        board = Storyboard.from_scenario(scenario, args.kernel)
+        view, name, text = board.view(), scenario.name, scenario.text
+        for step in board.sim.failures:
+            print(
+                f"mapviz export: warning: {scenario.source}:{step.line}: expected "
+                f"{step.expect}, got {step.result} (`{step.command}`)",
+                file=sys.stderr,
+            )
     if output is not None:
         from mapviz.render.html import standalone_html
 
-        page = standalone_html(view, args.theme, name=scenario.name, source_text=scenario.text)
+        page = standalone_html(view, args.theme, name=name, source_text=text)
         write_atomic(output, page.encode("utf-8"), force=args.force, command="mapviz export")
         print(f"wrote {output} ({len(page.encode('utf-8')) / 1e6:.1f} MB)")
     for option, writer in (("svg", "write_svgs"), ("png", "write_pngs")):
@@ -67,6 +84,21 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _saved_run(path: str) -> View:
+    """A saved ``mapviz run --json`` (or ``--real --json``) document's view."""
+    from mapviz.view.recording import view_of_run
+
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise MapvizError(f"mapviz export: {path}: {error.strerror or error}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise MapvizError(f"mapviz export: {path}: not JSON ({error})") from None
+    if not isinstance(document, dict):
+        raise MapvizError(f"mapviz export: {path}: not a mapviz run --json document")
+    return view_of_run(document, path)
+
+
 def _images(writer: str, view: object, directory: str, theme: str) -> list[Path]:
     try:
         from mapviz.render import images
@@ -75,6 +107,7 @@ def _images(writer: str, view: object, directory: str, theme: str) -> list[Path]
     try:
         paths: list[Path] = getattr(images, writer)(view, directory, theme)
     except OSError as error:
-        raise MapvizError(f"mapviz export: cannot write to {directory}: "
-                          f"{error.strerror or error}") from None
+        raise MapvizError(
+            f"mapviz export: cannot write to {directory}: {error.strerror or error}"
+        ) from None
     return paths

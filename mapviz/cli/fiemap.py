@@ -52,8 +52,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="OUT",
         help="draw the map in the three-layer view as one offline HTML page",
     )
-    parser.add_argument("--theme", choices=("light", "dark", "talk"), default="light",
-                        help="the page's theme (with --html)")
+    parser.add_argument(
+        "--fs",
+        choices=("xfs", "ext4"),
+        help="replay the layout on this simulated filesystem (with --scenario or --html); "
+        "MAP_DIRECT was XFS-only, so an ext4 file's map asks its question with --fs xfs",
+    )
+    parser.add_argument(
+        "--theme",
+        choices=("light", "dark", "talk"),
+        default="light",
+        help="the page's theme (with --html)",
+    )
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     parser.add_argument(
         "--sync",
@@ -78,11 +88,11 @@ def run(args: argparse.Namespace) -> int:
         _write(chain(iter_files_json(block_map), "\n"))
         return 0
     if args.html:
-        _html(block_map, Path(args.html), args.theme, force=args.force)
+        _html(block_map, Path(args.html), args.theme, force=args.force, fs_type=args.fs)
         return 0
     if args.scenario:
         try:
-            lines = scenario_prologue(block_map)
+            lines = scenario_prologue(block_map, fs_type=args.fs)
         except MapvizError as error:
             raise MapvizError(f"{PROG}: {shown(args.path)}: {error}") from None
     else:
@@ -94,7 +104,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _html(block_map: BlockMap, output: Path, theme: str, *, force: bool) -> None:
+def _html(
+    block_map: BlockMap, output: Path, theme: str, *, force: bool, fs_type: str | None = None
+) -> None:
     """The real file, replayed in the simulator, drawn as the export page draws scenarios."""
     check_target(output, force=force, command=PROG)
     from mapviz.realfs.replay import simulation_from_block_map  # simulator, Bokeh: when asked
@@ -102,14 +114,15 @@ def _html(block_map: BlockMap, output: Path, theme: str, *, force: bool) -> None
     from mapviz.view import Storyboard
 
     try:
-        prologue = "\n".join(scenario_prologue(block_map)) + "\n"
-        sim = simulation_from_block_map(block_map)
+        prologue = "\n".join(scenario_prologue(block_map, fs_type=fs_type)) + "\n"
+        sim = simulation_from_block_map(block_map, fs_type=fs_type)
     except MapvizError as error:
         raise MapvizError(f"{PROG}: {shown(block_map.path)}: {error}") from None
     title = f"{shown(block_map.path)}: the block map of a real {block_map.filesystem.name} file"
     view = Storyboard(sim, title).view()
-    page = standalone_html(view, theme, name=PurePath(block_map.path).name,
-                          source_text=prologue).encode("utf-8")
+    page = standalone_html(
+        view, theme, name=PurePath(block_map.path).name, source_text=prologue
+    ).encode("utf-8")
     write_atomic(output, page, force=force, command=PROG)
     print(f"wrote {output} ({len(page) / 1e6:.1f} MB)")
 

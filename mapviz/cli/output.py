@@ -41,8 +41,9 @@ def write_atomic(path: Path, data: bytes, *, force: bool, command: str) -> None:
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     except OSError as error:
-        raise MapvizError(f"{command}: cannot write to {directory}: "
-                          f"{error.strerror or error}") from None
+        raise MapvizError(
+            f"{command}: cannot write to {directory}: {error.strerror or error}"
+        ) from None
     try:
         with os.fdopen(fd, "wb") as file:
             file.write(data)
@@ -58,8 +59,7 @@ def write_atomic(path: Path, data: bytes, *, force: bool, command: str) -> None:
     except FileExistsError:
         raise MapvizError(f"{command}: {path} exists (use --force to overwrite it)") from None
     except OSError as error:
-        raise MapvizError(f"{command}: cannot write {path}: {error.strerror or error}") \
-            from None
+        raise MapvizError(f"{command}: cannot write {path}: {error.strerror or error}") from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)

@@ -49,7 +49,5 @@ def _step(word: str, count: int) -> int:
     except ValueError:
         raise MapvizError(f"mapviz picture: --step {word!r}: not a number (or 'end')") from None
     if not 0 <= step < count:
-        raise MapvizError(
-            f"mapviz picture: --step {step}: the scenario has steps 0 to {count - 1}"
-        )
+        raise MapvizError(f"mapviz picture: --step {step}: the scenario has steps 0 to {count - 1}")
     return step

@@ -7,6 +7,7 @@ import json
 import sys
 
 from mapviz.scenario import KERNEL_MODELS, load_scenario
+from mapviz.scenario.directives import scenario_under
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         record_files=args.json,
         check=args.check,
     )
-    sim.run(scenario.items)
+    sim.run(scenario_under(scenario, sim.kernel).items)  # each %note as it reads there
     if args.json:
         json.dump(run_json(sim, scenario), sys.stdout, indent=1)
         sys.stdout.write("\n")

@@ -22,8 +22,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO, metavar="SCENARIO")
     parser.add_argument("--port", type=int, default=5006, help="TCP port (default 5006)")
-    parser.add_argument("--host", default="127.0.0.1",
-                        help="address to bind (default 127.0.0.1; 0.0.0.0 for every interface)")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1; 0.0.0.0 for every interface)",
+    )
     parser.add_argument("--theme", choices=THEME_NAMES, default="light")
     parser.set_defaults(handler=run)
 
@@ -37,8 +40,9 @@ def run(args: argparse.Namespace) -> int:
         server = serve(args.scenario, port=args.port, host=args.host, theme=args.theme)
     except OSError as error:
         why = "in use" if error.errno == errno.EADDRINUSE else (error.strerror or str(error))
-        raise MapvizError(f"mapviz serve: cannot listen on {args.host}:{args.port}: {why}") \
-            from None
+        raise MapvizError(
+            f"mapviz serve: cannot listen on {args.host}:{args.port}: {why}"
+        ) from None
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"mapviz serve: http://{host}:{args.port}/  (Ctrl-C stops)", flush=True)
     if args.host not in ("127.0.0.1", "localhost", "::1"):

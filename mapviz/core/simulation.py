@@ -31,6 +31,7 @@ from mapviz.core.outcome import Failure
 from mapviz.core.snapshot import FileView, PerFileMemo, file_view
 from mapviz.core.trace import Step
 from mapviz.errors import ScenarioError
+from mapviz.scenario.directives import scenario_under
 from mapviz.scenario.syntax import (
     DEFAULT_KERNEL,
     Command,
@@ -101,7 +102,7 @@ class Simulation:
         model = kernel or scenario.kernel
         options.setdefault("replay", model != scenario.kernel)
         sim = cls(scenario.fs, model, source=scenario.source, **options)
-        sim.run(scenario.items)
+        sim.run(scenario_under(scenario, model).items)  # each %note as it reads there
         return sim
 
     @property
@@ -240,9 +241,7 @@ class Simulation:
                     file=_refused_range(
                         command,
                         step_file,
-                        machine.fs.files[step_file].size
-                        if step_file in machine.fs.files
-                        else 0,
+                        machine.fs.files[step_file].size if step_file in machine.fs.files else 0,
                         failure.range,
                     ),
                 )

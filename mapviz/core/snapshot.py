@@ -121,8 +121,14 @@ class PerFileMemo(Generic[T]):
         self._last: dict[str, tuple[ExtentMap, tuple[object, ...], T]] = {}
 
     def get(self, fs: Filesystem, inode: Inode) -> T:
-        inputs = (inode.data.version, inode.size, inode.immutable, inode.swapfile,
-                  inode.sealed, tuple(fs.refcounts.items()))
+        inputs = (
+            inode.data.version,
+            inode.size,
+            inode.immutable,
+            inode.swapfile,
+            inode.sealed,
+            tuple(fs.refcounts.items()),
+        )
         last = self._last.get(inode.name)
         # The map itself is held, not its id(): a file made again has a new map.
         if last is not None and last[0] is inode.data and last[1] == inputs:

@@ -23,8 +23,12 @@ from mapviz.core.memory import PAGE_SIZE
 from mapviz.scenario.numbers import human_bytes
 from mapviz.view.scene import FileScene, MappingScene, Scene
 
-TARGETS = {"frame": "page-cache frame", "block": "device block", "zero": "the zero page",
-           "anon": "private frame"}
+TARGETS = {
+    "frame": "page-cache frame",
+    "block": "device block",
+    "zero": "the zero page",
+    "anon": "private frame",
+}
 
 
 def describe_scene(scene: Scene) -> str:
@@ -51,18 +55,26 @@ def _numbers(first: int, count: int, noun: str) -> str:
 
 
 def _file(file: FileScene, blocksize: int) -> list[str]:
-    marks = [word for word, on in (("sealed (block map pinned)", file.sealed),
-                                   ("active swapfile", file.swapfile),
-                                   ("immutable", file.immutable),
-                                   ("layout lease", file.leased)) if on]
+    marks = [
+        word
+        for word, on in (
+            ("sealed (block map pinned)", file.sealed),
+            ("active swapfile", file.swapfile),
+            ("immutable", file.immutable),
+            ("layout lease", file.leased),
+        )
+        if on
+    ]
     out = [f"file {file.name}: {_bytes(file.size)}" + "".join(f", {m}" for m in marks)]
     position = 0
     for extent in file.extents:
         if extent.offset > position:
             out.append(f"  {_span(position, extent.offset)}  hole")
-        where = ("no block yet" if extent.physical is None else
-                 _numbers(extent.physical // blocksize, extent.length // blocksize,
-                          "device block"))
+        where = (
+            "no block yet"
+            if extent.physical is None
+            else _numbers(extent.physical // blocksize, extent.length // blocksize, "device block")
+        )
         shared = " shared" if extent.shared else ""
         out.append(f"  {_span(extent.offset, extent.end)}  {extent.state}{shared}  {where}")
         position = extent.end
@@ -72,7 +84,8 @@ def _file(file: FileScene, blocksize: int) -> list[str]:
         cached = ", ".join(
             f"{_span(run.start, run.end)} in "
             f"{_numbers(run.target, (run.end - run.start) // PAGE_SIZE, 'frame')}"
-            for run in file.cached)
+            for run in file.cached
+        )
         dirty = ", ".join(_span(run.start, run.end) for run in file.dirty)
         out.append(f"  page cache: {cached}, " + (f"dirty {dirty}" if dirty else "clean"))
     return out

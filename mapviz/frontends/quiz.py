@@ -35,8 +35,25 @@ if TYPE_CHECKING:
 
 CHOICES = ("ok", "ETXTBSY", "SIGBUS")
 """The answers offered as buttons; every other errno is in a list."""
-OTHERS = ("EINVAL", "EPERM", "EOPNOTSUPP", "EACCES", "EBUSY", "ENOSPC", "EFAULT", "EBADF",
-          "EIO", "EFBIG", "ENOTTY", "ENOENT", "EBADE", "EXDEV", "EISDIR", "SIGSEGV", "skipped")
+OTHERS = (
+    "EINVAL",
+    "EPERM",
+    "EOPNOTSUPP",
+    "EACCES",
+    "EBUSY",
+    "ENOSPC",
+    "EFAULT",
+    "EBADF",
+    "EIO",
+    "EFBIG",
+    "ENOTTY",
+    "ENOENT",
+    "EBADE",
+    "EXDEV",
+    "EISDIR",
+    "SIGSEGV",
+    "skipped",
+)
 """The other results the models produce, in a list (``answer`` takes any errno name).
 
 ``skipped``: under a model other than the script's own, a command that cannot
@@ -85,13 +102,14 @@ def questions(predict: Predict, session: Session) -> Asks | None:
         return None
     if predict is True:
         expected = set(session.expectations)
-        return lambda step: step.is_command and (step.line in expected
-                                                 or step.line >= typed_from)
+        return lambda step: step.is_command and (step.line in expected or step.line >= typed_from)
     if predict == "all":
         return every_command
     if isinstance(predict, str) or not isinstance(predict, Iterable):
-        raise MapvizError(f"predict={predict!r}: give True, False, \"all\", or a list of "
-                          f"line numbers and commands, e.g. predict=[12, \"mwrite 64k 4k\"]")
+        raise MapvizError(
+            f'predict={predict!r}: give True, False, "all", or a list of '
+            f'line numbers and commands, e.g. predict=[12, "mwrite 64k 4k"]'
+        )
     lines: set[int] = set()
     commands: set[str] = set()
     for item in predict:
@@ -102,17 +120,18 @@ def questions(predict: Predict, session: Session) -> Asks | None:
         else:
             raise MapvizError(f"predict: {item!r} is neither a line number nor a command")
     ran = [step for step in session.steps if step.is_command and step.line < typed_from]
-    where = {step.line for step in ran}
-    for line in sorted(lines - where):
-        shown = ", ".join(map(str, sorted(where)[:12])) + (", ..." if len(where) > 12 else "")
-        raise MapvizError(f"predict: line {line} runs no command "
-                          + (f"(commands are on lines {shown})" if where else
-                             "(the scenario has none: name typed commands by their text)"))
-    run = {_words(step.command) for step in ran}
-    for command in sorted(commands - run) if ran else ():
-        raise MapvizError(f'predict: no step runs "{command}"')
-    return lambda step: step.is_command and (
-        (step.line in lines and step.line < typed_from) or _words(step.command) in commands)
+    where = sorted({step.line for step in ran})
+    if lines - set(where):
+        shown = ", ".join(map(str, where[:12])) + (", ..." if len(where) > 12 else "")
+        because = f"commands are on lines {shown}" if where else "the scenario has none"
+        raise MapvizError(f"predict: line {min(lines - set(where))} runs no command ({because})")
+    unknown = commands - {_words(step.command) for step in ran}
+    if ran and unknown:  # a live session has run nothing yet: its commands are all to come
+        raise MapvizError(f'predict: no step runs "{min(unknown)}"')
+    return lambda step: (
+        step.is_command
+        and ((step.line in lines and step.line < typed_from) or _words(step.command) in commands)
+    )
 
 
 def _words(command: str) -> str:

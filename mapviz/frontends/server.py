@@ -63,21 +63,50 @@ def make_document(doc: Document, scenario: Scenario, theme: str = "light") -> No
     session.board = session.build()
     session.next_line = scenario.text.count("\n") + 2
     sheet = widget_sheet(session.theme)
-    box = TextInput(placeholder="next command, e.g. pwrite 0 4k · mwrite 64k 4k · %proc other",
-                    title="Type an xfs_io command (Enter runs it)", name="mapviz-command",
-                    sizing_mode="stretch_width", stylesheets=[sheet])
-    run = Button(label="Run", name="mapviz-run", button_type="primary", width=80,
-                 stylesheets=[sheet])
+    box = TextInput(
+        placeholder="next command, e.g. pwrite 0 4k · mwrite 64k 4k · %proc other",
+        title="Type an xfs_io command (Enter runs it)",
+        name="mapviz-command",
+        sizing_mode="stretch_width",
+        stylesheets=[sheet],
+    )
+    run = Button(
+        label="Run", name="mapviz-run", button_type="primary", width=80, stylesheets=[sheet]
+    )
     models_list: list[str | tuple[Any, str]] = list(KERNEL_MODELS)
-    kernel = Select(title="kernel model", value=session.kernel, options=models_list,
-                    name="mapviz-kernel", width=190, stylesheets=[sheet])
-    message = Div(text="", name="mapviz-message", sizing_mode="stretch_width",
-                  stylesheets=[text_sheet(session.theme)])
-    command = column(row(box, run, kernel, sizing_mode="stretch_width",
-                         styles={"align-items": "flex-end", "gap": "8px"}), message,
-                     sizing_mode="stretch_width")
-    models = build_view(session.board.view(), session.theme, name=scenario.name,
-                        source_text=scenario.text, standalone=False, command=command)
+    kernel = Select(
+        title="kernel model",
+        value=session.kernel,
+        options=models_list,
+        name="mapviz-kernel",
+        width=190,
+        stylesheets=[sheet],
+    )
+    message = Div(
+        text="",
+        name="mapviz-message",
+        sizing_mode="stretch_width",
+        stylesheets=[text_sheet(session.theme)],
+    )
+    command = column(
+        row(
+            box,
+            run,
+            kernel,
+            sizing_mode="stretch_width",
+            styles={"align-items": "flex-end", "gap": "8px"},
+        ),
+        message,
+        sizing_mode="stretch_width",
+    )
+    models = build_view(
+        session.board.view(),
+        session.theme,
+        name=scenario.name,
+        source_text=scenario.text,
+        standalone=False,
+        command=command,
+    )
     session.models = models
 
     def say(text: str, *, bad: bool = False) -> None:
@@ -90,8 +119,9 @@ def make_document(doc: Document, scenario: Scenario, theme: str = "light") -> No
             return
         assert session.board is not None and session.models is not None
         try:
-            item = parse_line(text, line=session.next_line, fs=session.scenario.fs,
-                              source="<typed>")
+            item = parse_line(
+                text, line=session.next_line, fs=session.scenario.fs, source="<typed>"
+            )
             if item is None:
                 return
             step = session.board.apply(item)
@@ -104,8 +134,10 @@ def make_document(doc: Document, scenario: Scenario, theme: str = "light") -> No
         if step is None:
             say(f"noted: {text}")
             return
-        say(f"step {len(session.board.steps)}: {step.command} → {step.result}",
-            bad=step.result not in ("ok", "skipped"))
+        say(
+            f"step {len(session.board.steps)}: {step.command} → {step.result}",
+            bad=step.result not in ("ok", "skipped"),
+        )
         load_view(session.models, session.board.view())
 
     def switch(_attr: str, _old: Any, new: str) -> None:
@@ -123,8 +155,9 @@ def make_document(doc: Document, scenario: Scenario, theme: str = "light") -> No
     doc.js_on_event(DocumentReady, models.player)
 
 
-def serve(scenario_name: str, *, port: int = 5006, host: str = "127.0.0.1",
-          theme: str = "light") -> Server:
+def serve(
+    scenario_name: str, *, port: int = 5006, host: str = "127.0.0.1", theme: str = "light"
+) -> Server:
     """A started Bokeh server showing ``scenario_name`` at ``http://host:port/``.
 
     Parameters
@@ -157,7 +190,8 @@ def serve(scenario_name: str, *, port: int = 5006, host: str = "127.0.0.1",
         origins = ["*"]  # every interface: the browser may use any of the machine's names
     else:
         origins = [f"{host}:{port}"]
-    server = Server({"/": app}, port=port, address=host, allow_websocket_origin=origins,
-                    num_procs=1)
+    server = Server(
+        {"/": app}, port=port, address=host, allow_websocket_origin=origins, num_procs=1
+    )
     server.start()
     return server

@@ -83,8 +83,7 @@ class Session:
         """An empty session: nothing but a filesystem, waiting for typed commands."""
         fs = fs or FsConfig()
         title = f"Live: type xfs_io commands ({fs.describe()})"
-        return cls(Scenario(name="live", source=TYPED, text="", title=title, kernel=kernel,
-                            fs=fs))
+        return cls(Scenario(name="live", source=TYPED, text="", title=title, kernel=kernel, fs=fs))
 
     @property
     def steps(self) -> list[Step]:
@@ -93,8 +92,7 @@ class Session:
     @property
     def expectations(self) -> dict[int, str]:
         """Each ``%expect`` result, by the line of the step it is about."""
-        return {step.line: step.expect for step in self.board.sim.steps
-                if step.expect is not None}
+        return {step.line: step.expect for step in self.board.sim.steps if step.expect is not None}
 
     @property
     def items(self) -> tuple[Item, ...]:
@@ -159,6 +157,7 @@ class Session:
 
 def _known(kernel: str) -> str:
     if kernel not in KERNEL_MODELS:
-        raise ScenarioError(TYPED, 0, f'unknown kernel model "{kernel}" '
-                            f"(models: {', '.join(KERNEL_MODELS)})")
+        raise ScenarioError(
+            TYPED, 0, f'unknown kernel model "{kernel}" (models: {", ".join(KERNEL_MODELS)})'
+        )
     return kernel

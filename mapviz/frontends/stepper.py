@@ -52,9 +52,15 @@ class Stepper:
         Shows a one-line reminder (a guess is pending: nothing moves until it is made).
     """
 
-    def __init__(self, steps: Callable[[], Sequence[Step]], send: Callable[[Request], None], *,
-                 quiz: Quiz | None = None, asked: Callable[[], None] = _nothing,
-                 say: Callable[[str], None] = _nothing) -> None:
+    def __init__(
+        self,
+        steps: Callable[[], Sequence[Step]],
+        send: Callable[[Request], None],
+        *,
+        quiz: Quiz | None = None,
+        asked: Callable[[], None] = _nothing,
+        say: Callable[[str], None] = _nothing,
+    ) -> None:
         self._steps = steps
         self._send = send
         self.quiz = quiz
@@ -168,8 +174,7 @@ class Stepper:
             self.frame = self.total
         self.frame = min(self.frame, self.top)
         self.request("limit", self.frame)
-        if grew and self.quiz is not None and self.quiz.pending is None \
-                and self.frame == self.top:
+        if grew and self.quiz is not None and self.quiz.pending is None and self.frame == self.top:
             self.ask(self.frame + 1)
         self._asked()
 
@@ -182,5 +187,5 @@ class Stepper:
     def _waiting(self) -> bool:
         if self.quiz is None or self.quiz.pending is None:
             return False
-        self._say(f"step {self.quiz.pending} stays hidden until you pick a result")
+        self._say(f"step {self.quiz.pending} waits for your prediction")
         return True

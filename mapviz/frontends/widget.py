@@ -89,8 +89,15 @@ class MapViz(w.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
         command or a command no step runs.
     """
 
-    def __init__(self, session: Session, *, theme: str = "light", predict: Predict = False,
-                 source: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        theme: str = "light",
+        predict: Predict = False,
+        source: bool = True,
+        **kwargs: Any,
+    ) -> None:
         if theme not in THEMES:
             raise MapvizError(f'mapviz: unknown theme "{theme}" (themes: {", ".join(THEMES)})')
         self._session = session
@@ -98,16 +105,25 @@ class MapViz(w.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
         self._switching = False
         self._last_switch: Switch | None = None
         asks = questions(predict, session)
-        self._stepper = Stepper(lambda: session.steps, self._send_request,
-                                quiz=Quiz(asks=asks) if asks is not None else None,
-                                asked=self._show_quiz, say=self._remind)
+        self._stepper = Stepper(
+            lambda: session.steps,
+            self._send_request,
+            quiz=Quiz(asks=asks) if asks is not None else None,
+            asked=self._show_quiz,
+            say=self._remind,
+        )
         self._channel = new_channel(frame=0, limit=self._stepper.limit)
         scenario = session.scenario
         quizzing = asks is not None
         # The scenario's text lists its %expect lines: in predict mode that would tell.
-        self._models = build_view(session.board.view(), self._theme, name=scenario.name,
-                                  source_text=scenario.text if source and not quizzing else "",
-                                  standalone=False, channel=self._channel)
+        self._models = build_view(
+            session.board.view(),
+            self._theme,
+            name=scenario.name,
+            source_text=scenario.text if source and not quizzing else "",
+            standalone=False,
+            channel=self._channel,
+        )
         self._set_header()
         document = Document(title=f"mapviz: {scenario.title}")
         document.add_root(self._models.root)
@@ -115,8 +131,8 @@ class MapViz(w.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
         self._channel.status.on_change("data", self._on_status)
         self._bokeh = BokehModel(self._models.root, layout=w.Layout(width="100%"))
         self._bokeh.add_class("mapviz-bokeh")
-        c = self._controls = build_controls(self._theme, kernel=session.kernel,
-                                            predict=quizzing)  # before any message is said
+        # The controls exist before any message is said.
+        c = self._controls = build_controls(self._theme, kernel=session.kernel, predict=quizzing)
         c.command.on_msg(self._on_command_message)
         c.run.on_click(lambda _button: self._submit(c.command.value))
         c.kernel.observe(self._on_kernel, names="value")
@@ -132,9 +148,15 @@ class MapViz(w.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
     # --- making one ---------------------------------------------------------------
 
     @classmethod
-    def from_scenario(cls, scenario: str | Path | Scenario, kernel: str | None = None, *,
-                      theme: str = "light", predict: Predict = False,
-                      source: bool = True) -> MapViz:
+    def from_scenario(
+        cls,
+        scenario: str | Path | Scenario,
+        kernel: str | None = None,
+        *,
+        theme: str = "light",
+        predict: Predict = False,
+        source: bool = True,
+    ) -> MapViz:
         """A widget playing ``scenario``: a bundled name, a file, or scenario text.
 
         Parameters
@@ -164,8 +186,16 @@ class MapViz(w.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
         return cls(Session(parsed, kernel), theme=theme, predict=predict, source=source)
 
     @classmethod
-    def live(cls, kernel: str = DEFAULT_KERNEL, fs: str = "xfs", dax: bool = False, *,
-             theme: str = "light", predict: Predict = False, **options: Any) -> MapViz:
+    def live(
+        cls,
+        kernel: str = DEFAULT_KERNEL,
+        fs: str = "xfs",
+        dax: bool = False,
+        *,
+        theme: str = "light",
+        predict: Predict = False,
+        **options: Any,
+    ) -> MapViz:
         """An empty widget with a command box: type a command, press Enter, watch it.
 
         Parameters
@@ -239,8 +269,11 @@ class MapViz(w.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
         For a notebook's check cells: ``w.seek(3); print(w.describe())``.
         """
         step = self.current
-        head = (f"step {self.frame} of {self.total}: {step.command} → {step.result}"
-                if step is not None else f"start (step 0 of {self.total})")
+        head = (
+            f"step {self.frame} of {self.total}: {step.command} → {step.result}"
+            if step is not None
+            else f"start (step 0 of {self.total})"
+        )
         if step is not None and step.why:
             head += f"\n  why: {step.why}"
         return f"{head}\n{describe_scene(self._session.board.scenes[self.frame])}"
@@ -326,12 +359,9 @@ class MapViz(w.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
         self._reload(grew=False)
         self._sync_dropdown()
         self._controls.changes.value = changes = changes_html(switch)
-        count = len(switch.differing)
-        # One status line: the table of changes says what the replay did, when it has any.
-        self._say("" if changes else
-                  f"replayed under {kernel}: {count} step{'s' if count != 1 else ''} "
-                  f"end{'s' if count == 1 else ''} differently"
-                  + (f" (◆ {', '.join(map(str, switch.differing))})" if count else ""))
+        # One status line: the changes panel says what the replay did (and lists the steps
+        # that end differently); it says nothing only after a replay under the same model.
+        self._say("" if changes else f"replayed under {kernel} again: no step ends differently")
         return switch
 
     # --- predict-then-reveal ----------------------------------------------------------
@@ -373,8 +403,10 @@ class MapViz(w.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
 
     def __repr__(self) -> str:
         scenario = self._session.scenario
-        return (f"MapViz({scenario.name}: {scenario.title!r}, kernel model {self.kernel}, "
-                f"step {self.frame} of {self.total})")
+        return (
+            f"MapViz({scenario.name}: {scenario.title!r}, kernel model {self.kernel}, "
+            f"step {self.frame} of {self.total})"
+        )
 
     # --- internals --------------------------------------------------------------------
 
@@ -383,8 +415,9 @@ class MapViz(w.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
 
     def _on_status(self, _attr: str, _old: Any, new: dict[str, list[Any]]) -> None:
         """The page settled on a step: jupyter_bokeh delivers its report here."""
-        self._stepper.report(frame=int(new["frame"][-1]), want=int(new["want"][-1]),
-                             req=int(new["req"][-1]))
+        self._stepper.report(
+            frame=int(new["frame"][-1]), want=int(new["want"][-1]), req=int(new["req"][-1])
+        )
 
     def _show_quiz(self) -> None:
         if self.quiz is not None:
@@ -440,7 +473,8 @@ class MapViz(w.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
     def _set_header(self) -> None:
         scenario = self._session.scenario
         self._models.panels.header.text = header_html(
-            scenario.title, self.kernel, scenario.fs.describe(), scenario.name)
+            scenario.title, self.kernel, scenario.fs.describe(), scenario.name
+        )
 
     def _said_step(self, step: Step) -> None:
         """The message for a step just run: its result, unless it waits for a guess.
@@ -451,8 +485,10 @@ class MapViz(w.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
         number = self.total
         quiz = self.quiz
         if quiz is None or quiz.revealed >= number:
-            self._say(f"step {number}: {step.command} → {step.result}",
-                      bad=step.result not in ("ok", "skipped"))
+            self._say(
+                f"step {number}: {step.command} → {step.result}",
+                bad=step.result not in ("ok", "skipped"),
+            )
         elif quiz.pending == number:
             self._say("")
         else:
@@ -462,8 +498,9 @@ class MapViz(w.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
         """The stepper's reminder that a guess is pending, under the question it is about."""
         self._say("")
         self._show_quiz()
-        self._controls.question.value += (f' <b style="color: #D55E00">'
-                                          f"{html.escape(text)}.</b>")
+        self._controls.question.value += (
+            f' <b style="color: #D55E00">{html.escape(text[:1].upper() + text[1:])}.</b>'
+        )
 
     def _say(self, text: str, *, bad: bool = False) -> None:
         """The status line (hidden while it has nothing to say)."""

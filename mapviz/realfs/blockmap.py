@@ -200,8 +200,11 @@ def filesystem_of(fd: int) -> FileSystem:
     if _libc().fstatfs(fd, ctypes.byref(buffer)) != 0:
         error = ctypes.get_errno()
         raise NoBlockMapError(f"fstatfs failed: {os.strerror(error)}")
-    return FileSystem(magic=buffer[0] & 0xFFFFFFFF, blocksize=buffer[1],
-                      device_size=_device_size(os.fstat(fd).st_dev))
+    return FileSystem(
+        magic=buffer[0] & 0xFFFFFFFF,
+        blocksize=buffer[1],
+        device_size=_device_size(os.fstat(fd).st_dev),
+    )
 
 
 def _device_size(device: int) -> int:

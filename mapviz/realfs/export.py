@@ -159,12 +159,19 @@ def iter_files_json(
 
 
 def scenario_prologue(
-    block_map: BlockMap, name: str | None = None, *, place: bool = True
+    block_map: BlockMap,
+    name: str | None = None,
+    *,
+    place: bool = True,
+    fs_type: str | None = None,
 ) -> list[str]:
     """A scenario prologue that recreates ``block_map`` in the simulator.
 
     ``%fs`` takes the real type when it is xfs or ext4 (else xfs, with a
-    comment) and a device just big enough for every physical extent; the file
+    comment), or ``fs_type`` when given -- the same layout replayed on another
+    filesystem, which a ``%note`` says (MAP_DIRECT was XFS-only: an ext4
+    file's map asks its question on a simulated XFS) -- and a device just big
+    enough for every physical extent; the file
     is truncated to its size first because ``%extent`` never changes the size;
     each extent is rounded out to whole blocks.  ``place=False`` leaves the
     physical addresses out, so the simulated allocator chooses them.  Delalloc ranges have no place
@@ -204,9 +211,20 @@ def scenario_prologue(
         f"%title {_one_line(name)}: the block map of a real {filesystem.name} file",
         "%kernel map-direct-v5",
     ]
-    fs_type = filesystem.name if filesystem.name in ("xfs", "ext4") else "xfs"
-    if fs_type != filesystem.name:
+    real_type = filesystem.name if filesystem.name in ("xfs", "ext4") else "xfs"
+    if real_type != filesystem.name:
         lines.append(f"# {filesystem.name} is not modelled; xfs stands in for it")
+    if fs_type is not None and fs_type != real_type:
+        lines.append(
+            f"%note The layout of a real {filesystem.name} file, replayed on a "
+            f"simulated {fs_type} (the real file is untouched)."
+        )
+    elif real_type != "xfs":
+        lines.append(
+            "# MAP_DIRECT (v5) was wired up for XFS only: `mapviz fiemap --fs xfs` "
+            "replays this layout on a simulated XFS"
+        )
+    fs_type = fs_type or real_type
     if block_map.method == "seek":
         lines.append("# physical locations unknown (no FIEMAP): the simulator chooses them")
     if shift:
@@ -219,8 +237,9 @@ def scenario_prologue(
     if not place:
         lines.append("# physical addresses left to the simulated allocator")
     for run in runs:
-        lines.extend(_replay(run._replace(physical=None) if not place else run, shift,
-                             block_map.size))
+        lines.extend(
+            _replay(run._replace(physical=None) if not place else run, shift, block_map.size)
+        )
     return lines
 
 

@@ -110,7 +110,11 @@ def simulate_with(command: str) -> Simulator:
         line = command.replace("{}", quoted) if "{}" in command else f"{command} {quoted}"
         try:
             done = subprocess.run(
-                line, shell=True, capture_output=True, text=True, timeout=COMMAND_TIMEOUT,
+                line,
+                shell=True,
+                capture_output=True,
+                text=True,
+                timeout=COMMAND_TIMEOUT,
                 check=False,
             )
         except subprocess.TimeoutExpired:

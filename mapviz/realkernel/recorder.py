@@ -171,9 +171,7 @@ class RealProcess:
             self.current_map = command.number(0)
         elif name == "munmap" and self.current_map is not None:
             del self.maps[self.current_map]
-            self.current_map = (
-                min(self.current_map, len(self.maps) - 1) if self.maps else None
-            )
+            self.current_map = min(self.current_map, len(self.maps) - 1) if self.maps else None
 
     def restore(self, cwd: str) -> list[str]:
         """After xfs_io died: a new one with the same files and mappings (new addresses).

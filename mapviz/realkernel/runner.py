@@ -110,7 +110,11 @@ def record(scenario: Scenario) -> dict[str, Any]:
 def _xfs_io_version() -> str:
     try:
         done = subprocess.run(
-            ["xfs_io", "-V"], capture_output=True, text=True, timeout=10, check=False,
+            ["xfs_io", "-V"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
             env=dict(os.environ, LC_ALL="C"),
         )
     except (OSError, subprocess.TimeoutExpired):

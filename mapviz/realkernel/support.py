@@ -111,8 +111,7 @@ def _item_problem(item: object) -> str | None:
     """Why one scenario item has no real-kernel equivalent, or None."""
     if isinstance(item, ExtentSpec):
         return (
-            "%extent places an extent by hand; a real filesystem cannot be told where a "
-            "block goes"
+            "%extent places an extent by hand; a real filesystem cannot be told where a block goes"
         )
     if isinstance(item, Sleep):
         return "%sleep only has a meaning for the lease model; mainline has no lease timers"

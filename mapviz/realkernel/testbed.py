@@ -133,8 +133,15 @@ class Testbed:
             image.truncate(self.fs.size)
         fs = self.fs
         if fs.type == "xfs":
-            self.mkfs = ["mkfs.xfs", "-f", "-q", "-b", f"size={fs.blocksize}",
-                         "-m", f"reflink={int(fs.reflink)}"]
+            self.mkfs = [
+                "mkfs.xfs",
+                "-f",
+                "-q",
+                "-b",
+                f"size={fs.blocksize}",
+                "-m",
+                f"reflink={int(fs.reflink)}",
+            ]
             _run([*self.mkfs, self.image], env=_FSTESTS_ENV)
         else:
             self.mkfs = ["mkfs.ext4", "-F", "-q", "-b", str(fs.blocksize), "-E", "nodiscard"]
@@ -264,9 +271,10 @@ def loop_backing_files(prefix: str) -> list[str]:
     found = []
     with contextlib.suppress(OSError):
         for name in os.listdir("/sys/block"):
-            with contextlib.suppress(OSError), open(
-                f"/sys/block/{name}/loop/backing_file", encoding="utf-8"
-            ) as backing:
+            with (
+                contextlib.suppress(OSError),
+                open(f"/sys/block/{name}/loop/backing_file", encoding="utf-8") as backing,
+            ):
                 path = backing.read().strip().removesuffix(" (deleted)")
                 if path.startswith(prefix):
                     found.append(path)

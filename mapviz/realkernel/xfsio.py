@@ -229,8 +229,11 @@ class XfsIo:
         except subprocess.TimeoutExpired:
             self.kill()
             raise OracleFailureError("mapviz run --real: xfs_io hung while dying") from None
-        reply = Reply(_lines(output), signal=-code if code < 0 else None,
-                      exit_code=code if code >= 0 else None)
+        reply = Reply(
+            _lines(output),
+            signal=-code if code < 0 else None,
+            exit_code=code if code >= 0 else None,
+        )
         self._dead = reply
         self._close()
         return reply

@@ -41,8 +41,9 @@ class Channel:
 def new_channel(*, frame: int = 0, limit: int = -1) -> Channel:
     """A channel whose first request shows ``frame`` with the given ``limit``."""
     request = ColumnDataSource(
-        data={"seq": [0], "op": ["seek"], "frame": [frame], "limit": [limit]},
-        name="mapviz-request")
-    status = ColumnDataSource(data={"seq": [0], "frame": [frame], "want": [-1], "req": [0]},
-                              name="mapviz-status")
+        data={"seq": [0], "op": ["seek"], "frame": [frame], "limit": [limit]}, name="mapviz-request"
+    )
+    status = ColumnDataSource(
+        data={"seq": [0], "frame": [frame], "want": [-1], "req": [0]}, name="mapviz-status"
+    )
     return Channel(request, status)

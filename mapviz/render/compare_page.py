@@ -57,7 +57,6 @@ from mapviz.render.document import ViewModels, build_view
 from mapviz.render.panels import page_sheet, text_sheet, theme_css, widget_sheet
 from mapviz.render.player import PAUSE_LABEL, PLAY_LABEL, SPEED_LABELS, SPEEDS, player_config
 from mapviz.render.theme import Theme, theme_named
-from mapviz.scenario.directives import scenario_under
 from mapviz.scenario.syntax import Scenario
 from mapviz.view.storyboard import Storyboard
 
@@ -82,7 +81,7 @@ def comparison_html(scenario: Scenario, comparison: Mapping[str, Any], theme: st
     """
     style = theme_named(theme)
     models: list[str] = list(comparison["models"])
-    boards = [Storyboard.from_scenario(scenario_under(scenario, m), kernel=m) for m in models]
+    boards = [Storyboard.from_scenario(scenario, kernel=m) for m in models]  # notes per model
     compact = _compact(style)
     views: list[ViewModels] = [
         build_view(

@@ -33,9 +33,17 @@ from mapviz.view.storyboard import View
 
 # Refusals and signals are the point of most slides: drawn last, thickest, tagged.
 STRONG = ("refuse", "sigbus", "sigsegv", "revoke")
-TAGS = {"seal": "sealed", "unseal": "unsealed", "lease": "lease taken",
-        "lease_break": "lease broken", "revoke": "revoked", "sigbus": "SIGBUS",
-        "sigsegv": "SIGSEGV", "swapon": "swapon", "swapoff": "swapoff"}
+TAGS = {
+    "seal": "sealed",
+    "unseal": "unsealed",
+    "lease": "lease taken",
+    "lease_break": "lease broken",
+    "revoke": "revoked",
+    "sigbus": "SIGBUS",
+    "sigsegv": "SIGSEGV",
+    "swapon": "swapon",
+    "swapoff": "swapoff",
+}
 # Bookkeeping with no place in the picture (an open is a 0-wide tick at offset 0).
 UNMARKED = frozenset({"open", "close", "time"})
 RIBBON_ORDER = {"vma": 0, "extent": 1, "cache": 2, "entry": 3}
@@ -61,10 +69,17 @@ class Style:
         # The themes' sizes are for a ~1000 px interactive view; a slide is 1600 wide and
         # seen from further away, so small type grows more than large type.
         body = 9 + 0.75 * theme.font_size
-        return cls(theme=theme, title=body * 1.4, body=body, small=body * 0.85,
-                   label=9 + 0.75 * theme.band_label_size, tag=body * 0.8,
-                   stroke=1.5 + theme.line_width, hatch_spacing=8 + 2 * theme.line_width,
-                   hatch_width=0.9 + 0.5 * theme.line_width)
+        return cls(
+            theme=theme,
+            title=body * 1.4,
+            body=body,
+            small=body * 0.85,
+            label=9 + 0.75 * theme.band_label_size,
+            tag=body * 0.8,
+            stroke=1.5 + theme.line_width,
+            hatch_spacing=8 + 2 * theme.line_width,
+            hatch_width=0.9 + 0.5 * theme.line_width,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,8 +153,9 @@ def marks_of(frame: Frame) -> list[Mark]:
     return sorted(marks, key=lambda m: (m.kind in STRONG, m.colour != "", m.band, m.x0))
 
 
-def draw_diagram(drawing: Drawing, view: View, frame: Frame, g: Geometry,
-                 style: Style) -> list[Mark]:
+def draw_diagram(
+    drawing: Drawing, view: View, frame: Frame, g: Geometry, style: Style
+) -> list[Mark]:
     """Add the bands of ``frame`` to ``drawing``; return the marks drawn (for the legend)."""
     theme = style.theme
     _draw_links(drawing, frame, g, theme)
@@ -167,9 +183,14 @@ def _draw_breaks(drawing: Drawing, view: View, g: Geometry, style: Style) -> Non
         middle = g.x((x0 + x1) / 2)
         lean = band_height(device, g) * 0.15
         for dx in (-3.0, 3.0):
-            drawing.add(Polygon(((middle + dx - lean, bottom), (middle + dx + lean, top)),
-                                stroke=style.theme.muted, stroke_width=style.hatch_width,
-                                closed=False))
+            drawing.add(
+                Polygon(
+                    ((middle + dx - lean, bottom), (middle + dx + lean, top)),
+                    stroke=style.theme.muted,
+                    stroke_width=style.hatch_width,
+                    closed=False,
+                )
+            )
 
 
 def _draw_links(drawing: Drawing, frame: Frame, g: Geometry, theme: Theme) -> None:
@@ -177,8 +198,9 @@ def _draw_links(drawing: Drawing, frame: Frame, g: Geometry, theme: Theme) -> No
     order = sorted(range(len(links["kind"])), key=lambda i: RIBBON_ORDER.get(links["kind"][i], 9))
     opacity = 0.3 if theme.name == "dark" else 0.22
     for i in order:
-        points = tuple((g.x(x), g.y(y)) for x, y in zip(links["xs"][i], links["ys"][i],
-                                                        strict=True))
+        points = tuple(
+            (g.x(x), g.y(y)) for x, y in zip(links["xs"][i], links["ys"][i], strict=True)
+        )
         colour = theme.state_colour(STATES[links["state"][i]])
         # The mapping colour is a pale tone of the background: faint unless denser.
         alpha = 0.6 if links["kind"][i] == "vma" else opacity
@@ -197,24 +219,54 @@ def _draw_quads(drawing: Drawing, frame: Frame, g: Geometry, style: Style) -> No
         # A background-coloured edge keeps neighbouring extents of one state apart; a
         # lane's track has the grid's, a range asked for past EOF the foreground's.
         edge = {"track": theme.grid, "asked": theme.foreground}.get(state, theme.background)
-        drawing.add(Rect(x0, top, x1 - x0, bottom - top, fill=fill, stroke=edge,
-                         stroke_width=1.0, hatch=theme.state_hatch(state),
-                         hatch_colour=hatch_colour(fill)))
+        drawing.add(
+            Rect(
+                x0,
+                top,
+                x1 - x0,
+                bottom - top,
+                fill=fill,
+                stroke=edge,
+                stroke_width=1.0,
+                hatch=theme.state_hatch(state),
+                hatch_colour=hatch_colour(fill),
+            )
+        )
         protection = PROTECTIONS[q["pinned"][i]]
         hatches = [SHARED_HATCH] if q["shared"][i] else []
         if protection and PROTECTION_STYLE[protection][1]:
             hatches.append(PROTECTION_STYLE[protection][1])
         for hatch in hatches:
-            drawing.add(Rect(x0, top, x1 - x0, bottom - top, hatch=hatch,
-                             hatch_colour=mix(fill, ink_on(fill), 0.75)))
+            drawing.add(
+                Rect(
+                    x0,
+                    top,
+                    x1 - x0,
+                    bottom - top,
+                    hatch=hatch,
+                    hatch_colour=mix(fill, ink_on(fill), 0.75),
+                )
+            )
         if protection:
-            drawing.add(Rect(x0, top, x1 - x0, bottom - top,
-                             stroke=theme.protection_colour(protection),
-                             stroke_width=style.stroke * 1.5))
+            drawing.add(
+                Rect(
+                    x0,
+                    top,
+                    x1 - x0,
+                    bottom - top,
+                    stroke=theme.protection_colour(protection),
+                    stroke_width=style.stroke * 1.5,
+                )
+            )
 
 
-def _draw_words(drawing: Drawing, frame: Frame, g: Geometry, style: Style,
-                tagged: dict[int, list[tuple[float, float]]]) -> None:
+def _draw_words(
+    drawing: Drawing,
+    frame: Frame,
+    g: Geometry,
+    style: Style,
+    tagged: dict[int, list[tuple[float, float]]],
+) -> None:
     """What protects a lane, over its right end; whose blocks are whose, on the device.
 
     A lane's words give way to the step's tags over the same lane (``tagged``:
@@ -227,16 +279,35 @@ def _draw_words(drawing: Drawing, frame: Frame, g: Geometry, style: Style,
             left = right - text_width(badge.text, style.small, bold=True)
             if any(a < right and left < b for a, b in tagged.get(badge.band, ())):
                 continue
-            drawing.add(Text(right, g.y(badge.y) - style.small * 0.2, badge.text,
-                             style.small, theme.foreground, bold=True, anchor="end"))
+            drawing.add(
+                Text(
+                    right,
+                    g.y(badge.y) - style.small * 0.2,
+                    badge.text,
+                    style.small,
+                    theme.foreground,
+                    bold=True,
+                    anchor="end",
+                )
+            )
         elif badge.kind == "owner":
             ink = ink_on(theme.state_colour(badge.on)) if badge.on else theme.foreground
-            drawing.add(Text(g.x(badge.x), g.y(badge.y) + style.small * 0.35, badge.text,
-                             style.small, ink, bold=True, anchor="middle"))
+            drawing.add(
+                Text(
+                    g.x(badge.x),
+                    g.y(badge.y) + style.small * 0.35,
+                    badge.text,
+                    style.small,
+                    ink,
+                    bold=True,
+                    anchor="middle",
+                )
+            )
 
 
-def _draw_marks(drawing: Drawing, view: View, marks: list[Mark], g: Geometry,
-                style: Style) -> dict[int, list[tuple[float, float]]]:
+def _draw_marks(
+    drawing: Drawing, view: View, marks: list[Mark], g: Geometry, style: Style
+) -> dict[int, list[tuple[float, float]]]:
     """Outline and tag what the step touched; the tags' x extents, by band."""
     theme = style.theme
     tagged: dict[int, list[tuple[float, float]]] = {}
@@ -256,14 +327,19 @@ def _draw_marks(drawing: Drawing, view: View, marks: list[Mark], g: Geometry,
             # Different colours on one range (alloc, cow, free) nest like rings.
             ring = rings.get(place, 0)
             rings[place] = ring + 1
-            _outline(drawing, mark, band, x0, x1, style.stroke * (1 + 1.5 * min(ring, 3)), g,
-                     style)
+            _outline(drawing, mark, band, x0, x1, style.stroke * (1 + 1.5 * min(ring, 3)), g, style)
         label = mark.result if mark.kind == "refuse" else TAGS.get(mark.kind)
         if label and mark.colour:
             start = max(x0 - style.stroke, g.left, tag_end.get(mark.band, -math.inf))
-            shapes, end = tag(start, g.y(band.y1) - style.stroke, label,
-                              theme.colour(mark.colour), style, lock=mark.kind == "seal",
-                              right=g.right)
+            shapes, end = tag(
+                start,
+                g.y(band.y1) - style.stroke,
+                label,
+                theme.colour(mark.colour),
+                style,
+                lock=mark.kind == "seal",
+                right=g.right,
+            )
             tags.extend(shapes)
             tag_end[mark.band] = end + style.tag * 0.4
             tagged.setdefault(mark.band, []).append((start, end))
@@ -272,8 +348,16 @@ def _draw_marks(drawing: Drawing, view: View, marks: list[Mark], g: Geometry,
     return tagged
 
 
-def _outline(drawing: Drawing, mark: Mark, band: Band, x0: float, x1: float, pad: float,
-             g: Geometry, style: Style) -> None:
+def _outline(
+    drawing: Drawing,
+    mark: Mark,
+    band: Band,
+    x0: float,
+    x1: float,
+    pad: float,
+    g: Geometry,
+    style: Style,
+) -> None:
     theme = style.theme
     top, bottom = g.y(band.y1) - pad, g.y(band.y0) + pad
     # Never into the gutter, where the band's label is.
@@ -286,14 +370,31 @@ def _outline(drawing: Drawing, mark: Mark, band: Band, x0: float, x1: float, pad
     # A halo of background under each stroke: a vermillion SIGBUS cross must still show
     # on a vermillion (revoked) mapping.
     for ink, w in ((theme.background, width + 2 * style.hatch_width), (colour, width)):
-        drawing.add(Rect(x0, top, x1 - x0, bottom - top, stroke=ink, stroke_width=w,
-                         dash=not mark.colour and ink == colour))
+        drawing.add(
+            Rect(
+                x0,
+                top,
+                x1 - x0,
+                bottom - top,
+                stroke=ink,
+                stroke_width=w,
+                dash=not mark.colour and ink == colour,
+            )
+        )
         for a, b in lines:
             drawing.add(Polygon((a, b), stroke=ink, stroke_width=w, closed=False))
 
 
-def tag(x: float, middle: float, text: str, fill: str, style: Style, *, lock: bool = False,
-        right: float = math.inf) -> tuple[list[Shape], float]:
+def tag(
+    x: float,
+    middle: float,
+    text: str,
+    fill: str,
+    style: Style,
+    *,
+    lock: bool = False,
+    right: float = math.inf,
+) -> tuple[list[Shape], float]:
     """A filled label centred on the line ``middle``, starting at ``x`` (shifted left to fit)."""
     size = style.tag
     height = size * 1.45
@@ -303,8 +404,11 @@ def tag(x: float, middle: float, text: str, fill: str, style: Style, *, lock: bo
     ink = ink_on(fill)
     shapes: list[Shape] = [Rect(x, middle - height / 2, width, height, fill=fill)]
     if lock:
-        shapes.extend(lock_icon(x + size * 0.4, middle - size * 0.55, size * 0.8, ink,
-                                style.hatch_width * 1.4))
+        shapes.extend(
+            lock_icon(
+                x + size * 0.4, middle - size * 0.55, size * 0.8, ink, style.hatch_width * 1.4
+            )
+        )
     shapes.append(Text(x + size * 0.4 + icon, middle + size * 0.36, text, size, ink, bold=True))
     return shapes, x + width
 
@@ -314,20 +418,29 @@ def lock_icon(x: float, y: float, size: float, colour: str, width: float) -> lis
     body_top = y + size * 0.45
     cx, radius = x + size * 0.4, size * 0.24
     arc: list[Point] = [(cx + radius, body_top)]
-    arc += [(cx + radius * math.cos(math.pi * k / 12), body_top - size * 0.1
-             - radius * math.sin(math.pi * k / 12)) for k in range(13)]
+    arc += [
+        (
+            cx + radius * math.cos(math.pi * k / 12),
+            body_top - size * 0.1 - radius * math.sin(math.pi * k / 12),
+        )
+        for k in range(13)
+    ]
     arc.append((cx - radius, body_top))
-    return [Polygon(tuple(arc), stroke=colour, stroke_width=width, closed=False),
-            Rect(x, body_top, size * 0.8, size * 0.55, stroke=colour, stroke_width=width)]
+    return [
+        Polygon(tuple(arc), stroke=colour, stroke_width=width, closed=False),
+        Rect(x, body_top, size * 0.8, size * 0.55, stroke=colour, stroke_width=width),
+    ]
 
 
-def draw_gutter(drawing: Drawing, view: View, frame: Frame, g: Geometry, left: float,
-                style: Style) -> None:
+def draw_gutter(
+    drawing: Drawing, view: View, frame: Frame, g: Geometry, left: float, style: Style
+) -> None:
     """Each lane's name beside it while the lane exists, a lock by a protected file."""
     theme = style.theme
     width = g.left - left - style.label * 0.6
-    protected = {band for band, code in zip(frame.quads["band"], frame.quads["pinned"],
-                                            strict=True) if code}
+    protected = {
+        band for band, code in zip(frame.quads["band"], frame.quads["pinned"], strict=True) if code
+    }
     bands = view.layout.bands
     for badge in frame.badges:
         if badge.kind != "label":
@@ -336,18 +449,31 @@ def draw_gutter(drawing: Drawing, view: View, frame: Frame, g: Geometry, left: f
         top, bottom = g.y(band.y1), g.y(band.y0)
         lock = band.layer == "file" and band.index in protected
         icon = style.label * 1.2 if lock else 0.0
-        lines = label_lines(badge.text, width - icon, max(bottom - top, style.label * 1.3),
-                            style)
+        lines = label_lines(badge.text, width - icon, max(bottom - top, style.label * 1.3), style)
         leading = style.label * style.line
         baseline = (top + bottom) / 2 - leading * (len(lines) - 1) / 2 + style.label * 0.36
         for k, line in enumerate(lines):
-            drawing.add(Text(g.left - style.label * 0.6, baseline + k * leading, line,
-                             style.label, theme.foreground, anchor="end"))
+            drawing.add(
+                Text(
+                    g.left - style.label * 0.6,
+                    baseline + k * leading,
+                    line,
+                    style.label,
+                    theme.foreground,
+                    anchor="end",
+                )
+            )
         if lock:
             widest = max(text_width(line, style.label) for line in lines)
-            drawing.add_all(lock_icon(g.left - style.label * 0.6 - widest - icon,
-                                      (top + bottom) / 2 - style.label * 0.5, style.label,
-                                      theme.foreground, style.hatch_width * 1.4))
+            drawing.add_all(
+                lock_icon(
+                    g.left - style.label * 0.6 - widest - icon,
+                    (top + bottom) / 2 - style.label * 0.5,
+                    style.label,
+                    theme.foreground,
+                    style.hatch_width * 1.4,
+                )
+            )
 
 
 def label_lines(label: str, width: float, height: float, style: Style) -> list[str]:

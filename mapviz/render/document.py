@@ -22,7 +22,7 @@ from mapviz.render.figure import PlotModels, build_plot, fill_plot
 from mapviz.render.panels import Panels, build_panels, page_sheet
 from mapviz.render.player import player_code, player_config
 from mapviz.render.tables import Tables, build_tables, frame_rows
-from mapviz.render.theme import Theme
+from mapviz.render.theme import GAP_PX, Theme, narrowest_plot_px
 from mapviz.view.storyboard import View
 
 STORES = tuple(schema.STORES)
@@ -42,9 +42,16 @@ class ViewModels:
     """The notebook's step channel (see :mod:`mapviz.render.channel`), if it has one."""
 
 
-def build_view(view: View, theme: Theme, *, name: str, source_text: str = "",
-               standalone: bool = True, command: LayoutDOM | None = None,
-               channel: Channel | None = None) -> ViewModels:
+def build_view(
+    view: View,
+    theme: Theme,
+    *,
+    name: str,
+    source_text: str = "",
+    standalone: bool = True,
+    command: LayoutDOM | None = None,
+    channel: Channel | None = None,
+) -> ViewModels:
     """Models showing ``view`` in ``theme``, opening on step 0.
 
     Parameters
@@ -71,8 +78,9 @@ def build_view(view: View, theme: Theme, *, name: str, source_text: str = "",
     """
     tables = build_tables(view, theme)
     plot = build_plot(view, theme)
-    panels = build_panels(theme, title=view.title, kernel=view.kernel, fs=view.fs, name=name,
-                          frames=len(view.frames))
+    panels = build_panels(
+        theme, title=view.title, kernel=view.kernel, fs=view.fs, name=name, frames=len(view.frames)
+    )
     # The big tables are read by the player, never drawn, and only Python changes them.
     stores = {key: ColumnDataSource(data={}, name=f"mapviz-{key}") for key in STORES}
     # A notebook view can switch its kernel model later: its listing does not name one.
@@ -83,30 +91,63 @@ def build_view(view: View, theme: Theme, *, name: str, source_text: str = "",
         lines.pop()
     listing = listed_lines(lines)
     models: dict[str, Any] = {
-        "plot": plot.plot, "base": plot.base, "links": plot.links, "badges": plot.badges,
-        "rquads": plot.rquads, "hover": plot.hover, "hatches": plot.hatches, **plot.overlays,
+        "plot": plot.plot,
+        "base": plot.base,
+        "links": plot.links,
+        "badges": plot.badges,
+        "rquads": plot.rquads,
+        "hover": plot.hover,
+        "hatches": plot.hatches,
+        **plot.overlays,
         **stores,
-        "slider": panels.slider, "speed": panels.speed, "play": panels.play,
-        "next": panels.next, "prev": panels.prev, "first": panels.first, "last": panels.last,
-        "narration": panels.narration, "log": panels.log, "lanes": plot.axes["lanes"],
+        "slider": panels.slider,
+        "speed": panels.speed,
+        "play": panels.play,
+        "next": panels.next,
+        "prev": panels.prev,
+        "first": panels.first,
+        "last": panels.last,
+        "narration": panels.narration,
+        "log": panels.log,
+        "lanes": plot.axes["lanes"],
         "source": panels.source if lines else None,
         "request": channel.request if channel is not None else None,
         "status": channel.status if channel is not None else None,
     }
-    player = CustomJS(args={"m": models, "cfg": player_config(
-        theme, lines=listing, summary=summary, standalone=standalone)}, code=player_code())
+    player = CustomJS(
+        args={
+            "m": models,
+            "cfg": player_config(theme, lines=listing, summary=summary, standalone=standalone),
+        },
+        code=player_code(),
+    )
     buttons = (panels.play, panels.next, panels.prev, panels.first, panels.last)
     controls = row(panels.first, panels.prev, panels.play, panels.next, panels.last)
-    side_parts = [controls, panels.slider, panels.speed, panels.hint, panels.narration,
-                  panels.log]
+    side_parts = [controls, panels.slider, panels.speed, panels.hint, panels.narration, panels.log]
     side = column(*side_parts, width=theme.panel_width, styles={"gap": "6px"})
-    main = row(plot.plot, side, sizing_mode="stretch_width", styles={"gap": "14px"})
-    parts = [panels.header, *([command] if command is not None else []), main,
-             *([panels.source] if lines else [])]
-    root = column(*parts, sizing_mode="stretch_width", name="mapviz-root",
-                  styles={"padding": "10px 16px 16px", "gap": "8px",
-                          "background": theme.background},
-                  stylesheets=[page_sheet(theme)])
+    # A flex row that wraps: the panel goes below once the plot would get less than this
+    # (min(): never wider than what there is, so a narrow page does not scroll sideways).
+    least = narrowest_plot_px(theme)
+    plot.plot.styles = {**plot.plot.styles, "min-width": f"min({least}px, 100%)"}
+    main = row(
+        plot.plot,
+        side,
+        sizing_mode="stretch_width",
+        styles={"gap": f"{GAP_PX}px", "flex-wrap": "wrap"},
+    )
+    parts = [
+        panels.header,
+        *([command] if command is not None else []),
+        main,
+        *([panels.source] if lines else []),
+    ]
+    root = column(
+        *parts,
+        sizing_mode="stretch_width",
+        name="mapviz-root",
+        styles={"padding": "10px 16px 16px", "gap": "8px", "background": theme.background},
+        stylesheets=[page_sheet(theme)],
+    )
     models["root"] = root
     for button in buttons:
         button.js_on_event("button_click", player)
@@ -155,12 +196,16 @@ def _first_frame(models: ViewModels, tables: Tables) -> None:
     inks = models.theme.inks()
     rows = frame_rows(tables, 0)
     quads = tables.quads
-    base = {name: [quads[name][i] for i in rows] for name in schema.DRAWN["base"]
-            if name not in ("edge",)}
+    base = {
+        name: [quads[name][i] for i in rows]
+        for name in schema.DRAWN["base"]
+        if name not in ("edge",)
+    }
     base["edge"] = [inks[quads["ei"][i]] for i in rows]
     models.plot.base.data = base
     groups: list[dict[str, list[float]]] = [
-        {"x0": [], "x1": [], "y0": [], "y1": []} for _ in models.plot.hatches]
+        {"x0": [], "x1": [], "y0": [], "y1": []} for _ in models.plot.hatches
+    ]
     for i in rows:
         for role in ("hg", "mg"):
             group = int(quads[role][i])
@@ -175,9 +220,11 @@ def _first_frame(models: ViewModels, tables: Tables) -> None:
     models.panels.narration.text = (
         f'<div class="mv-stepno">Start · {steps} steps</div>'
         '<div class="mv-note">Press <kbd>→</kbd> or <b>▶</b> to run the first command, '
-        "<kbd>Space</kbd> to play them all.</div>")
-    models.panels.log.text = ('<div class="mv-log-title">Event log</div>'
-                              '<div class="mv-log-empty">No step yet.</div>')
+        "<kbd>Space</kbd> to play them all.</div>"
+    )
+    models.panels.log.text = (
+        '<div class="mv-log-title">Event log</div><div class="mv-log-empty">No step yet.</div>'
+    )
 
 
 LISTED_RUN = 3

@@ -94,7 +94,7 @@ def luminance(colour: str) -> float:
     >>> luminance("#FFFFFF"), luminance("#000000")
     (1.0, 0.0)
     """
-    r, g, b = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
@@ -117,16 +117,28 @@ def hatch_tile(code: str, size: float) -> tuple[list[tuple[Point, Point]], list[
     ([((0, 5.0), (10, 5.0))], [])
     """
     s, h = size, size / 2
-    slash: list[tuple[Point, Point]] = [((-h, h), (h, -h)), ((0, s), (s, 0)),
-                                        ((h, s + h), (s + h, h))]
-    backslash: list[tuple[Point, Point]] = [((-h, h), (h, s + h)), ((0, 0), (s, s)),
-                                            ((h, -h), (s + h, h))]
+    slash: list[tuple[Point, Point]] = [
+        ((-h, h), (h, -h)),
+        ((0, s), (s, 0)),
+        ((h, s + h), (s + h, h)),
+    ]
+    backslash: list[tuple[Point, Point]] = [
+        ((-h, h), (h, s + h)),
+        ((0, 0), (s, s)),
+        ((h, -h), (s + h, h)),
+    ]
     across: list[tuple[Point, Point]] = [((0, h), (s, h))]
     down: list[tuple[Point, Point]] = [((h, 0), (h, s))]
     lines: dict[str, list[tuple[Point, Point]]] = {
-        "/": slash, "\\": backslash, "x": slash + backslash, "-": across, "|": down,
-        "+": across + down, ":": [((h, s * 0.15), (h, s * 0.6))],
-        "*": slash + backslash + across + down, "`": [((s * 0.3, s * 0.2), (s * 0.55, s * 0.65))],
+        "/": slash,
+        "\\": backslash,
+        "x": slash + backslash,
+        "-": across,
+        "|": down,
+        "+": across + down,
+        ":": [((h, s * 0.15), (h, s * 0.6))],
+        "*": slash + backslash + across + down,
+        "`": [((s * 0.3, s * 0.2), (s * 0.55, s * 0.65))],
     }
     if code == ".":
         return [], [(h, h)]

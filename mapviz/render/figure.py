@@ -34,7 +34,14 @@ from bokeh.plotting import figure
 from mapviz.render.hatching import hatch_groups
 from mapviz.render.schema import DRAWN
 from mapviz.render.tables import Tables
-from mapviz.render.theme import LEGEND_HIDDEN, LEGEND_LABELS, PROTECTION_STYLE, SHARED_HATCH, Theme
+from mapviz.render.theme import (
+    LEGEND_HIDDEN,
+    LEGEND_LABELS,
+    PROTECTION_STYLE,
+    SHARED_HATCH,
+    Theme,
+    narrowest_plot_px,
+)
 from mapviz.render.ticks import device_breaks, device_ticks, file_ticks
 from mapviz.view.frames import OWNER_TINTS, STATES
 from mapviz.view.storyboard import View
@@ -65,8 +72,9 @@ class PlotModels:
     hatches: list[ColumnDataSource]  # one per hatching.hatch_groups(theme)
 
 
-def _source(data: dict[str, Any], *, player: bool = True, name: str | None = None
-            ) -> ColumnDataSource:
+def _source(
+    data: dict[str, Any], *, player: bool = True, name: str | None = None
+) -> ColumnDataSource:
     # syncable=False: what the player changes must not be echoed back (STACK.md §5, pitfall 6).
     return ColumnDataSource(data=data, syncable=not player, name=name)
 
@@ -106,68 +114,203 @@ def build_plot(view: View, theme: Theme) -> PlotModels:
         "guides": _source(_empty("x", "y0", "y1"), player=False),
         "breaks": _source(_empty("x0", "x1", "y0", "y1", "tip"), player=False),
     }
-    plot.segment("x", "y0", "x", "y1", source=decoration["guides"], line_color=theme.grid,
-                 line_dash="dotted", line_width=1, level="underlay")
+    plot.segment(
+        "x",
+        "y0",
+        "x",
+        "y1",
+        source=decoration["guides"],
+        line_color=theme.grid,
+        line_dash="dotted",
+        line_width=1,
+        level="underlay",
+    )
     links = _source(_empty(*DRAWN["links"]), name="mapviz-links")
-    rlinks = plot.patches("xs", "ys", source=links, fill_color="fill", fill_alpha="fa",
-                          line_color="fill", line_alpha="la", line_width=1)
+    rlinks = plot.patches(
+        "xs",
+        "ys",
+        source=links,
+        fill_color="fill",
+        fill_alpha="fa",
+        line_color="fill",
+        line_alpha="la",
+        line_width=1,
+    )
     base = _source(_empty(*DRAWN["base"]), name="mapviz-base")
     palette = theme.palette()
     colours = LinearColorMapper(palette=palette, low=-0.5, high=len(palette) - 0.5)
-    rquads = plot.quad("x0", "x1", "y1", "y0", source=base, fill_alpha="fa",
-                       fill_color={"field": "state", "transform": colours},
-                       line_color="edge", line_width="ew")
+    rquads = plot.quad(
+        "x0",
+        "x1",
+        "y1",
+        "y0",
+        source=base,
+        fill_alpha="fa",
+        fill_color={"field": "state", "transform": colours},
+        line_color="edge",
+        line_width="ew",
+    )
     # Taps select without fading everything else: the highlight shows the selection.
     rquads.selection_glyph = None
     rquads.nonselection_glyph = None
     hatches = []
     for index, group in enumerate(hatch_groups(theme)):
         source = _source(_empty("x0", "x1", "y0", "y1"), name=f"mapviz-hatch-{index}")
-        plot.quad("x0", "x1", "y1", "y0", source=source, fill_alpha=0, line_color=None,
-                  hatch_pattern=group.pattern, hatch_color=group.ink, hatch_alpha=group.alpha,
-                  hatch_scale=group.scale, hatch_weight=theme.line_width * (1.5 if group.mark
-                                                                           else 1.0))
+        plot.quad(
+            "x0",
+            "x1",
+            "y1",
+            "y0",
+            source=source,
+            fill_alpha=0,
+            line_color=None,
+            hatch_pattern=group.pattern,
+            hatch_color=group.ink,
+            hatch_alpha=group.alpha,
+            hatch_scale=group.scale,
+            hatch_weight=theme.line_width * (1.5 if group.mark else 1.0),
+        )
         hatches.append(source)
-    plot.quad("x0", "x1", "y1", "y0", source=decoration["breaks"], fill_color=theme.background,
-              hatch_pattern="/", hatch_color=theme.muted, hatch_alpha=0.7, hatch_scale=6.0,
-              line_color=None)
+    plot.quad(
+        "x0",
+        "x1",
+        "y1",
+        "y0",
+        source=decoration["breaks"],
+        fill_color=theme.background,
+        hatch_pattern="/",
+        hatch_color=theme.muted,
+        hatch_alpha=0.7,
+        hatch_scale=6.0,
+        line_color=None,
+    )
     badges = _source(_empty(*DRAWN["badges"]), name="mapviz-badges")
-    plot.text("x", "y", "text", source=badges, text_align="align", text_baseline="baseline",
-              text_font=value(theme.font), text_font_size=f"{theme.band_label_size}px",
-              text_font_style="bold", text_color="colour", background_fill_color="bg",
-              background_fill_alpha="ba", padding=2, border_radius=3)
+    plot.text(
+        "x",
+        "y",
+        "text",
+        source=badges,
+        text_align="align",
+        text_baseline="baseline",
+        text_font=value(theme.font),
+        text_font_size=f"{theme.band_label_size}px",
+        text_font_style="bold",
+        text_color="colour",
+        background_fill_color="bg",
+        background_fill_alpha="ba",
+        padding=2,
+        border_radius=3,
+    )
     overlays = {
         "hll": _source(name="mapviz-hll", data=_empty("xs", "ys")),
         "hlq": _source(name="mapviz-hlq", data=_empty("x0", "x1", "y0", "y1")),
         "ovp": _source(name="mapviz-ovp", data=_empty("xs", "ys", "fill", "fa")),
-        "ovq": _source(name="mapviz-ovq", data=_empty("x0", "x1", "y0", "y1", "fill", "fa",
-                                                      "line", "lw", "la")),
+        "ovq": _source(
+            name="mapviz-ovq", data=_empty("x0", "x1", "y0", "y1", "fill", "fa", "line", "lw", "la")
+        ),
         "ovl": _source(name="mapviz-ovl", data=_empty("xs", "ys", "color", "width", "alpha")),
-        "ovt": _source(name="mapviz-ovt", data=_empty("x", "y", "text", "color", "bg", "ba",
-                                                      "align", "size", "alpha")),
+        "ovt": _source(
+            name="mapviz-ovt",
+            data=_empty("x", "y", "text", "color", "bg", "ba", "align", "size", "alpha"),
+        ),
     }
-    plot.patches("xs", "ys", source=overlays["hll"], fill_color=theme.foreground,
-                 fill_alpha=0.12, line_color=theme.foreground, line_alpha=0.45,
-                 level="overlay")
-    plot.quad("x0", "x1", "y1", "y0", source=overlays["hlq"], fill_alpha=0,
-              line_color=theme.foreground, line_width=theme.line_width * 3, level="overlay")
-    plot.patches("xs", "ys", source=overlays["ovp"], fill_color="fill", fill_alpha="fa",
-                 line_color=None, level="overlay")
-    plot.quad("x0", "x1", "y1", "y0", source=overlays["ovq"], fill_color="fill", fill_alpha="fa",
-              line_color="line", line_width="lw", line_alpha="la", level="overlay")
-    plot.multi_line("xs", "ys", source=overlays["ovl"], line_color="color", line_width="width",
-                    line_alpha="alpha", line_cap="round", line_join="round", level="overlay")
-    plot.text("x", "y", "text", source=overlays["ovt"], text_color="color", text_alpha="alpha",
-              text_align="align", text_baseline="middle", text_font=value(theme.font),
-              text_font_size="size", text_font_style="bold", background_fill_color="bg",
-              background_fill_alpha="ba", padding=3, border_radius=4, level="overlay")
-    hover = HoverTool(renderers=[rquads, rlinks], tooltips=TOOLTIP, point_policy="follow_mouse",
-                      attachment="below", syncable=False)
+    plot.patches(
+        "xs",
+        "ys",
+        source=overlays["hll"],
+        fill_color=theme.foreground,
+        fill_alpha=0.12,
+        line_color=theme.foreground,
+        line_alpha=0.45,
+        level="overlay",
+    )
+    plot.quad(
+        "x0",
+        "x1",
+        "y1",
+        "y0",
+        source=overlays["hlq"],
+        fill_alpha=0,
+        line_color=theme.foreground,
+        line_width=theme.line_width * 3,
+        level="overlay",
+    )
+    plot.patches(
+        "xs",
+        "ys",
+        source=overlays["ovp"],
+        fill_color="fill",
+        fill_alpha="fa",
+        line_color=None,
+        level="overlay",
+    )
+    plot.quad(
+        "x0",
+        "x1",
+        "y1",
+        "y0",
+        source=overlays["ovq"],
+        fill_color="fill",
+        fill_alpha="fa",
+        line_color="line",
+        line_width="lw",
+        line_alpha="la",
+        level="overlay",
+    )
+    plot.multi_line(
+        "xs",
+        "ys",
+        source=overlays["ovl"],
+        line_color="color",
+        line_width="width",
+        line_alpha="alpha",
+        line_cap="round",
+        line_join="round",
+        level="overlay",
+    )
+    plot.text(
+        "x",
+        "y",
+        "text",
+        source=overlays["ovt"],
+        text_color="color",
+        text_alpha="alpha",
+        text_align="align",
+        text_baseline="middle",
+        text_font=value(theme.font),
+        text_font_size="size",
+        text_font_style="bold",
+        background_fill_color="bg",
+        background_fill_alpha="ba",
+        padding=3,
+        border_radius=4,
+        level="overlay",
+    )
+    hover = HoverTool(
+        renderers=[rquads, rlinks],
+        tooltips=TOOLTIP,
+        point_policy="follow_mouse",
+        attachment="below",
+        syncable=False,
+    )
     plot.add_tools(hover, TapTool(renderers=[rquads]))
     axes = _axes(plot, theme)
     legend, legend_items = _legend(plot, theme)
-    return PlotModels(plot, base, links, badges, overlays, decoration, rquads, rlinks, hover, axes,
-                      legend, legend_items, hatches)
+    return PlotModels(
+        plot,
+        base,
+        links,
+        badges,
+        overlays,
+        decoration,
+        rquads,
+        rlinks,
+        hover,
+        axes,
+        legend,
+        legend_items,
+        hatches,
+    )
 
 
 def _y_span(view: View) -> tuple[float, float]:
@@ -188,23 +331,43 @@ def _frame_px(units: float, theme: Theme) -> int:
 def _axes(plot: Any, theme: Theme) -> dict[str, LinearAxis]:
     # dict[str, Any]: bokeh's stubs type LinearAxis.ticker as BasicTicker, not any Ticker.
     style: dict[str, Any] = dict(
-        major_label_text_font=theme.font, major_label_text_color=theme.foreground,
-        axis_label_text_font=theme.font, axis_label_text_color=theme.muted,
-        axis_label_text_font_style="normal", axis_label_standoff=4,
+        major_label_text_font=theme.font,
+        major_label_text_color=theme.foreground,
+        axis_label_text_font=theme.font,
+        axis_label_text_color=theme.muted,
+        axis_label_text_font_style="normal",
+        axis_label_standoff=4,
         major_label_text_font_size=f"{theme.band_label_size}px",
-        axis_label_text_font_size=f"{theme.band_label_size}px")
+        axis_label_text_font_size=f"{theme.band_label_size}px",
+    )
     style["ticker"] = FixedTicker(ticks=[0])  # replaced by fill_plot
-    offsets = LinearAxis(axis_label="file offset",
-                         axis_line_color=None, major_tick_line_color=theme.grid,
-                         minor_tick_line_color=None, major_tick_out=4, major_tick_in=0,
-                         **style)
-    blocks = LinearAxis(axis_label="device block",
-                        axis_line_color=None, major_tick_line_color=theme.grid,
-                        minor_tick_line_color=None, major_tick_out=4, major_tick_in=0, **style)
+    offsets = LinearAxis(
+        axis_label="file offset",
+        axis_line_color=None,
+        major_tick_line_color=theme.grid,
+        minor_tick_line_color=None,
+        major_tick_out=4,
+        major_tick_in=0,
+        **style,
+    )
+    blocks = LinearAxis(
+        axis_label="device block",
+        axis_line_color=None,
+        major_tick_line_color=theme.grid,
+        minor_tick_line_color=None,
+        major_tick_out=4,
+        major_tick_in=0,
+        **style,
+    )
     # The lanes' names, beside them: the player blanks a lane's name while the lane does not
     # exist (a file not yet opened, a mapping not yet made).
-    lanes = LinearAxis(axis_line_color=None, major_tick_line_color=None,
-                       minor_tick_line_color=None, major_label_standoff=8, **style)
+    lanes = LinearAxis(
+        axis_line_color=None,
+        major_tick_line_color=None,
+        minor_tick_line_color=None,
+        major_label_standoff=8,
+        **style,
+    )
     plot.add_layout(offsets, "above")
     plot.add_layout(blocks, "below")
     plot.add_layout(lanes, "left")
@@ -224,19 +387,29 @@ def fill_plot(models: PlotModels, view: View, tables: Tables, theme: Theme) -> N
     models.plot.min_border_left = label_room(view, theme)
     upper = [b for b in bands if b.layer in ("actor", "virtual", "file", "cache")]
     most = 5 if theme.font_size > 16 else 8
-    offsets = file_ticks(layout.file_axis.span, most)
+    # As few labels as keep apart on the narrowest figure a page gives (the side panel
+    # wraps below the plot before the figure gets narrower than this).
+    plot_px = (narrowest_plot_px(theme) - label_room(view, theme) - 14) * 1000 / 1012
+    offsets = file_ticks(
+        layout.file_axis.span, most, plot_px=plot_px, char_px=theme.band_label_size * 0.6
+    )
     guides_bottom = min((b.y0 for b in upper), default=0.0)
     models.decoration["guides"].data = {
-        "x": list(offsets), "y0": [guides_bottom] * len(offsets),
-        "y1": [top] * len(offsets)}
+        "x": list(offsets),
+        "y0": [guides_bottom] * len(offsets),
+        "y1": [top] * len(offsets),
+    }
     gap = 1000 * theme.font_size * 5 / 900  # about five characters of a ~900 px plot
     blocks = device_ticks(layout.device_axis, view.blocksize, gap)
     device = layout.band("device", "device")
     breaks = device_breaks(layout.device_axis, view.blocksize) if device else []
     models.decoration["breaks"].data = {
-        "x0": [b[0] for b in breaks], "x1": [b[1] for b in breaks],
+        "x0": [b[0] for b in breaks],
+        "x1": [b[1] for b in breaks],
         "y0": [device.y0 if device else 0.0] * len(breaks),
-        "y1": [device.y1 if device else 0.0] * len(breaks), "tip": [b[2] for b in breaks]}
+        "y1": [device.y1 if device else 0.0] * len(breaks),
+        "tip": [b[2] for b in breaks],
+    }
     _ticks(models.axes["offsets"], offsets)
     _ticks(models.axes["blocks"], blocks)
     _ticks(models.axes["lanes"], {(b.y0 + b.y1) / 2: b.label for b in bands})
@@ -264,27 +437,51 @@ def _legend(plot: Any, theme: Theme) -> tuple[Legend, dict[str, LegendItem]]:
     for state in STATES:
         fill = theme.state_colour(state)
         edge = theme.foreground if state == "asked" else theme.background
-        items[state] = _item(plot, LEGEND_LABELS[state], fill, theme.state_hatch(state),
-                             theme.ink_on(fill), edge, 1.0)
+        items[state] = _item(
+            plot,
+            LEGEND_LABELS[state],
+            fill,
+            theme.state_hatch(state),
+            theme.ink_on(fill),
+            edge,
+            1.0,
+        )
     blue = theme.state_colour("written")
-    items["shared"] = _item(plot, MARK_LABELS["shared"], blue, SHARED_HATCH, theme.ink_on(blue),
-                            theme.background, 1.0)
+    items["shared"] = _item(
+        plot, MARK_LABELS["shared"], blue, SHARED_HATCH, theme.ink_on(blue), theme.background, 1.0
+    )
     for protection, (_, hatch, words) in PROTECTION_STYLE.items():
         fill = theme.state_colour("mapping" if protection == "direct" else "written")
-        items[protection] = _item(plot, words, fill, hatch, theme.ink_on(fill),
-                                  theme.protection_colour(protection), theme.line_width * 3)
+        items[protection] = _item(
+            plot,
+            words,
+            fill,
+            hatch,
+            theme.ink_on(fill),
+            theme.protection_colour(protection),
+            theme.line_width * 3,
+        )
     options: dict[str, Any] = dict(  # dict[str, Any]: bokeh's stubs mistype Legend.padding
-        items=[], orientation="horizontal", location="center", click_policy="none",
-        label_text_font=theme.font, label_text_font_size=f"{theme.control_size}px",
-        label_text_color=theme.foreground, background_fill_color=theme.background,
-        border_line_color=None, glyph_width=round(theme.control_size * 2.2),
-        glyph_height=round(theme.control_size * 1.3), spacing=14, padding=2, margin=4,
-        label_standoff=6, name="mapviz-legend")
+        items=[],
+        orientation="horizontal",
+        location="center",
+        click_policy="none",
+        label_text_font=theme.font,
+        label_text_font_size=f"{theme.control_size}px",
+        label_text_color=theme.foreground,
+        background_fill_color=theme.background,
+        border_line_color=None,
+        glyph_width=round(theme.control_size * 2.2),
+        glyph_height=round(theme.control_size * 1.3),
+        spacing=14,
+        padding=2,
+        margin=4,
+        label_standoff=6,
+        name="mapviz-legend",
+    )
     legend = Legend(**options)
     plot.add_layout(legend, "below")
     return legend, items
-
-
 
 
 def _legend_items(models: PlotModels, view: View, tables: Tables, theme: Theme) -> None:
@@ -296,8 +493,10 @@ def _legend_items(models: PlotModels, view: View, tables: Tables, theme: Theme) 
     owners: dict[str, list[str]] = {}
     for name, number in view.layout.file_ids.items():
         owners.setdefault(f"owner-{number % OWNER_TINTS}", []).append(name)
-    labels = [MARK_LABELS.get(key) or PROTECTION_STYLE.get(key, ("", "", ""))[2]
-              or LEGEND_LABELS[key] for key in keys]
+    labels = [
+        MARK_LABELS.get(key) or PROTECTION_STYLE.get(key, ("", "", ""))[2] or LEGEND_LABELS[key]
+        for key in keys
+    ]
     for at, key in enumerate(keys):
         if key in owners:
             labels[at] = "blocks of " + ", ".join(owners[key])
@@ -317,11 +516,22 @@ def _per_row(theme: Theme, labels: list[str]) -> int:
     return max(2, int(plot_px // item_px))
 
 
-def _item(plot: Any, label: str, fill: str, hatch: str, ink: str, edge: str,
-          width: float) -> LegendItem:
+def _item(
+    plot: Any, label: str, fill: str, hatch: str, ink: str, edge: str, width: float
+) -> LegendItem:
     # The legend draws a swatch only for a renderer with data: one quad, off the x range,
     # Far outside any x range the plot shows (lane names use x < 0).
-    renderer = plot.quad(left=[-5000.0], right=[-4990.0], top=[0.0], bottom=[-1.0], fill_color=fill,
-                         hatch_pattern=hatch or None, hatch_color=ink, hatch_alpha=0.8,
-                         hatch_scale=7.0, line_color=edge, line_width=width)
+    renderer = plot.quad(
+        left=[-5000.0],
+        right=[-4990.0],
+        top=[0.0],
+        bottom=[-1.0],
+        fill_color=fill,
+        hatch_pattern=hatch or None,
+        hatch_color=ink,
+        hatch_alpha=0.8,
+        hatch_scale=7.0,
+        line_color=edge,
+        line_width=width,
+    )
     return LegendItem(label=label, renderers=[renderer])

@@ -50,8 +50,9 @@ def hatch_groups(theme: Theme) -> tuple[HatchGroup, ...]:
     """Every group ``theme`` can need, in a fixed order."""
     groups: list[HatchGroup] = []
     for state in STATES:
-        group = HatchGroup(theme.state_hatch(state), theme.ink_on(theme.state_colour(state)),
-                           mark=False)
+        group = HatchGroup(
+            theme.state_hatch(state), theme.ink_on(theme.state_colour(state)), mark=False
+        )
         if group.pattern and group not in groups:
             groups.append(group)
     marks = [hatch for _, hatch, _ in PROTECTION_STYLE.values() if hatch] + [SHARED_HATCH]

@@ -70,8 +70,9 @@ def write_svgs(view: View, directory: str | Path, theme: str | Theme = "light") 
     return paths
 
 
-def write_pngs(view: View, directory: str | Path, theme: str | Theme = "light",
-               width: int = 1600) -> list[Path]:
+def write_pngs(
+    view: View, directory: str | Path, theme: str | Theme = "light", width: int = 1600
+) -> list[Path]:
     """Write one PNG per frame of ``view`` into ``directory``, ``width`` pixels wide.
 
     The height follows the slide's proportions: 16:9 (900 px at the default

@@ -48,12 +48,14 @@ def theme_css(theme: Theme) -> str:
     """The theme as CSS custom properties on each widget's shadow host."""
     current = "#2A3340" if theme.dark else "#FFF3C4"
     ok_bg, ok_fg = ("#1F4D3A", "#CFF5E3") if theme.dark else ("#D6F0E4", "#0B5237")
-    return (f":host {{ --mv-fg: {theme.foreground}; --mv-bg: {theme.background}; "
-            f"--mv-muted: {theme.muted}; --mv-grid: {theme.grid}; "
-            f"--mv-bad: {theme.colour('vermillion')}; --mv-pin: {theme.colour('green')}; "
-            f"--mv-ok-bg: {ok_bg}; --mv-ok-fg: {ok_fg}; --mv-current: {current}; "
-            f"--mv-font: {theme.font}; --mv-mono: {theme.mono}; "
-            f"--mv-size: {theme.font_size}px; --mv-title: {theme.title_size}px; }}\n")
+    return (
+        f":host {{ --mv-fg: {theme.foreground}; --mv-bg: {theme.background}; "
+        f"--mv-muted: {theme.muted}; --mv-grid: {theme.grid}; "
+        f"--mv-bad: {theme.colour('vermillion')}; --mv-pin: {theme.colour('green')}; "
+        f"--mv-ok-bg: {ok_bg}; --mv-ok-fg: {ok_fg}; --mv-current: {current}; "
+        f"--mv-font: {theme.font}; --mv-mono: {theme.mono}; "
+        f"--mv-size: {theme.font_size}px; --mv-title: {theme.title_size}px; }}\n"
+    )
 
 
 def text_sheet(theme: Theme) -> InlineStyleSheet:
@@ -66,38 +68,45 @@ def widget_sheet(theme: Theme) -> InlineStyleSheet:
     raised = "#262A30" if theme.dark else "#F4F4F4"
     active = theme.colour("blue")
     size = theme.control_size
-    return InlineStyleSheet(css=f"""
+    return InlineStyleSheet(
+        css=f"""
 :host {{ --mv-fg: {theme.foreground}; font-family: {theme.font}; }}
 .bk-btn {{ background: {raised}; color: {theme.foreground}; border-color: {theme.grid};
   font-size: {size}px; font-family: {theme.font}; padding: 4px 8px; }}
 .bk-btn:hover {{ border-color: {theme.muted}; }}
 .bk-btn.bk-active, .bk-btn:active {{ background: {active}; color: #FFFFFF; border-color: {active};
   box-shadow: none; }}
-.bk-btn:focus-visible {{ outline: 2px solid {theme.colour('orange')}; outline-offset: 1px; }}
+.bk-btn:focus-visible {{ outline: 2px solid {theme.colour("orange")}; outline-offset: 1px; }}
 .bk-slider-title, .bk-slider-value {{ color: {theme.foreground}; font-size: {size}px; }}
 .noUi-connect {{ background: {active}; }}
 .noUi-target {{ background: {raised}; border-color: {theme.grid}; }}
-""")
+"""
+    )
 
 
 def page_sheet(theme: Theme) -> GlobalInlineStyleSheet:
     """The page itself (body background) in the theme's colours."""
-    return GlobalInlineStyleSheet(css=f"""
+    return GlobalInlineStyleSheet(
+        css=f"""
 html, body {{ background: {theme.background}; color: {theme.foreground}; margin: 0; }}
 @media (prefers-reduced-motion: reduce) {{ * {{ transition: none !important; }} }}
-""")
+"""
+    )
 
 
 def header_html(title: str, kernel: str, fs: str, name: str) -> str:
     """Title and what the view is of: every part escaped."""
     e = html.escape
-    return (f'<div class="mv-title">{e(title)}</div>'
-            f'<div class="mv-meta">kernel model <b>{e(kernel)}</b> · {e(fs)} · '
-            f"scenario <b>{e(name)}</b> · mapviz {e(__version__)}</div>")
+    return (
+        f'<div class="mv-title">{e(title)}</div>'
+        f'<div class="mv-meta">kernel model <b>{e(kernel)}</b> · {e(fs)} · '
+        f"scenario <b>{e(name)}</b> · mapviz {e(__version__)}</div>"
+    )
 
 
-def build_panels(theme: Theme, *, title: str, kernel: str, fs: str, name: str,
-                 frames: int) -> Panels:
+def build_panels(
+    theme: Theme, *, title: str, kernel: str, fs: str, name: str, frames: int
+) -> Panels:
     """The widgets, sized for ``theme``; ``frames`` counts the start and every step."""
     text = text_sheet(theme)
     widget = widget_sheet(theme)
@@ -106,38 +115,88 @@ def build_panels(theme: Theme, *, title: str, kernel: str, fs: str, name: str,
     button: dict[str, Any] = dict(stylesheets=[widget], syncable=False, height=round(unit * 2.3))
 
     def small(label: str, description: str, name: str) -> Button:
-        return Button(label=label, name=name, width=round(unit * 3.3),
-                      html_attributes={"title": description, "aria-label": description},
-                      **button)
+        return Button(
+            label=label,
+            name=name,
+            width=round(unit * 3.3),
+            html_attributes={"title": description, "aria-label": description},
+            **button,
+        )
 
     first = small("▮◀", "first step (Home)", "mapviz-first")
     prev = small("◀", "step back (←)", "mapviz-prev")
-    play = Button(label=PLAY_LABEL, name="mapviz-play",
-                  html_attributes={"title": "play / pause (Space)"},
-                  button_type="primary", width=round(unit * 7.5), **button)
+    play = Button(
+        label=PLAY_LABEL,
+        name="mapviz-play",
+        html_attributes={"title": "play / pause (Space)"},
+        button_type="primary",
+        width=round(unit * 7.5),
+        **button,
+    )
     nxt = small("▶", "step forward (→)", "mapviz-next")
     last = small("▶▮", "last step (End)", "mapviz-last")
-    speed = RadioButtonGroup(labels=list(SPEED_LABELS), active=1, name="mapviz-speed",
-                             stylesheets=[widget], syncable=False,
-                             width=round(unit * 12))
-    slider = Slider(start=0, end=max(1, frames - 1), value=0, step=1, title="step",
-                    name="mapviz-slider", stylesheets=[widget], syncable=False, width=width - 10,
-                    disabled=frames <= 1)
-    header = Div(text=header_html(title, kernel, fs, name), stylesheets=[text],
-                 sizing_mode="stretch_width", name="mapviz-header")
-    hint = Div(text='<div class="mv-hint"><kbd>←</kbd> <kbd>→</kbd> step · <kbd>Space</kbd> '
-                    "play · <kbd>Home</kbd> <kbd>End</kbd> · hover a block for its "
-                    "counterparts</div>", stylesheets=[text], width=width,
-               styles={"font-size": f"{theme.log_size}px"})
+    speed = RadioButtonGroup(
+        labels=list(SPEED_LABELS),
+        active=1,
+        name="mapviz-speed",
+        stylesheets=[widget],
+        syncable=False,
+        width=round(unit * 12),
+    )
+    slider = Slider(
+        start=0,
+        end=max(1, frames - 1),
+        value=0,
+        step=1,
+        title="step",
+        name="mapviz-slider",
+        stylesheets=[widget],
+        syncable=False,
+        width=width - 10,
+        disabled=frames <= 1,
+    )
+    header = Div(
+        text=header_html(title, kernel, fs, name),
+        stylesheets=[text],
+        sizing_mode="stretch_width",
+        name="mapviz-header",
+    )
+    hint = Div(
+        text='<div class="mv-hint"><kbd>←</kbd> <kbd>→</kbd> step · <kbd>Space</kbd> '
+        "play · <kbd>Home</kbd> <kbd>End</kbd> · hover a block for its "
+        "counterparts</div>",
+        stylesheets=[text],
+        width=width,
+        styles={"font-size": f"{theme.log_size}px"},
+    )
     # aria-live: a screen reader reads each step's narration as it changes.
-    narration = Div(text="", stylesheets=[text], width=width, name="mapviz-narration",
-                    syncable=False, min_height=round(theme.font_size * 9),
-                    html_attributes={"aria-live": "polite", "role": "status"})
-    log = Div(text="", stylesheets=[text], width=width, name="mapviz-log", syncable=False,
-              height=round(theme.log_size * 16),
-              styles={"overflow-y": "auto", "border-top": f"1px solid {theme.grid}",
-                      "font-size": f"{theme.log_size}px"})
-    source = Div(text="", stylesheets=[text], sizing_mode="stretch_width", name="mapviz-source",
-                 syncable=False)
-    return Panels(header, first, prev, play, nxt, last, speed, slider, hint, narration, log,
-                  source)
+    narration = Div(
+        text="",
+        stylesheets=[text],
+        width=width,
+        name="mapviz-narration",
+        syncable=False,
+        min_height=round(theme.font_size * 9),
+        html_attributes={"aria-live": "polite", "role": "status"},
+    )
+    log = Div(
+        text="",
+        stylesheets=[text],
+        width=width,
+        name="mapviz-log",
+        syncable=False,
+        height=round(theme.log_size * 16),
+        styles={
+            "overflow-y": "auto",
+            "border-top": f"1px solid {theme.grid}",
+            "font-size": f"{theme.log_size}px",
+        },
+    )
+    source = Div(
+        text="",
+        stylesheets=[text],
+        sizing_mode="stretch_width",
+        name="mapviz-source",
+        syncable=False,
+    )
+    return Panels(header, first, prev, play, nxt, last, speed, slider, hint, narration, log, source)

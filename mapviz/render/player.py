@@ -24,11 +24,44 @@ SPEED_LABELS = ("½×", "1×", "2×", "4×")  # noqa: RUF001 -- a multiplication
 PLAY_LABEL = "▶ Play"
 PAUSE_LABEL = "▮▮ Pause"  # U+23F8 is missing from common Linux fonts
 # Every kind the view model can animate, so the player has a colour for each.
-EVENT_KINDS = ("open", "close", "mmap", "munmap", "fault", "map_page", "zap_page",
-               "write_protect", "cache_fill", "cache_drop", "dirty", "delalloc", "writeback",
-               "alloc", "free", "convert", "cow", "share", "unshare", "remap", "size_change",
-               "zero", "seal", "unseal", "refuse", "sigbus", "sigsegv", "lease", "lease_break",
-               "lease_release", "revoke", "metadata_sync", "swapon", "swapoff", "flags", "time")
+EVENT_KINDS = (
+    "open",
+    "close",
+    "mmap",
+    "munmap",
+    "fault",
+    "map_page",
+    "zap_page",
+    "write_protect",
+    "cache_fill",
+    "cache_drop",
+    "dirty",
+    "delalloc",
+    "writeback",
+    "alloc",
+    "free",
+    "convert",
+    "cow",
+    "share",
+    "unshare",
+    "remap",
+    "size_change",
+    "zero",
+    "seal",
+    "unseal",
+    "refuse",
+    "sigbus",
+    "sigsegv",
+    "lease",
+    "lease_break",
+    "lease_release",
+    "revoke",
+    "metadata_sync",
+    "swapon",
+    "swapoff",
+    "flags",
+    "time",
+)
 
 
 def _read(name: str) -> str:
@@ -45,8 +78,9 @@ def player_code() -> str:
     return main.replace(MARKER, library)
 
 
-def player_config(theme: Theme, *, lines: list[str | int], summary: str,
-                  standalone: bool) -> dict[str, Any]:
+def player_config(
+    theme: Theme, *, lines: list[str | int], summary: str, standalone: bool
+) -> dict[str, Any]:
     """Settings for the player: drawing constants, timings, labels, the scenario's lines."""
     event = {kind: theme.event_colour(kind) for kind in EVENT_KINDS}
     # Unlisted kinds flash in the foreground colour; make that readable too.
@@ -79,12 +113,13 @@ def player_config(theme: Theme, *, lines: list[str | int], summary: str,
         "colours": theme.inks(),
         "link_kinds": list(LINK_KINDS),
         # Words for hover texts (js/tips.js), by state and protection code.
-        "words": {"states": [STATE_STYLE[state][2] for state in STATES],
-                  "protections": ["", *(words for _, _, words in PROTECTION_STYLE.values())]},
+        "words": {
+            "states": [STATE_STYLE[state][2] for state in STATES],
+            "protections": ["", *(words for _, _, words in PROTECTION_STYLE.values())],
+        },
         "lines": lines,
         "summary": summary,
         # The one citation grammar (mapviz.citations), in JavaScript's spelling of named groups.
-        "cite": {"pattern": CITATION.pattern.replace("(?P<", "(?<"),
-                 "fallback": DEFAULT_DOCUMENT},
+        "cite": {"pattern": CITATION.pattern.replace("(?P<", "(?<"), "fallback": DEFAULT_DOCUMENT},
         "standalone": standalone,
     }

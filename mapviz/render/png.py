@@ -28,23 +28,56 @@ from mapviz.render.drawing import Drawing, Point, Polygon, Rect, Text, hatch_til
 
 SUPERSAMPLE = 2
 FONTS = {
-    (False, False, False): ("DejaVuSans.ttf", "Arial.ttf", "arial.ttf",
-                            "LiberationSans-Regular.ttf"),
-    (True, False, False): ("DejaVuSans-Bold.ttf", "Arial Bold.ttf", "arialbd.ttf",
-                           "LiberationSans-Bold.ttf"),
-    (False, True, False): ("DejaVuSans-Oblique.ttf", "Arial Italic.ttf", "ariali.ttf",
-                           "LiberationSans-Italic.ttf", "DejaVuSans.ttf"),
-    (False, False, True): ("DejaVuSansMono.ttf", "Courier New.ttf", "cour.ttf",
-                           "LiberationMono-Regular.ttf"),
-    (True, False, True): ("DejaVuSansMono-Bold.ttf", "Courier New Bold.ttf", "courbd.ttf",
-                          "LiberationMono-Bold.ttf", "DejaVuSansMono.ttf"),
+    (False, False, False): (
+        "DejaVuSans.ttf",
+        "Arial.ttf",
+        "arial.ttf",
+        "LiberationSans-Regular.ttf",
+    ),
+    (True, False, False): (
+        "DejaVuSans-Bold.ttf",
+        "Arial Bold.ttf",
+        "arialbd.ttf",
+        "LiberationSans-Bold.ttf",
+    ),
+    (False, True, False): (
+        "DejaVuSans-Oblique.ttf",
+        "Arial Italic.ttf",
+        "ariali.ttf",
+        "LiberationSans-Italic.ttf",
+        "DejaVuSans.ttf",
+    ),
+    (False, False, True): (
+        "DejaVuSansMono.ttf",
+        "Courier New.ttf",
+        "cour.ttf",
+        "LiberationMono-Regular.ttf",
+    ),
+    (True, False, True): (
+        "DejaVuSansMono-Bold.ttf",
+        "Courier New Bold.ttf",
+        "courbd.ttf",
+        "LiberationMono-Bold.ttf",
+        "DejaVuSansMono.ttf",
+    ),
 }
 # Pillow's built-in font has no glyph for these.
-SPELLED = str.maketrans({
-    "\u00a7": "sec. ", "\u2014": "-", "\u2013": "-", "\u2192": "->", "\u2190": "<-",
-    "\u2026": "...", "\u00b7": "-", "\u2019": "'", "\u2018": "'", "\u201c": '"',
-    "\u201d": '"', "\u00d7": "x",
-})
+SPELLED = str.maketrans(
+    {
+        "\u00a7": "sec. ",
+        "\u2014": "-",
+        "\u2013": "-",
+        "\u2192": "->",
+        "\u2190": "<-",
+        "\u2026": "...",
+        "\u00b7": "-",
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u00d7": "x",
+    }
+)
 
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
@@ -78,8 +111,11 @@ class _Painter:
         box = (r.x * k, r.y * k, (r.x + r.w) * k, (r.y + r.h) * k)
         if r.fill is not None:
             if r.opacity < 1:
-                self._translucent([(box[0], box[1]), (box[2], box[1]), (box[2], box[3]),
-                                   (box[0], box[3])], r.fill, r.opacity)
+                self._translucent(
+                    [(box[0], box[1]), (box[2], box[1]), (box[2], box[3]), (box[0], box[3])],
+                    r.fill,
+                    r.opacity,
+                )
             else:
                 self.draw.rectangle(box, fill=r.fill)
         if r.hatch:
@@ -108,12 +144,12 @@ class _Painter:
                 self.draw.ellipse((x - w / 2, y - w / 2, x + w / 2, y + w / 2), fill=p.stroke)
 
     def text(self, t: Text) -> None:
-        font, builtin = _font(t.bold and not t.italic, t.italic and not t.mono, t.mono,
-                              round(t.size * self.k))
+        font, builtin = _font(
+            t.bold and not t.italic, t.italic and not t.mono, t.mono, round(t.size * self.k)
+        )
         text = t.text.translate(SPELLED) if builtin else t.text
         anchor = {"start": "ls", "middle": "ms", "end": "rs"}[t.anchor]
-        self.draw.text((t.x * self.k, t.y * self.k), text, font=font, fill=t.colour,
-                       anchor=anchor)
+        self.draw.text((t.x * self.k, t.y * self.k), text, font=font, fill=t.colour, anchor=anchor)
 
     def _translucent(self, points: list[Point], colour: str, opacity: float) -> None:
         # Composite only the polygon's bounding box: a full-canvas layer per ribbon is slow.
@@ -124,8 +160,9 @@ class _Painter:
         if right <= left or bottom <= top:
             return
         mask = Image.new("L", (right - left, bottom - top), 0)
-        ImageDraw.Draw(mask).polygon([(x - left, y - top) for x, y in points],
-                                     fill=round(255 * opacity))
+        ImageDraw.Draw(mask).polygon(
+            [(x - left, y - top) for x, y in points], fill=round(255 * opacity)
+        )
         self.canvas.paste(colour, (left, top, right, bottom), mask)
 
     def _hatch(self, box: tuple[float, float, float, float], code: str, colour: str) -> None:
@@ -151,8 +188,10 @@ class _Painter:
             pen.line([(x0 * unit, y0 * unit), (x1 * unit, y1 * unit)], fill=255, width=width)
         radius = self.drawing.hatch_spacing * 0.14 * unit
         for x, y in dots:
-            pen.ellipse((x * unit - radius, y * unit - radius, x * unit + radius,
-                         y * unit + radius), fill=255)
+            pen.ellipse(
+                (x * unit - radius, y * unit - radius, x * unit + radius, y * unit + radius),
+                fill=255,
+            )
         # A row of tiles, then rows of rows: two short loops instead of one per tile.
         row = Image.new("L", (self.canvas.width, size), 0)
         for x in range(0, self.canvas.width, size):
@@ -165,16 +204,25 @@ class _Painter:
     def _dashed(self, box: tuple[float, float, float, float], colour: str, width: int) -> None:
         dash, gap = width * 3, width * 2
         x0, y0, x1, y1 = box
-        for (ax, ay), (bx, by) in (((x0, y0), (x1, y0)), ((x1, y0), (x1, y1)),
-                                   ((x1, y1), (x0, y1)), ((x0, y1), (x0, y0))):
+        for (ax, ay), (bx, by) in (
+            ((x0, y0), (x1, y0)),
+            ((x1, y0), (x1, y1)),
+            ((x1, y1), (x0, y1)),
+            ((x0, y1), (x0, y0)),
+        ):
             length = max(abs(bx - ax), abs(by - ay))
             position = 0.0
             while position < length:
                 end = min(position + dash, length)
                 f0, f1 = position / length, end / length
-                self.draw.line([(ax + (bx - ax) * f0, ay + (by - ay) * f0),
-                                (ax + (bx - ax) * f1, ay + (by - ay) * f1)],
-                               fill=colour, width=width)
+                self.draw.line(
+                    [
+                        (ax + (bx - ax) * f0, ay + (by - ay) * f0),
+                        (ax + (bx - ax) * f1, ay + (by - ay) * f1),
+                    ],
+                    fill=colour,
+                    width=width,
+                )
                 position += dash + gap
 
 

@@ -44,11 +44,18 @@ from mapviz.view.frames import OWNER_TINTS, PROTECTIONS, STATES, Frame
 from mapviz.view.storyboard import View
 
 MAX_LINES = {"why": 3, "events": 2, "note": 3}
-KIND_WORDS = {"map_page": "page mapped", "zap_page": "entries removed",
-              "write_protect": "write-protected", "cache_fill": "cache filled",
-              "cache_drop": "cache dropped", "size_change": "size changed",
-              "lease_break": "lease broken", "metadata_sync": "metadata synced",
-              "sigbus": "SIGBUS", "sigsegv": "SIGSEGV"}
+KIND_WORDS = {
+    "map_page": "page mapped",
+    "zap_page": "entries removed",
+    "write_protect": "write-protected",
+    "cache_fill": "cache filled",
+    "cache_drop": "cache dropped",
+    "size_change": "size changed",
+    "lease_break": "lease broken",
+    "metadata_sync": "metadata synced",
+    "sigbus": "SIGBUS",
+    "sigsegv": "SIGSEGV",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +102,7 @@ def plan_slides(view: View, theme: str | Theme = "light") -> Plan:
     title = tuple(wrap(view.title, inner, style.title, bold=True, max_lines=2))
     header = len(title) * style.title * style.line + style.small * style.line
     panel_top = margin + header + style.body * 0.9
-    panel = max(_panel_height(_blocks(view, frame, style, inner), style)
-                for frame in view.frames)
+    panel = max(_panel_height(_blocks(view, frame, style, inner), style) for frame in view.frames)
     entries = _legend_entries(view)
     legend_rows = _legend_rows(entries, style, inner)
     legend = (legend_rows + 1) * style.small * style.line * 1.3
@@ -109,16 +115,23 @@ def plan_slides(view: View, theme: str | Theme = "light") -> Plan:
     spare = height - (above + units * unit + below)  # bands at their tallest: centre them
     gutter = _gutter_width(view, style)
     geometry = Geometry(margin + gutter, DESIGN_WIDTH - margin, above + spare / 2, unit)
-    return Plan(style, height, margin, title, panel_top, geometry, margin,
-                height - margin - legend, entries)
+    return Plan(
+        style, height, margin, title, panel_top, geometry, margin, height - margin - legend, entries
+    )
 
 
 def draw_slide(view: View, index: int, plan: Plan) -> Drawing:
     """The slide of frame ``index`` of ``view``."""
     style, theme = plan.style, plan.style.theme
     frame = view.frames[index]
-    drawing = Drawing(DESIGN_WIDTH, plan.height, theme.background, title=_caption(view, frame),
-                      hatch_spacing=style.hatch_spacing, hatch_width=style.hatch_width)
+    drawing = Drawing(
+        DESIGN_WIDTH,
+        plan.height,
+        theme.background,
+        title=_caption(view, frame),
+        hatch_spacing=style.hatch_spacing,
+        hatch_width=style.hatch_width,
+    )
     _draw_header(drawing, view, frame, plan)
     _draw_panel(drawing, view, frame, plan)
     marks = draw_diagram(drawing, view, frame, plan.geometry, style)
@@ -150,18 +163,21 @@ def _draw_header(drawing: Drawing, view: View, frame: Frame, plan: Plan) -> None
     y = plan.margin
     for line in plan.title:
         y += style.title * style.line
-        drawing.add(Text(plan.margin, y - style.title * 0.3, line, style.title,
-                         theme.foreground, bold=True))
+        drawing.add(
+            Text(plan.margin, y - style.title * 0.3, line, style.title, theme.foreground, bold=True)
+        )
     y += style.small * style.line
     count = f"step {frame.index} of {len(view.frames) - 1}" if frame.index else "the start"
     right = DESIGN_WIDTH - plan.margin
-    drawing.add(Text(right, y - style.small * 0.3, count, style.small, theme.muted,
-                     anchor="end", bold=True))
+    drawing.add(
+        Text(right, y - style.small * 0.3, count, style.small, theme.muted, anchor="end", bold=True)
+    )
     room = right - plan.margin - text_width(count, style.small, bold=True) - style.small * 2
     meta = fit(f"{view.kernel} kernel model · {view.fs}", room, style.small)
     drawing.add(Text(plan.margin, y - style.small * 0.3, meta, style.small, theme.muted))
-    drawing.add(Rect(plan.margin, y + style.small * 0.25, right - plan.margin, 1.0,
-                     fill=theme.grid))
+    drawing.add(
+        Rect(plan.margin, y + style.small * 0.25, right - plan.margin, 1.0, fill=theme.grid)
+    )
 
 
 def _draw_panel(drawing: Drawing, view: View, frame: Frame, plan: Plan) -> None:
@@ -188,12 +204,27 @@ def _draw_panel(drawing: Drawing, view: View, frame: Frame, plan: Plan) -> None:
     y += size * (style.line - 1) + style.body * 0.5
     for block in _blocks(view, frame, style, right - plan.margin):
         leading = style.body * style.line
-        drawing.add(Rect(plan.margin, y + style.body * 0.1, style.body * 0.22,
-                         leading * len(block.lines), fill=block.bar))
+        drawing.add(
+            Rect(
+                plan.margin,
+                y + style.body * 0.1,
+                style.body * 0.22,
+                leading * len(block.lines),
+                fill=block.bar,
+            )
+        )
         for line in block.lines:
             y += leading
-            drawing.add(Text(plan.margin + style.body * 0.8, y - style.body * 0.3, line,
-                             style.body, block.colour, italic=block.italic))
+            drawing.add(
+                Text(
+                    plan.margin + style.body * 0.8,
+                    y - style.body * 0.3,
+                    line,
+                    style.body,
+                    block.colour,
+                    italic=block.italic,
+                )
+            )
         y += style.body * 0.4
 
 
@@ -211,13 +242,11 @@ def _blocks(view: View, frame: Frame, style: Style, width: float) -> list[Block]
 
     out = []
     if step.why:
-        out.append(block("why", f"Why: {step.why}", theme.colour("vermillion"),
-                         theme.foreground))
+        out.append(block("why", f"Why: {step.why}", theme.colour("vermillion"), theme.foreground))
     elif step.events and not step.note:  # the author's narration says it better
         out.append(block("events", _what_happened(frame), theme.grid, theme.muted))
     if step.note:
-        out.append(block("note", step.note, theme.colour("sky"), theme.foreground,
-                         italic=True))
+        out.append(block("note", step.note, theme.colour("sky"), theme.foreground, italic=True))
     return out
 
 
@@ -228,21 +257,31 @@ def _what_happened(frame: Frame) -> str:
     for event in frame.step.events:
         first, count = seen.get(event.kind.value, (event.why, 0))
         seen[event.kind.value] = (first, count + 1)
-    parts = [f"{why} (and {count - 1} more like it)" if count > 1 else why
-             for why, count in seen.values()]
+    parts = [
+        f"{why} (and {count - 1} more like it)" if count > 1 else why
+        for why, count in seen.values()
+    ]
     return "; ".join(parts[:3]) + ("; …" if len(parts) > 3 else "")
 
 
 def _panel_height(blocks: list[Block], style: Style) -> float:
     lines = sum(len(b.lines) for b in blocks)
-    return (style.body * 1.1 * style.line + style.body * 0.5 + lines * style.body * style.line
-            + len(blocks) * style.body * 0.4)
+    return (
+        style.body * 1.1 * style.line
+        + style.body * 0.5
+        + lines * style.body * style.line
+        + len(blocks) * style.body * 0.4
+    )
 
 
 def _gutter_width(view: View, style: Style) -> float:
     # Wide enough for the longest lane name on one line, but never more than a fifth of the slide.
-    widths = [text_width(badge.text, style.label) + style.label * 2.4
-              for frame in view.frames for badge in frame.badges if badge.kind == "label"]
+    widths = [
+        text_width(badge.text, style.label) + style.label * 2.4
+        for frame in view.frames
+        for badge in frame.badges
+        if badge.kind == "label"
+    ]
     return min(max(widths, default=style.label * 4) + style.label * 0.8, DESIGN_WIDTH * 0.2)
 
 
@@ -252,27 +291,32 @@ def _legend_entries(view: View) -> tuple[tuple[str, str], ...]:
     owners: dict[str, list[str]] = {}
     for name, number in view.layout.file_ids.items():
         owners.setdefault(f"owner-{number % OWNER_TINTS}", []).append(name)
-    entries = [(STATES[code], "blocks of " + ", ".join(owners[STATES[code]])
-                if STATES[code] in owners else STATE_STYLE[STATES[code]][2])
-               for code in sorted(used) if STATES[code] not in LEGEND_HIDDEN]
+    entries = [
+        (
+            STATES[code],
+            "blocks of " + ", ".join(owners[STATES[code]])
+            if STATES[code] in owners
+            else STATE_STYLE[STATES[code]][2],
+        )
+        for code in sorted(used)
+        if STATES[code] not in LEGEND_HIDDEN
+    ]
     if any(any(frame.quads["shared"]) for frame in view.frames):
         entries.append(("shared", "shared with another file (\\ over the state)"))
     protections = {code for frame in view.frames for code in frame.quads["pinned"] if code}
     for code in sorted(protections):
         _, hatch, words = PROTECTION_STYLE[PROTECTIONS[code]]
-        entries.append((PROTECTIONS[code], f"{words} ({hatch} over the state)" if hatch
-                        else words))
+        entries.append((PROTECTIONS[code], f"{words} ({hatch} over the state)" if hatch else words))
     return tuple(entries)
-
-
 
 
 def _legend_rows(entries: tuple[tuple[str, str], ...], style: Style, width: float) -> int:
     return max((row for row, _, _ in _flow(list(entries), style, width)), default=-1) + 1
 
 
-def _flow(entries: list[tuple[str, str]], style: Style,
-          width: float) -> list[tuple[int, float, tuple[str, str]]]:
+def _flow(
+    entries: list[tuple[str, str]], style: Style, width: float
+) -> list[tuple[int, float, tuple[str, str]]]:
     """Entries placed left to right, wrapping: (row, x offset, entry)."""
     out = []
     row, x = 0, 0.0
@@ -295,17 +339,28 @@ def _draw_legend(drawing: Drawing, plan: Plan, marks: list[Mark], index: int) ->
     width = DESIGN_WIDTH - 2 * plan.margin
     sw, sh = _swatch_width(style), style.small * 1.1
     y = plan.legend_top
-    drawing.add(Text(plan.margin, y + style.small, "This step:", style.small, theme.foreground,
-                     bold=True))
+    drawing.add(
+        Text(plan.margin, y + style.small, "This step:", style.small, theme.foreground, bold=True)
+    )
     x = plan.margin + text_width("This step: ", style.small, bold=True) + style.small * 0.4
     for colour, words in _step_entries(marks, theme):
         text = fit(words, DESIGN_WIDTH - plan.margin - x - sw - style.small * 0.5, style.small)
         if not text:
             break
-        drawing.add(Rect(x, y + style.small * 0.05, sw, sh, stroke=colour or theme.muted,
-                         stroke_width=style.stroke, dash=not colour))
-        drawing.add(Text(x + sw + style.small * 0.5, y + style.small, text, style.small,
-                         theme.foreground))
+        drawing.add(
+            Rect(
+                x,
+                y + style.small * 0.05,
+                sw,
+                sh,
+                stroke=colour or theme.muted,
+                stroke_width=style.stroke,
+                dash=not colour,
+            )
+        )
+        drawing.add(
+            Text(x + sw + style.small * 0.5, y + style.small, text, style.small, theme.foreground)
+        )
         x += sw + style.small * 2.1 + text_width(text, style.small)
     if not marks:
         hint = "no range touched" if index else "outlines mark what each step touches"
@@ -317,23 +372,54 @@ def _draw_legend(drawing: Drawing, plan: Plan, marks: list[Mark], index: int) ->
             fill = theme.state_colour("written")
             hatch = "\\" if name == "shared" else PROTECTION_STYLE[name][1]
             edge = theme.protection_colour(name) if name in PROTECTION_STYLE else None
-            drawing.add(Rect(sx, sy, sw, sh, fill=fill, hatch=hatch,
-                             hatch_colour=mix(fill, ink_on(fill), 0.75), stroke=edge,
-                             stroke_width=style.stroke * 1.5 if edge else 0.0))
+            drawing.add(
+                Rect(
+                    sx,
+                    sy,
+                    sw,
+                    sh,
+                    fill=fill,
+                    hatch=hatch,
+                    hatch_colour=mix(fill, ink_on(fill), 0.75),
+                    stroke=edge,
+                    stroke_width=style.stroke * 1.5 if edge else 0.0,
+                )
+            )
         else:
             fill = theme.state_colour(name)
-            drawing.add(Rect(sx, sy, sw, sh, fill=fill, stroke=theme.muted, stroke_width=0.8,
-                             hatch=theme.state_hatch(name), hatch_colour=hatch_colour(fill)))
-        drawing.add(Text(sx + sw + style.small * 0.5, sy + style.small * 0.9, words,
-                         style.small, theme.foreground))
+            drawing.add(
+                Rect(
+                    sx,
+                    sy,
+                    sw,
+                    sh,
+                    fill=fill,
+                    stroke=theme.muted,
+                    stroke_width=0.8,
+                    hatch=theme.state_hatch(name),
+                    hatch_colour=hatch_colour(fill),
+                )
+            )
+        drawing.add(
+            Text(
+                sx + sw + style.small * 0.5,
+                sy + style.small * 0.9,
+                words,
+                style.small,
+                theme.foreground,
+            )
+        )
 
 
 def _step_entries(marks: list[Mark], theme: Theme) -> list[tuple[str, str]]:
     """(colour, kinds in words) per outline colour used this step, strongest last."""
     words: dict[str, list[str]] = {}
     for mark in marks:
-        word = (f"refused ({mark.result})" if mark.kind == "refuse"
-                else KIND_WORDS.get(mark.kind, mark.kind.replace("_", " ")))
+        word = (
+            f"refused ({mark.result})"
+            if mark.kind == "refuse"
+            else KIND_WORDS.get(mark.kind, mark.kind.replace("_", " "))
+        )
         colour = theme.colour(mark.colour) if mark.colour else ""
         kinds = words.setdefault(colour, [])
         if word not in kinds:

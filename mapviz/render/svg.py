@@ -86,12 +86,22 @@ def _pattern(code: str, colour: str, ident: str, drawing: Drawing) -> str:
     size = drawing.hatch_spacing
     lines, dots = hatch_tile(code, size)
     path = " ".join(f"M{_n(a[0])},{_n(a[1])} L{_n(b[0])},{_n(b[1])}" for a, b in lines)
-    marks = [f'<path d="{path}" stroke="{colour}" stroke-width="{_n(drawing.hatch_width)}" '
-             'stroke-linecap="square"/>'] if lines else []
-    marks += [f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(size * 0.14)}" fill="{colour}"/>'
-              for x, y in dots]
-    return (f'<pattern id="{ident}" patternUnits="userSpaceOnUse" width="{_n(size)}" '
-            f'height="{_n(size)}">{"".join(marks)}</pattern>')
+    marks = (
+        [
+            f'<path d="{path}" stroke="{colour}" stroke-width="{_n(drawing.hatch_width)}" '
+            'stroke-linecap="square"/>'
+        ]
+        if lines
+        else []
+    )
+    marks += [
+        f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(size * 0.14)}" fill="{colour}"/>'
+        for x, y in dots
+    ]
+    return (
+        f'<pattern id="{ident}" patternUnits="userSpaceOnUse" width="{_n(size)}" '
+        f'height="{_n(size)}">{"".join(marks)}</pattern>'
+    )
 
 
 def _polygon(p: Polygon) -> str:
@@ -99,8 +109,10 @@ def _polygon(p: Polygon) -> str:
     tag = "polygon" if p.closed else "polyline"
     paint = f'fill="{p.fill if p.fill and p.closed else "none"}"'
     if p.stroke is not None:
-        paint += (f' stroke="{p.stroke}" stroke-width="{_n(p.stroke_width)}" '
-                  'stroke-linecap="round" stroke-linejoin="round"')
+        paint += (
+            f' stroke="{p.stroke}" stroke-width="{_n(p.stroke_width)}" '
+            'stroke-linecap="round" stroke-linejoin="round"'
+        )
     if p.opacity < 1:
         paint += f' opacity="{p.opacity:.2f}"'
     return f'<{tag} points="{points}" {paint}/>'

@@ -133,8 +133,9 @@ def build_tables(view: View, theme: Theme) -> Tables:
         for badge in frame.badges:
             for name in BADGE_FIELDS:
                 badges[name].append(getattr(badge, name))
-            badges["colour"].append(theme.ink_on(theme.state_colour(badge.on)) if badge.on
-                                    else theme.foreground)
+            badges["colour"].append(
+                theme.ink_on(theme.state_colour(badge.on)) if badge.on else theme.foreground
+            )
         blo = len(beats["frame"])
         _add_beats(beats, frame, clock)
         step = frame.step
@@ -186,12 +187,14 @@ def build_tables(view: View, theme: Theme) -> Tables:
 def frame_rows(tables: Tables, frame: int, store: str = "store_q") -> list[int]:
     """The store rows frame ``frame`` shows, in drawing order (what the player gathers)."""
     segments = tables.story["qsegs" if store == "store_q" else "lsegs"][frame]
-    return [row for lo, hi in zip(segments[::2], segments[1::2], strict=True)
-            for row in range(lo, hi)]
+    return [
+        row for lo, hi in zip(segments[::2], segments[1::2], strict=True) for row in range(lo, hi)
+    ]
 
 
-def _quad_segments(frame: Frame, theme: Theme, palette: _Palette
-                   ) -> Iterator[tuple[tuple[Any, ...], Iterator[dict[str, Any]]]]:
+def _quad_segments(
+    frame: Frame, theme: Theme, palette: _Palette
+) -> Iterator[tuple[tuple[Any, ...], Iterator[dict[str, Any]]]]:
     """A frame's glyphs, lane by lane: ``(fingerprint, rows)``.
 
     A lane's covers (what protects it) are a segment of their own: sealing a
@@ -214,14 +217,17 @@ def _quad_segments(frame: Frame, theme: Theme, palette: _Palette
         start = end
 
 
-def _quad_rows(q: dict[str, list[Any]], start: int, end: int, theme: Theme,
-               palette: _Palette) -> Iterator[dict[str, Any]]:
+def _quad_rows(
+    q: dict[str, list[Any]], start: int, end: int, theme: Theme, palette: _Palette
+) -> Iterator[dict[str, Any]]:
     for i in range(start, end):
         state = STATES[q["state"][i]]
         protection = PROTECTIONS[q["pinned"][i]]
         shared = bool(q["shared"][i])
-        row = {name: q[name][i] for name in ("x0", "y0", "y1", "state", "band", "shared",
-                                              "pinned", *RANGE_COLUMNS)}
+        row = {
+            name: q[name][i]
+            for name in ("x0", "y0", "y1", "state", "band", "shared", "pinned", *RANGE_COLUMNS)
+        }
         # A page of a large file is a fraction of a pixel: draw it at least MIN_WIDTH wide.
         row["x1"] = max(q["x1"][i], q["x0"][i] + MIN_WIDTH)
         # Hatches by group (see hatching.py).  A protection is a cover over the lane and
@@ -230,8 +236,9 @@ def _quad_rows(q: dict[str, list[Any]], start: int, end: int, theme: Theme,
         hatch = PROTECTION_STYLE[protection][1] if protection else ""
         row["hg"] = group_of(theme, "state", state)
         mark = hatch or (SHARED_HATCH if shared else None)
-        row["mg"] = group_of(theme, "mark", "written" if state == "cover" else state, mark) \
-            if mark else -1
+        row["mg"] = (
+            group_of(theme, "mark", "written" if state == "cover" else state, mark) if mark else -1
+        )
         # A protected glyph gets a heavy outline in its protection's colour; a lane's empty
         # track a hairline in the grid colour; others one in the background colour, so
         # neighbouring extents of one state stay tellable apart.
@@ -252,22 +259,26 @@ def _quad_rows(q: dict[str, list[Any]], start: int, end: int, theme: Theme,
         yield row
 
 
-def _link_segments(frame: Frame, theme: Theme, palette: _Palette,
-                   points: dict[str, list[float]]
-                   ) -> Iterator[tuple[tuple[Any, ...], Iterator[dict[str, Any]]]]:
+def _link_segments(
+    frame: Frame, theme: Theme, palette: _Palette, points: dict[str, list[float]]
+) -> Iterator[tuple[tuple[Any, ...], Iterator[dict[str, Any]]]]:
     """A frame's connectors by kind and file: ``(fingerprint, rows)``."""
     links = frame.links
     groups: dict[tuple[str, int], list[int]] = {}
     for i in range(len(links["xs"])):
         groups.setdefault((links["kind"][i], links["file"][i]), []).append(i)
     for (kind, file), rows in groups.items():
-        key = ("l", kind, file, *(tuple(_hashable(links[name][i]) for i in rows)
-                                  for name in links))
+        key = ("l", kind, file, *(tuple(_hashable(links[name][i]) for i in rows) for name in links))
         yield key, _link_rows(links, rows, theme, palette, points)
 
 
-def _link_rows(links: dict[str, list[Any]], rows: list[int], theme: Theme, palette: _Palette,
-               points: dict[str, list[float]]) -> Iterator[dict[str, Any]]:
+def _link_rows(
+    links: dict[str, list[Any]],
+    rows: list[int],
+    theme: Theme,
+    palette: _Palette,
+    points: dict[str, list[float]],
+) -> Iterator[dict[str, Any]]:
     for i in rows:
         kind = links["kind"][i]
         if kind == "extent":
@@ -282,9 +293,15 @@ def _link_rows(links: dict[str, list[Any]], rows: list[int], theme: Theme, palet
             "arrow": (0.9, 1.0),
         }.get(kind, (theme.link_alpha, min(1.0, theme.link_alpha * 2.2)))
         row = {name: links[name][i] for name in RANGE_COLUMNS}
-        row.update(p0=len(points["x"]), pn=len(links["xs"][i]), kind=LINK_KINDS.index(kind),
-                   ci=palette(colour), fa=fill_alpha, la=line_alpha,
-                   tip=links["tip"][i] if kind in SPOKEN_LINKS else "")
+        row.update(
+            p0=len(points["x"]),
+            pn=len(links["xs"][i]),
+            kind=LINK_KINDS.index(kind),
+            ci=palette(colour),
+            fa=fill_alpha,
+            la=line_alpha,
+            tip=links["tip"][i] if kind in SPOKEN_LINKS else "",
+        )
         points["x"].extend(links["xs"][i])
         points["y"].extend(links["ys"][i])
         yield row
@@ -309,6 +326,7 @@ def _add_beats(out: dict[str, list[Any]], frame: Frame, clock0: float) -> None:
             out["result"].append(beat.result)
             out["count"].append(beat.count)
             # NaN does not survive JSON; -1 means "no deadline" (simulated time is >= 0).
-            out["until"].append(-1.0 if beat.until is None or math.isnan(beat.until)
-                                else beat.until)
+            out["until"].append(
+                -1.0 if beat.until is None or math.isnan(beat.until) else beat.until
+            )
             out["clock0"].append(clock0)

@@ -55,8 +55,14 @@ STATE_STYLE: dict[str, tuple[str, str, str]] = {
     "owner-4": ("tint4", "", "file"),
     "owner-5": ("tint5", "", "file"),
 }
-TINTS = {"tint0": "#882255", "tint1": "#44AA99", "tint2": "#999933", "tint3": "#332288",
-         "tint4": "#AA4499", "tint5": "#117733"}
+TINTS = {
+    "tint0": "#882255",
+    "tint1": "#44AA99",
+    "tint2": "#999933",
+    "tint3": "#332288",
+    "tint4": "#AA4499",
+    "tint5": "#117733",
+}
 
 # What protects a block map: each its own hatch over the state, and its own outline
 # (colour name, hatch, legend words).  Order: mapviz.view.frames.PROTECTIONS.
@@ -127,8 +133,7 @@ class Theme:
 
     def inks(self) -> list[str]:
         """Every colour an outline or a connector may take, in a fixed order (indexed by byte)."""
-        names = ["background", "foreground", "grid", "muted", "hole", "mapping",
-                 *OKABE_ITO, *TINTS]
+        names = ["background", "foreground", "grid", "muted", "hole", "mapping", *OKABE_ITO, *TINTS]
         out: list[str] = []
         for colour in [self.colour(name) for name in names] + self.palette():
             if colour not in out:
@@ -161,25 +166,71 @@ class Theme:
         return self.colour(EVENT_COLOURS.get(kind, "foreground"))
 
 
+SIDE_BELOW_PX = 1100
+"""Under this much room (a notebook's output area at 1280 px) the side panel wraps below
+the plot, and the plot takes the whole width."""
+PAGE_PAD_PX, GAP_PX = 32, 14  # the page's padding left and right; between plot and panel
+
+
+def narrowest_plot_px(theme: Theme) -> int:
+    """The least width a figure gets beside the side panel before the panel wraps below it."""
+    return SIDE_BELOW_PX - PAGE_PAD_PX - GAP_PX - theme.panel_width
+
+
 def luminance(colour: str) -> float:
     """Relative luminance (WCAG) of a ``#RRGGBB`` colour, 0 (black) to 1 (white)."""
-    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
 
 THEMES = {
-    "light": Theme("light", background="#FFFFFF", foreground="#1A1A1A", muted="#8A8A8A",
-                   hole="#E4E4E4", mapping="#E8E4D8", grid="#D6D6D6", font_size=13,
-                   band_label_size=12, line_width=1.0),
-    "dark": Theme("dark", background="#15171A", foreground="#E8E8E8", muted="#7E848A",
-                  hole="#4A515A", mapping="#5A5036", grid="#3A3F46", font_size=13,
-                  band_label_size=12, line_width=1.0, link_alpha=0.3, dark=True),
+    "light": Theme(
+        "light",
+        background="#FFFFFF",
+        foreground="#1A1A1A",
+        muted="#8A8A8A",
+        hole="#DADADA",
+        mapping="#E2DCC8",
+        grid="#D0D0D0",
+        font_size=13,
+        band_label_size=12,
+        line_width=1.0,
+    ),
+    "dark": Theme(
+        "dark",
+        background="#15171A",
+        foreground="#E8E8E8",
+        muted="#7E848A",
+        hole="#4A515A",
+        mapping="#5A5036",
+        grid="#3A3F46",
+        font_size=13,
+        band_label_size=12,
+        line_width=1.0,
+        link_alpha=0.3,
+        dark=True,
+    ),
     # For a projector: larger type, thicker strokes, pure black on white.
-    "talk": Theme("talk", background="#FFFFFF", foreground="#000000", muted="#606060",
-                  hole="#DEDEDE", mapping="#E2DCC8", grid="#B8B8B8", font_size=22,
-                  band_label_size=19, line_width=2.0, panel_width=410, unit_px=50, max_frame_px=360,
-                  link_alpha=0.3, title_size=26, control_size=17, log_size=15),
+    "talk": Theme(
+        "talk",
+        background="#FFFFFF",
+        foreground="#000000",
+        muted="#606060",
+        hole="#DEDEDE",
+        mapping="#E2DCC8",
+        grid="#B8B8B8",
+        font_size=22,
+        band_label_size=19,
+        line_width=2.0,
+        panel_width=410,
+        unit_px=50,
+        max_frame_px=360,
+        link_alpha=0.3,
+        title_size=26,
+        control_size=17,
+        log_size=15,
+    ),
 }
 
 LEGEND_HIDDEN = frozenset({"free", "track", "actor", "cover"})

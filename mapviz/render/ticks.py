@@ -27,8 +27,9 @@ CHAR_PX = 7.5
 """About the width of one character of an axis label (12 px type), in pixels."""
 
 
-def file_ticks(span: int, most: int, *, plot_px: float | None = None,
-               char_px: float = CHAR_PX) -> dict[float, str]:
+def file_ticks(
+    span: int, most: int, *, plot_px: float | None = None, char_px: float = CHAR_PX
+) -> dict[float, str]:
     """Ticks at round byte offsets across ``[0, span]``: at most ``most`` intervals.
 
     Parameters
@@ -67,8 +68,7 @@ def file_ticks(span: int, most: int, *, plot_px: float | None = None,
         step *= 2
     last_x, last_label = max(out.items())
     end = human_offset(span)
-    if span % step and WIDTH - last_x > WIDTH / most / 2 and apart(last_x, last_label,
-                                                                   WIDTH, end):
+    if span % step and WIDTH - last_x > WIDTH / most / 2 and apart(last_x, last_label, WIDTH, end):
         out[WIDTH] = end
     return out
 
@@ -106,7 +106,11 @@ def device_ticks(axis: CompressedAxis, blocksize: int, min_gap: float) -> dict[f
 def device_breaks(axis: CompressedAxis, blocksize: int) -> list[tuple[float, float, str]]:
     """Squeezed gaps as ``(x0, x1, tooltip)``."""
     return [
-        (x0, x1, f"device blocks {a // blocksize}..{b // blocksize - 1} are not drawn "
-                 f"({human_bytes(b - a)} nothing here uses)")
+        (
+            x0,
+            x1,
+            f"device blocks {a // blocksize}..{b // blocksize - 1} are not drawn "
+            f"({human_bytes(b - a)} nothing here uses)",
+        )
         for x0, x1, a, b in axis.breaks()
     ]

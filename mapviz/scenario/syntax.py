@@ -27,8 +27,13 @@ class FsConfig:
 
     def to_json(self) -> dict[str, object]:
         """The ``fs`` object of ``mapviz run --json`` (SCENARIO.md schema 1)."""
-        return {"type": self.type, "blocksize": self.blocksize, "size": self.size,
-                "dax": self.dax, "reflink": self.reflink}
+        return {
+            "type": self.type,
+            "blocksize": self.blocksize,
+            "size": self.size,
+            "dax": self.dax,
+            "reflink": self.reflink,
+        }
 
     def describe(self) -> str:
         """One line for headers, e.g. ``xfs, 4 KiB blocks, 64 MiB, DAX``."""

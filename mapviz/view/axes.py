@@ -72,8 +72,11 @@ def compressed_axis(used: Iterable[tuple[int, int]], size: int, quantum: int) ->
     A gap is squeezed when it is longer than the ranges around it deserve:
     more than an eighth of all kept bytes, or more than 64 quanta.
     """
-    ranges = sorted((max(0, a // quantum * quantum), min(size, -(-b // quantum) * quantum))
-                    for a, b in used if b > a)
+    ranges = sorted(
+        (max(0, a // quantum * quantum), min(size, -(-b // quantum) * quantum))
+        for a, b in used
+        if b > a
+    )
     merged: list[list[int]] = []
     for start, end in ranges:
         if merged and start <= merged[-1][1]:

@@ -36,10 +36,33 @@ from mapviz.view.axes import WIDTH, CompressedAxis, LinearAxis, compressed_axis
 from mapviz.view.picture import Alert, Lane, Link, Mark, Picture
 
 STATES = (
-    "hole", "unwritten", "written", "delalloc", "metadata", "free", "dirty", "cached",
-    "anon", "zero", "mapping", "entry", "entry-w", "revoked", "swap", "past-eof",
-    "track", "asked", "ghost", "actor", "cover",
-    "owner-0", "owner-1", "owner-2", "owner-3", "owner-4", "owner-5",
+    "hole",
+    "unwritten",
+    "written",
+    "delalloc",
+    "metadata",
+    "free",
+    "dirty",
+    "cached",
+    "anon",
+    "zero",
+    "mapping",
+    "entry",
+    "entry-w",
+    "revoked",
+    "swap",
+    "past-eof",
+    "track",
+    "asked",
+    "ghost",
+    "actor",
+    "cover",
+    "owner-0",
+    "owner-1",
+    "owner-2",
+    "owner-3",
+    "owner-4",
+    "owner-5",
 )
 """State codes, in order: a glyph's ``state`` column is an index into this."""
 STATE = {name: code for code, name in enumerate(STATES)}
@@ -65,11 +88,33 @@ IN_GROUP_GAP = 0.3
 GROUP_GAP = 0.8
 CONNECTOR_BAND = 2.0
 BAND_HEIGHT = 1.0
-COLUMNS = ("x0", "x1", "y0", "y1", "state", "shared", "pinned", "band", "tip",
-           "file", "f0", "f1", "d0", "d1", "c0", "c1")
+COLUMNS = (
+    "x0",
+    "x1",
+    "y0",
+    "y1",
+    "state",
+    "shared",
+    "pinned",
+    "band",
+    "tip",
+    "file",
+    "f0",
+    "f1",
+    "d0",
+    "d1",
+    "c0",
+    "c1",
+)
 LINK_COLUMNS = ("xs", "ys", "kind", "state", "tip", "file", "f0", "f1", "d0", "d1", "c0", "c1")
-LAYER_NAMES = {"actor": "process", "virtual": "mapping", "file": "file", "cache": "page cache",
-               "device": "device", "connector": ""}
+LAYER_NAMES = {
+    "actor": "process",
+    "virtual": "mapping",
+    "file": "file",
+    "cache": "page cache",
+    "device": "device",
+    "connector": "",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,8 +284,19 @@ class _Columns:
             column.append(values.get(name, _DEFAULTS.get(name, 0)))
 
 
-_DEFAULTS: dict[str, Any] = {"tip": "", "file": -1, "f0": -1, "f1": -1, "d0": -1, "d1": -1,
-                             "c0": -1, "c1": -1, "shared": 0, "pinned": 0, "kind": ""}
+_DEFAULTS: dict[str, Any] = {
+    "tip": "",
+    "file": -1,
+    "f0": -1,
+    "f1": -1,
+    "d0": -1,
+    "d1": -1,
+    "c0": -1,
+    "c1": -1,
+    "shared": 0,
+    "pinned": 0,
+    "kind": "",
+}
 
 
 def build_frame(layout: Layout, picture: Picture, before: Picture | None = None) -> Frame:
@@ -254,8 +310,16 @@ def build_frame(layout: Layout, picture: Picture, before: Picture | None = None)
     quads = drawer.quads.data
     order = sorted(range(len(quads["band"])), key=quads["band"].__getitem__)
     quads = {name: [column[i] for i in order] for name, column in quads.items()}
-    return Frame(picture.step, step, quads, drawer.links.data, animations,
-                 step.clock if step else 0.0, badges=tuple(drawer.badges), picture=picture)
+    return Frame(
+        picture.step,
+        step,
+        quads,
+        drawer.links.data,
+        animations,
+        step.clock if step else 0.0,
+        badges=tuple(drawer.badges),
+        picture=picture,
+    )
 
 
 class _Drawer:
@@ -276,8 +340,10 @@ class _Drawer:
                 by_lane.setdefault(link.source[0], []).append(link)
         self._extents = {
             lane: (tuple(link.source[1] for link in links), tuple(links))
-            for lane, links in ((k, sorted(v, key=lambda link: link.source[1]))
-                                for k, v in by_lane.items())}
+            for lane, links in (
+                (k, sorted(v, key=lambda link: link.source[1])) for k, v in by_lane.items()
+            )
+        }
         for mark in picture.marks:
             if mark.lane.startswith("file:") and mark.state != "past-eof":
                 self.sizes[mark.lane[5:]] = max(self.sizes.get(mark.lane[5:], 0), mark.end)
@@ -287,10 +353,20 @@ class _Drawer:
             band = self.layout.lane(lane.id)
             if band is None:
                 continue
-            self.quads.add(x0=0.0, x1=WIDTH, y0=band.y0, y1=band.y1, state=STATE["track"],
-                           band=band.index, tip=_lane_tip(lane))
-            self.badges.append(Badge(band.index, _lane_label(lane), -8.0,
-                                     (band.y0 + band.y1) / 2, "right", "label"))
+            self.quads.add(
+                x0=0.0,
+                x1=WIDTH,
+                y0=band.y0,
+                y1=band.y1,
+                state=STATE["track"],
+                band=band.index,
+                tip=_lane_tip(lane),
+            )
+            self.badges.append(
+                Badge(
+                    band.index, _lane_label(lane), -8.0, (band.y0 + band.y1) / 2, "right", "label"
+                )
+            )
         for mark in self.picture.marks:
             self._mark(mark)
         self._owner_strips()
@@ -316,8 +392,9 @@ class _Drawer:
         fid = self.layout.file_ids.get(file or "", -1)
         # A file's protection is its lane's cover (_covers), not each mark's.
         protect = _protection(mark.flags, band.layer) if band.layer == "virtual" else 0
-        common: dict[str, Any] = dict(band=band.index, file=fid, shared=int("shared" in mark.flags),
-                                      pinned=protect)
+        common: dict[str, Any] = dict(
+            band=band.index, file=fid, shared=int("shared" in mark.flags), pinned=protect
+        )
         if fid >= 0:
             common.update(f0=mark.start, f1=mark.end)
         state = PICTURE_STATE.get(mark.state, mark.state)
@@ -337,8 +414,15 @@ class _Drawer:
             physical = self._physical(mark)
             if physical is not None:
                 common.update(d0=physical, d1=physical + mark.end - mark.start)
-        self.quads.add(x0=fa.x(mark.start), x1=fa.x(mark.end), y0=y0, y1=y1,
-                       state=STATE[state], tip=_mark_tip(lane, mark), **common)
+        self.quads.add(
+            x0=fa.x(mark.start),
+            x1=fa.x(mark.end),
+            y0=y0,
+            y1=y1,
+            state=STATE[state],
+            tip=_mark_tip(lane, mark),
+            **common,
+        )
 
     def _physical(self, mark: Mark) -> int | None:
         """The device byte under a file mark's first byte (from its extent's connector)."""
@@ -356,19 +440,40 @@ class _Drawer:
         if mark.state == "metadata" and x1 - x0 < 0.05:
             return  # squeezed away with an unused stretch of the device
         owners = " and ".join(mark.owners)
-        tip = (f"device {_range(mark.start, mark.end)}: {mark.state}"
-               + (f", blocks of {owners}" if owners else ""))
+        tip = f"device {_range(mark.start, mark.end)}: {mark.state}" + (
+            f", blocks of {owners}" if owners else ""
+        )
         if mark.state == "metadata":
-            tip = (f"filesystem metadata (log, headers, inode tables) "
-                   f"{_range(mark.start, mark.end)} of the device")
+            tip = (
+                f"filesystem metadata (log, headers, inode tables) "
+                f"{_range(mark.start, mark.end)} of the device"
+            )
         fid = self.layout.file_ids.get(mark.owners[0], -1) if mark.owners else -1
-        self.quads.add(x0=x0, x1=x1, y0=band.y0, y1=band.y1, state=STATE[mark.state],
-                       band=band.index, tip=tip, d0=mark.start, d1=mark.end,
-                       shared=int(len(mark.owners) > 1), file=fid)
+        self.quads.add(
+            x0=x0,
+            x1=x1,
+            y0=band.y0,
+            y1=band.y1,
+            state=STATE[mark.state],
+            band=band.index,
+            tip=tip,
+            d0=mark.start,
+            d1=mark.end,
+            shared=int(len(mark.owners) > 1),
+            file=fid,
+        )
         if owners and x1 - x0 > 6.0 * len(owners) + 30:
-            self.badges.append(Badge(band.index, "+".join(mark.owners), (x0 + x1) / 2,
-                                     band.y0 + (band.y1 - band.y0) * 0.36, "center", "owner",
-                                     mark.state))
+            self.badges.append(
+                Badge(
+                    band.index,
+                    "+".join(mark.owners),
+                    (x0 + x1) / 2,
+                    band.y0 + (band.y1 - band.y0) * 0.36,
+                    "center",
+                    "owner",
+                    mark.state,
+                )
+            )
 
     def _covers(self) -> None:
         """What protects each file's block map: one glyph over its lane, one per run of blocks."""
@@ -384,18 +489,35 @@ class _Drawer:
                 continue
             protected[lane.owner or ""] = code
             end = max(mark.end for mark in marks)
-            self.quads.add(x0=0.0, x1=fa.x(end), y0=band.y0, y1=band.y1, state=STATE["cover"],
-                           band=band.index, pinned=code,
-                           file=self.layout.file_ids.get(lane.owner or "", -1), f0=0, f1=end)
+            self.quads.add(
+                x0=0.0,
+                x1=fa.x(end),
+                y0=band.y0,
+                y1=band.y1,
+                state=STATE["cover"],
+                band=band.index,
+                pinned=code,
+                file=self.layout.file_ids.get(lane.owner or "", -1),
+                f0=0,
+                f1=end,
+            )
         device = self.layout.lane("device")
         if device is None or not protected:
             return
         for start, end, owners in self._owner_runs():
             code = next((protected[o] for o in owners if o in protected), 0)
             if code:
-                self.quads.add(x0=da.x(start), x1=da.x(end), y0=device.y0, y1=device.y1,
-                               state=STATE["cover"], band=device.index, pinned=code,
-                               d0=start, d1=end)
+                self.quads.add(
+                    x0=da.x(start),
+                    x1=da.x(end),
+                    y0=device.y0,
+                    y1=device.y1,
+                    state=STATE["cover"],
+                    band=device.index,
+                    pinned=code,
+                    d0=start,
+                    d1=end,
+                )
 
     def _owner_runs(self) -> list[tuple[int, int, tuple[str, ...]]]:
         """Runs of device blocks with the same owners, whatever their state."""
@@ -427,9 +549,18 @@ class _Drawer:
             for rank, owner in enumerate(owners):
                 fid = self.layout.file_ids.get(owner, 0)
                 top = band.y1 - rank * share
-                self.quads.add(x0=da.x(start), x1=da.x(end), y0=top - share, y1=top,
-                               state=STATE[f"owner-{fid % OWNER_TINTS}"], band=band.index,
-                               tip=tip, d0=start, d1=end, file=fid)
+                self.quads.add(
+                    x0=da.x(start),
+                    x1=da.x(end),
+                    y0=top - share,
+                    y1=top,
+                    state=STATE[f"owner-{fid % OWNER_TINTS}"],
+                    band=band.index,
+                    tip=tip,
+                    d0=start,
+                    d1=end,
+                    file=fid,
+                )
 
     # --- links ---------------------------------------------------------------------------
 
@@ -452,21 +583,33 @@ class _Drawer:
             tint = fid % OWNER_TINTS if fid >= 0 else 0
             state = f"owner-{tint}" if link.kind == "extent" else "entry"
             common.update(d0=c, d1=d)
-            tip = (f"{file} {_range(a, b)} -> device {_range(c, d)}" if link.kind == "extent"
-                   else f"{lane.label}: page-table entries {_range(a, b)} -> device "
-                        f"{_range(c, d)} (DAX)")
-            self.links.add(xs=[fa.x(a), fa.x(b), da.x(d), da.x(c)],
-                           ys=[band.y1, band.y1, band.y0, band.y0],
-                           kind="extent" if link.kind == "extent" else "entry",
-                           state=STATE[state], tip=tip, **common)
+            tip = (
+                f"{file} {_range(a, b)} -> device {_range(c, d)}"
+                if link.kind == "extent"
+                else f"{lane.label}: page-table entries {_range(a, b)} -> device "
+                f"{_range(c, d)} (DAX)"
+            )
+            self.links.add(
+                xs=[fa.x(a), fa.x(b), da.x(d), da.x(c)],
+                ys=[band.y1, band.y1, band.y0, band.y0],
+                kind="extent" if link.kind == "extent" else "entry",
+                state=STATE[state],
+                tip=tip,
+                **common,
+            )
             return
         if link.kind in ("map", "pte"):
             # A vertical tie in the page's own column: from the lane down to the next one.
             x0, x1 = fa.x(a), fa.x(b)
             kind = "vma" if link.kind == "map" else "entry"
-            self.links.add(xs=[x0, x1, x1, x0], ys=[source.y0, source.y0, target.y1, target.y1],
-                           kind=kind, state=STATE["mapping" if kind == "vma" else "entry"],
-                           tip=f"{lane.label} maps {file} {_range(a, b)}", **common)
+            self.links.add(
+                xs=[x0, x1, x1, x0],
+                ys=[source.y0, source.y0, target.y1, target.y1],
+                kind=kind,
+                state=STATE["mapping" if kind == "vma" else "entry"],
+                tip=f"{lane.label} maps {file} {_range(a, b)}",
+                **common,
+            )
 
     # --- alerts --------------------------------------------------------------------------
 
@@ -481,10 +624,16 @@ class _Drawer:
             if alert.end > size:
                 # The ghost extension of the file: the asked range past EOF, outlined.
                 start = max(size, alert.start)
-                self.quads.add(x0=fa.x(start), x1=fa.x(alert.end), y0=band.y0, y1=band.y1,
-                               state=STATE["asked"], band=band.index,
-                               tip=f"{lane.owner} {_range(start, alert.end)}: past EOF, "
-                                   f"asked for by {alert.by} ({alert.kind})")
+                self.quads.add(
+                    x0=fa.x(start),
+                    x1=fa.x(alert.end),
+                    y0=band.y0,
+                    y1=band.y1,
+                    state=STATE["asked"],
+                    band=band.index,
+                    tip=f"{lane.owner} {_range(start, alert.end)}: past EOF, "
+                    f"asked for by {alert.by} ({alert.kind})",
+                )
         actor = self.layout.lane(f"actor:{alert.by}")
         if actor is not None and alert.kind not in ("revoke",):
             # An arrow from the process down to the range it tried.
@@ -492,12 +641,21 @@ class _Drawer:
             middle = (x0 + x1) / 2
             half = max(3.0, min(12.0, (x1 - x0) / 2))
             top, tip_y = actor.y0, band.y1
-            self.links.add(xs=[middle - 1.2, middle + 1.2, middle + 1.2, middle + half, middle,
-                               middle - half, middle - 1.2],
-                           ys=[top, top, tip_y + 0.35, tip_y + 0.35, tip_y, tip_y + 0.35,
-                               tip_y + 0.35],
-                           kind="arrow", state=STATE["revoked"],
-                           tip=f"{alert.by}: {alert.kind} -- {alert.why}")
+            self.links.add(
+                xs=[
+                    middle - 1.2,
+                    middle + 1.2,
+                    middle + 1.2,
+                    middle + half,
+                    middle,
+                    middle - half,
+                    middle - 1.2,
+                ],
+                ys=[top, top, tip_y + 0.35, tip_y + 0.35, tip_y, tip_y + 0.35, tip_y + 0.35],
+                kind="arrow",
+                state=STATE["revoked"],
+                tip=f"{alert.by}: {alert.kind} -- {alert.why}",
+            )
 
     def _flags(self) -> None:
         """Words beside a lane for what it is now: sealed, leased, a MAP_DIRECT mapping."""
@@ -509,8 +667,9 @@ class _Drawer:
             words = []
             if lane.layer == "file":
                 flags = {f for m in self.picture.marks_of(lane.id) for f in m.flags}
-                words = [WORDS[f] for f in ("pinned", "leased", "swapfile", "immutable")
-                         if f in flags]
+                words = [
+                    WORDS[f] for f in ("pinned", "leased", "swapfile", "immutable") if f in flags
+                ]
             elif lane.layer == "virtual":
                 marks = self.picture.marks_of(lane.id)
                 words = [lane.kind or "mapping"]
@@ -523,12 +682,24 @@ class _Drawer:
             if words:
                 # Inside the lane's right end (on a backing): between lanes there is no room
                 # for a line of text on a projector.
-                self.badges.append(Badge(band.index, ", ".join(words), WIDTH - 4,
-                                         (band.y0 + band.y1) / 2, "right", "flag"))
+                self.badges.append(
+                    Badge(
+                        band.index,
+                        ", ".join(words),
+                        WIDTH - 4,
+                        (band.y0 + band.y1) / 2,
+                        "right",
+                        "flag",
+                    )
+                )
 
 
-WORDS = {"pinned": "sealed (v5)", "leased": "leased", "swapfile": "swapfile",
-         "immutable": "immutable"}
+WORDS = {
+    "pinned": "sealed (v5)",
+    "leased": "leased",
+    "swapfile": "swapfile",
+    "immutable": "immutable",
+}
 
 
 def _protection(flags: Iterable[str], layer: str) -> int:
@@ -553,10 +724,14 @@ def _lane_label(lane: Lane) -> str:
 def _lane_tip(lane: Lane) -> str:
     if lane.layer == "virtual":
         start = lane.file_offset or 0
-        what = (f"{lane.file} {_range(start, start + (lane.length or 0))}" if lane.file
-                else f"{human_bytes(lane.length or 0)} of anonymous memory")
+        what = (
+            f"{lane.file} {_range(start, start + (lane.length or 0))}"
+            if lane.file
+            else f"{human_bytes(lane.length or 0)} of anonymous memory"
+        )
         return f"{lane.owner}'s mapping at {lane.address:#x} of {what}" + (
-            " (unmapped)" if lane.ghost else "")
+            " (unmapped)" if lane.ghost else ""
+        )
     if lane.layer == "cache":
         return f"the page cache of {lane.owner}: each cached page under its file page"
     if lane.layer == "actor":
@@ -572,16 +747,24 @@ def _mark_tip(lane: Lane, mark: Mark) -> str:
         words = {"hole": "hole (no blocks; reads as zeros)", "past-eof": "allocated past EOF"}
         flags = ", ".join(WORDS.get(f, f) for f in mark.flags)
         return f"{lane.owner} {span}: {words.get(mark.state, mark.state)}" + (
-            f" — {flags}" if flags else "")
+            f" — {flags}" if flags else ""
+        )
     if lane.layer == "cache":
         pages = -(-(mark.end - mark.start) // PAGE_SIZE)
-        frames = f"frame {mark.frame}" if pages == 1 else \
-            f"frames {mark.frame}..{(mark.frame or 0) + pages - 1}"
+        frames = (
+            f"frame {mark.frame}"
+            if pages == 1
+            else f"frames {mark.frame}..{(mark.frame or 0) + pages - 1}"
+        )
         what = "dirty (newer than the disk)" if mark.state == "dirty" else "clean"
         return f"{lane.owner} {span} in the page cache, {frames}: {what}"
-    words = {"mapped": "mapped, no page-table entry yet",
-             "pte-ro": "present entry, read-only", "pte-rw": "present entry, writable",
-             "zero": "read-only entry to the shared zero page", "revoked": "revoked"}
+    words = {
+        "mapped": "mapped, no page-table entry yet",
+        "pte-ro": "present entry, read-only",
+        "pte-rw": "present entry, writable",
+        "zero": "read-only entry to the shared zero page",
+        "revoked": "revoked",
+    }
     where = f" -> {mark.target} {mark.number}" if mark.target and mark.number is not None else ""
     return f"{lane.label} at file {span}: {words.get(mark.state, mark.state)}{where}"
 
@@ -595,12 +778,32 @@ def _animations(layout: Layout, picture: Picture, before: Picture | None) -> lis
     out: list[Animation] = []
     places = _Places(layout, picture, before)
     alerted = {EventKind.REFUSE, EventKind.SIGBUS, EventKind.LEASE_BREAK, EventKind.REVOKE}
+    # A revoke tears the whole mapping down: its entries' zapping is part of it, and a
+    # second caption on the same lane would cover the REVOKED one.
+    revoked = {
+        band.index
+        for alert in picture.alerts
+        if alert.kind == "revoke"
+        if (band := layout.lane(alert.lane)) is not None
+    }
     for order, event in enumerate(step.events):
         if event.kind in alerted:
             continue  # played from the picture's alerts, on exactly the asked range
         for band, x0, x1 in places.of(event):
-            out.append(Animation(order, event.kind.value, band, x0, x1, event.why,
-                                 event.result or "", event.until))
+            if event.kind is EventKind.ZAP_PAGE and band in revoked:
+                continue
+            out.append(
+                Animation(
+                    order,
+                    event.kind.value,
+                    band,
+                    x0,
+                    x1,
+                    event.why,
+                    event.result or "",
+                    event.until,
+                )
+            )
     order = len(step.events)
     for rank, event in enumerate(step.events):
         if event.kind in alerted:
@@ -611,11 +814,25 @@ def _animations(layout: Layout, picture: Picture, before: Picture | None) -> lis
         if lane is None:
             continue
         x0, x1 = places.x(lane, alert.start, alert.end)
-        kind = {"SIGBUS": "sigbus", "SIGSEGV": "sigsegv", "lease-break": "lease_break",
-                "revoke": "revoke"}.get(alert.kind, "refuse")
+        kind = {
+            "SIGBUS": "sigbus",
+            "SIGSEGV": "sigsegv",
+            "lease-break": "lease_break",
+            "revoke": "revoke",
+        }.get(alert.kind, "refuse")
         result = "" if kind in ("lease_break", "revoke") else alert.kind
-        out.append(Animation(order + (1 if kind == "revoke" else 0), kind, lane.index, x0, x1,
-                             alert.why, result, alert.until))
+        out.append(
+            Animation(
+                order + (1 if kind == "revoke" else 0),
+                kind,
+                lane.index,
+                x0,
+                x1,
+                alert.why,
+                result,
+                alert.until,
+            )
+        )
     out.sort(key=lambda a: a.order)
     return out
 
@@ -645,15 +862,19 @@ class _Places:
         places = []
         cache_kinds = (EventKind.CACHE_FILL, EventKind.CACHE_DROP, EventKind.DIRTY)
         if event.file is not None:
-            lane = f"cache:{event.file.name}" if event.kind in cache_kinds else \
-                f"file:{event.file.name}"
+            lane = (
+                f"cache:{event.file.name}"
+                if event.kind in cache_kinds
+                else f"file:{event.file.name}"
+            )
             band = layout.lane(lane) or layout.lane(f"file:{event.file.name}")
             if band is not None:
                 end = event.file.end if event.file.end > event.file.start else event.file.start + 1
                 places.append((band.index, *self.x(band, event.file.start, end)))
         if event.device is not None:
-            places.append((self.device.index,
-                           *self.x(self.device, event.device.start, event.device.end)))
+            places.append(
+                (self.device.index, *self.x(self.device, event.device.start, event.device.end))
+            )
         if event.virtual is not None:
             places.extend(self._virtual(event))
         return places

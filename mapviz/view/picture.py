@@ -49,12 +49,15 @@ class Lane:
     ghost: bool = False
     kind: str = ""  # virtual lanes: the mapping's flags as the man page spells them
 
-
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "layer": self.layer, "owner": self.owner}
         if self.layer == "virtual":
-            out.update(file=self.file, file_offset=self.file_offset, length=self.length,
-                       address=self.address)
+            out.update(
+                file=self.file,
+                file_offset=self.file_offset,
+                length=self.length,
+                address=self.address,
+            )
         if self.ghost:
             out["ghost"] = True
         return out
@@ -76,8 +79,13 @@ class Mark:
     binned: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"lane": self.lane, "start": self.start, "end": self.end,
-                               "state": self.state, "flags": list(self.flags)}
+        out: dict[str, Any] = {
+            "lane": self.lane,
+            "start": self.start,
+            "end": self.end,
+            "state": self.state,
+            "flags": list(self.flags),
+        }
         if self.frame is not None:
             out["frame"] = self.frame
         if self.target is not None:
@@ -115,8 +123,14 @@ class Alert:
     until: float | None = None  # a lease break: when the holder's mapping is revoked
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"kind": self.kind, "lane": self.lane, "start": self.start,
-                               "end": self.end, "by": self.by, "why": self.why}
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "lane": self.lane,
+            "start": self.start,
+            "end": self.end,
+            "by": self.by,
+            "why": self.why,
+        }
         if self.until is not None:
             out["until"] = self.until
         return out
@@ -166,8 +180,14 @@ class _Draft:
     alerts: list[Alert] = field(default_factory=list)
 
 
-def take_picture(index: int, scene: Scene, step: Step | None, *, actors: Sequence[str] = (),
-                 before: Scene | None = None) -> Picture:
+def take_picture(
+    index: int,
+    scene: Scene,
+    step: Step | None,
+    *,
+    actors: Sequence[str] = (),
+    before: Scene | None = None,
+) -> Picture:
     """The picture after step ``index`` (``step``), whose world is ``scene``.
 
     ``actors`` are the processes that have acted so far, in the order they
@@ -190,8 +210,16 @@ def take_picture(index: int, scene: Scene, step: Step | None, *, actors: Sequenc
     draft.marks += device_marks(scene)
     if step is not None:
         draft.alerts += _alerts(step, scene, before)
-    return Picture(index, step, tuple(draft.lanes), tuple(draft.marks), tuple(draft.links),
-                   tuple(draft.alerts), scene.blocksize, scene.device_size)
+    return Picture(
+        index,
+        step,
+        tuple(draft.lanes),
+        tuple(draft.marks),
+        tuple(draft.links),
+        tuple(draft.alerts),
+        scene.blocksize,
+        scene.device_size,
+    )
 
 
 def _file_mappings(mappings: Iterable[MappingScene], name: str) -> list[MappingScene]:
@@ -207,9 +235,16 @@ def _unmapped(scene: Scene, before: Scene | None) -> tuple[MappingScene, ...]:
 
 def file_flags(f: FileScene) -> tuple[str, ...]:
     """What protects the file's block map now (docs/PICTURE.md flags, in that order)."""
-    return tuple(flag for flag, on in (("pinned", f.sealed), ("leased", f.leased),
-                                       ("swapfile", f.swapfile), ("immutable", f.immutable))
-                 if on)
+    return tuple(
+        flag
+        for flag, on in (
+            ("pinned", f.sealed),
+            ("leased", f.leased),
+            ("swapfile", f.swapfile),
+            ("immutable", f.immutable),
+        )
+        if on
+    )
 
 
 def _file(draft: _Draft, f: FileScene, scene: Scene) -> None:
@@ -221,24 +256,31 @@ def _file(draft: _Draft, f: FileScene, scene: Scene) -> None:
     past_end = 0
     for e in f.extents:
         if e.offset > position and position < f.size:
-            draft.marks.append(Mark(lane, position, min(e.offset, f.size), "hole", protect,
-                                    binned=f.binned))
+            draft.marks.append(
+                Mark(lane, position, min(e.offset, f.size), "hole", protect, binned=f.binned)
+            )
         position = max(position, e.end)
         if e.offset < f.size:
             flags = (("shared",) if e.shared else ()) + protect
-            draft.marks.append(Mark(lane, e.offset, min(e.end, f.size), e.state, flags,
-                                    binned=f.binned))
+            draft.marks.append(
+                Mark(lane, e.offset, min(e.end, f.size), e.state, flags, binned=f.binned)
+            )
         if e.end > f.size:
             past_start = max(f.size, e.offset) if past_start is None else past_start
             past_end = max(past_end, e.end)
         if e.physical is not None:
-            draft.links.append(Link("extent", (lane, e.offset, e.end),
-                                    ("device", e.physical, e.physical + e.length), e.state))
+            draft.links.append(
+                Link(
+                    "extent",
+                    (lane, e.offset, e.end),
+                    ("device", e.physical, e.physical + e.length),
+                    e.state,
+                )
+            )
     if position < f.size:
         draft.marks.append(Mark(lane, position, f.size, "hole", protect, binned=f.binned))
     if past_start is not None:
-        draft.marks.append(Mark(lane, past_start, past_end, "past-eof", protect,
-                                binned=f.binned))
+        draft.marks.append(Mark(lane, past_start, past_end, "past-eof", protect, binned=f.binned))
 
 
 def _cache(draft: _Draft, f: FileScene) -> None:
@@ -248,16 +290,17 @@ def _cache(draft: _Draft, f: FileScene) -> None:
     lane = f"cache:{f.name}"
     draft.lanes.append(Lane(lane, "cache", f.name, f"{f.name} page cache"))
     for run in f.cached:
-        draft.links.append(Link("cache", (f"file:{f.name}", run.start, run.end),
-                                (lane, run.start, run.end)))
+        draft.links.append(
+            Link("cache", (f"file:{f.name}", run.start, run.end), (lane, run.start, run.end))
+        )
         for start, end, dirty in _split(run.start, run.end, [(d.start, d.end) for d in f.dirty]):
             frame = run.target + (start - run.start) // PAGE_SIZE
-            draft.marks.append(Mark(lane, start, end, "dirty" if dirty else "cached",
-                                    frame=frame))
+            draft.marks.append(Mark(lane, start, end, "dirty" if dirty else "cached", frame=frame))
 
 
-def _split(start: int, end: int, inside: Iterable[tuple[int, int]]
-           ) -> Iterator[tuple[int, int, bool]]:
+def _split(
+    start: int, end: int, inside: Iterable[tuple[int, int]]
+) -> Iterator[tuple[int, int, bool]]:
     """``[start, end)`` cut where ``inside`` (sorted, disjoint) begins and ends."""
     position = start
     for a, b in inside:
@@ -275,19 +318,31 @@ def _split(start: int, end: int, inside: Iterable[tuple[int, int]]
 def _mapping(draft: _Draft, m: MappingScene, scene: Scene, *, ghost: bool) -> None:
     """A mapping's lane: each page at the file offset it maps (anonymous: its own offset)."""
     lane = f"map:{m.id}"
-    draft.lanes.append(Lane(lane, "virtual", m.process, f"{m.process} {m.start:#x}",
-                            file=m.file, file_offset=m.file_offset if m.file else None,
-                            length=m.length, address=m.start, ghost=ghost,
-                            kind=m.label.partition(" mapping")[0]))
+    draft.lanes.append(
+        Lane(
+            lane,
+            "virtual",
+            m.process,
+            f"{m.process} {m.start:#x}",
+            file=m.file,
+            file_offset=m.file_offset if m.file else None,
+            length=m.length,
+            address=m.start,
+            ghost=ghost,
+            kind=m.label.partition(" mapping")[0],
+        )
+    )
     base = m.file_offset if m.file else 0
     # What kind of mapping it is (the entry's own protection is its state, pte-ro / pte-rw).
     flags = tuple(flag for flag, on in (("direct", m.direct), ("sync", m.sync)) if on)
     if m.file:
-        draft.links.append(Link("map", (lane, base, base + m.length),
-                                (f"file:{m.file}", base, base + m.length)))
+        draft.links.append(
+            Link("map", (lane, base, base + m.length), (f"file:{m.file}", base, base + m.length))
+        )
     if m.revoked or ghost:
-        draft.marks.append(Mark(lane, base, base + m.length, "revoked" if m.revoked else "mapped",
-                                flags))
+        draft.marks.append(
+            Mark(lane, base, base + m.length, "revoked" if m.revoked else "mapped", flags)
+        )
         return
     position = 0
     for run in m.pages:
@@ -296,16 +351,35 @@ def _mapping(draft: _Draft, m: MappingScene, scene: Scene, *, ghost: bool) -> No
         target, _, writable = run.kind.partition("-")
         state = "zero" if target == "zero" else "pte-rw" if writable else "pte-ro"
         where = {"frame": "cache", "block": "device", "anon": "anon"}.get(target)
-        draft.marks.append(Mark(lane, base + run.start, base + run.end, state, flags,
-                                target=where, number=None if target == "zero" else run.target))
+        draft.marks.append(
+            Mark(
+                lane,
+                base + run.start,
+                base + run.end,
+                state,
+                flags,
+                target=where,
+                number=None if target == "zero" else run.target,
+            )
+        )
         if target == "frame" and m.file:
-            draft.links.append(Link("pte", (lane, base + run.start, base + run.end),
-                                    (f"cache:{m.file}", base + run.start, base + run.end)))
+            draft.links.append(
+                Link(
+                    "pte",
+                    (lane, base + run.start, base + run.end),
+                    (f"cache:{m.file}", base + run.start, base + run.end),
+                )
+            )
         elif target == "block":
             bs = scene.blocksize
             first = run.target * bs
-            draft.links.append(Link("pte", (lane, base + run.start, base + run.end),
-                                    ("device", first, first + run.end - run.start)))
+            draft.links.append(
+                Link(
+                    "pte",
+                    (lane, base + run.start, base + run.end),
+                    ("device", first, first + run.end - run.start),
+                )
+            )
         position = run.end
     if position < m.length:
         draft.marks.append(Mark(lane, base + position, base + m.length, "mapped", flags))
@@ -322,8 +396,9 @@ def device_marks(scene: Scene) -> list[Mark]:
     for f in scene.files:
         for e in f.extents:
             if e.physical is not None and e.length > 0:
-                state = "swap" if f.swapfile else "written" if e.state != "unwritten" \
-                    else "unwritten"
+                state = (
+                    "swap" if f.swapfile else "written" if e.state != "unwritten" else "unwritten"
+                )
                 pieces.append((e.physical, e.physical + e.length, state, f.name))
     for run in scene.metadata:
         pieces.append((run.start, run.end, "metadata", ""))
@@ -363,8 +438,16 @@ def _alerts(step: Step, scene: Scene, before: Scene | None) -> list[Alert]:
             out += _on_mapping(event, step, mappings, event.result or step.result)
         elif event.kind is EventKind.REFUSE and event.file is not None:
             lane = f"file:{event.file.name}"
-            out.append(Alert(event.result or step.result, lane, event.file.start, event.file.end,
-                             step.process, event.why))
+            out.append(
+                Alert(
+                    event.result or step.result,
+                    lane,
+                    event.file.start,
+                    event.file.end,
+                    step.process,
+                    event.why,
+                )
+            )
             if (event.result or step.result) == "ETXTBSY":
                 out += _would_move(step, event, scene)
         elif event.kind is EventKind.LEASE_BREAK:
@@ -373,13 +456,19 @@ def _alerts(step: Step, scene: Scene, before: Scene | None) -> list[Alert]:
             out += _on_mapping(event, step, mappings, "revoke")
     if step.result not in NOT_AN_ALERT and not any(a.kind == step.result for a in out):
         # A refusal the engine placed nowhere (no file involved): on the actor's own lane.
-        out.append(Alert(step.result, f"actor:{step.process}", 0, 0, step.process,
-                         step.why or step.result))
+        out.append(
+            Alert(step.result, f"actor:{step.process}", 0, 0, step.process, step.why or step.result)
+        )
     return out
 
 
-def _on_mapping(event: Event, step: Step, mappings: Sequence[MappingScene], kind: str,
-                until: float | None = None) -> list[Alert]:
+def _on_mapping(
+    event: Event,
+    step: Step,
+    mappings: Sequence[MappingScene],
+    kind: str,
+    until: float | None = None,
+) -> list[Alert]:
     """An alert on the mapping holding the event's virtual range, in that lane's units."""
     virtual = event.virtual
     assert virtual is not None
@@ -417,8 +506,16 @@ def _would_move(step: Step, event: Event, scene: Scene) -> list[Alert]:
         if step.name in SHARED_COPIED and not e.shared:
             continue
         a, b = max(e.offset, start), min(e.end, end)
-        out.append(Alert(event.result or step.result, "device", e.physical + a - e.offset,
-                         e.physical + b - e.offset, step.process, event.why))
+        out.append(
+            Alert(
+                event.result or step.result,
+                "device",
+                e.physical + a - e.offset,
+                e.physical + b - e.offset,
+                step.process,
+                event.why,
+            )
+        )
     return out
 
 
@@ -456,17 +553,23 @@ def picture_steps(steps: Sequence[Step], scenes: Sequence[Scene]) -> list[Pictur
     return out
 
 
-def take_pictures(steps: Sequence[Step], scenes: Sequence[Scene], *,
-                  fold: bool = True) -> list[Picture]:
+def take_pictures(
+    steps: Sequence[Step], scenes: Sequence[Scene], *, fold: bool = True
+) -> list[Picture]:
     """The picture after every step, the start first.
 
     ``fold`` groups the steps as ``mapviz run --json`` numbers them
     (:func:`picture_steps`); without it every step is a picture of its own
     (a view's frames: a ``%sleep`` is a step a learner watches).
     """
-    grouped = picture_steps(steps, scenes) if fold else [
-        PictureStep(None, scenes[0]),
-        *(PictureStep(step, scene) for step, scene in zip(steps, scenes[1:], strict=True))]
+    grouped = (
+        picture_steps(steps, scenes)
+        if fold
+        else [
+            PictureStep(None, scenes[0]),
+            *(PictureStep(step, scene) for step, scene in zip(steps, scenes[1:], strict=True)),
+        ]
+    )
     pictures = []
     actors: list[str] = []
     before: Scene | None = None
@@ -474,8 +577,9 @@ def take_pictures(steps: Sequence[Step], scenes: Sequence[Scene], *,
         for step in (*group.folded, *([group.step] if group.step else [])):
             if step.process not in actors:
                 actors.append(step.process)
-        pictures.append(take_picture(index, group.scene, _merged(group), actors=actors,
-                                     before=before))
+        pictures.append(
+            take_picture(index, group.scene, _merged(group), actors=actors, before=before)
+        )
         before = group.scene
     return pictures
 
@@ -489,8 +593,9 @@ def _merged(group: PictureStep) -> Step | None:
     return replace(last, events=events + (group.step.events if group.step else ()))
 
 
-def picture_document(pictures: Sequence[Picture], *, scenario: str, kernel: str,
-                     only: int | None = None) -> dict[str, Any]:
+def picture_document(
+    pictures: Sequence[Picture], *, scenario: str, kernel: str, only: int | None = None
+) -> dict[str, Any]:
     """``mapviz picture``'s JSON (docs/PICTURE.md): every step, or only step ``only``."""
     chosen = [pictures[only]] if only is not None else list(pictures)
     return {

@@ -178,9 +178,15 @@ def _file_extents(fs: Filesystem, inode: Inode) -> tuple[tuple[ExtentView, ...],
         # Unshared, each record is one extent view: bin the records as they are
         # stored rather than make a million views only to bin them.
         pieces: Iterable[_Piece] = (
-            (start * bs, (start + length) * bs, None if physical is None else physical * bs,
-             state.label, False)
-            for start, length, physical, state in inode.data.records())
+            (
+                start * bs,
+                (start + length) * bs,
+                None if physical is None else physical * bs,
+                state.label,
+                False,
+            )
+            for start, length, physical, state in inode.data.records()
+        )
         return _binned(pieces, span), True
     views = file_view(fs, inode).extents
     if len(views) <= MAX_EXTENTS:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 from mapviz.core.simulation import Simulation
 from mapviz.core.trace import Step
+from mapviz.scenario.directives import scenario_under
 from mapviz.scenario.syntax import ExtentSpec, Item, Scenario
 from mapviz.view.frames import Frame, Layout, build_frame, plan_layout
 from mapviz.view.picture import Picture, take_pictures
@@ -52,10 +53,11 @@ class Storyboard:
     @classmethod
     def from_scenario(cls, scenario: Scenario, kernel: str | None = None) -> Storyboard:
         model = kernel or scenario.kernel
-        sim = Simulation(scenario.fs, model, source=scenario.source,
-                         replay=model != scenario.kernel)
+        sim = Simulation(
+            scenario.fs, model, source=scenario.source, replay=model != scenario.kernel
+        )
         board = cls(sim, scenario.title)
-        for item in scenario.items:
+        for item in scenario_under(scenario, model).items:  # each %note as it reads there
             board.apply(item)
         return board
 
@@ -65,6 +67,10 @@ class Storyboard:
             self._settle()  # the world as the load left it, before this item changes it
         step = self.sim.apply(item)
         if step is None:
+            # %expect amends the simulation's last step: the shown one follows it.
+            last = self.sim.steps[-1] if self.sim.steps else None
+            if last is not None and self._steps and self._steps[-1].index == last.index:
+                self._steps[-1] = replace(self._steps[-1], expect=last.expect)
             return None
         if step.name == LOAD and self._loading_now():
             self._loading += 1
@@ -106,8 +112,14 @@ class Storyboard:
         for picture in pictures:
             frames.append(build_frame(layout, picture, before))
             before = picture
-        return View(self.title, self.sim.kernel, self.sim.fs.describe(), layout, tuple(frames),
-                    blocksize=self.sim.fs.blocksize)
+        return View(
+            self.title,
+            self.sim.kernel,
+            self.sim.fs.describe(),
+            layout,
+            tuple(frames),
+            blocksize=self.sim.fs.blocksize,
+        )
 
     def _loading_now(self) -> bool:
         return bool(self._steps) and self._steps[-1].name == LOAD
@@ -129,5 +141,10 @@ def _loaded(first: Step, last: Step, count: int) -> Step:
     """A run of ``count`` ``%extent`` steps as one: its first line, no per-extent events."""
     plural = "extent" if count == 1 else "extents"
     # x, not a multiplication sign: the command is also printed in terminals.
-    return replace(first, command=f"%extent x {count:,} (a block map loaded: {count:,} {plural})",
-                   events=(), note=first.note or last.note, clock=last.clock)
+    return replace(
+        first,
+        command=f"%extent x {count:,} (a block map loaded: {count:,} {plural})",
+        events=(),
+        note=first.note or last.note,
+        clock=last.clock,
+    )

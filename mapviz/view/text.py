@@ -14,10 +14,26 @@ from mapviz.view.frames import STATES, Band, Frame
 from mapviz.view.storyboard import View
 
 GLYPHS = {
-    "hole": " ", "unwritten": "u", "written": "#", "delalloc": "d", "metadata": "=",
-    "free": ".", "dirty": "*", "cached": "c", "anon": "a", "zero": "0", "mapping": "-",
-    "entry": "r", "entry-w": "w", "revoked": "x", "swap": "S", "past-eof": "p",
-    "track": " ", "asked": "?", "ghost": "g", "actor": " ",
+    "hole": " ",
+    "unwritten": "u",
+    "written": "#",
+    "delalloc": "d",
+    "metadata": "=",
+    "free": ".",
+    "dirty": "*",
+    "cached": "c",
+    "anon": "a",
+    "zero": "0",
+    "mapping": "-",
+    "entry": "r",
+    "entry-w": "w",
+    "revoked": "x",
+    "swap": "S",
+    "past-eof": "p",
+    "track": " ",
+    "asked": "?",
+    "ghost": "g",
+    "actor": " ",
 }
 OVER = frozenset({"cover", *(f"owner-{n}" for n in range(6))})
 """Drawn over other glyphs (a protection, an owner's tint): not a character of their own."""

@@ -50,8 +50,9 @@ class Page:
     """A page of one exported scenario, with its console watched."""
 
     def __init__(self, browser: Any, url: str, *, motion: bool = False) -> None:
-        self.context = browser.new_context(viewport=VIEWPORT,
-                                           reduced_motion="no-preference" if motion else "reduce")
+        self.context = browser.new_context(
+            viewport=VIEWPORT, reduced_motion="no-preference" if motion else "reduce"
+        )
         self.problems: list[str] = []
         self.dialogs: list[str] = []
         self.fetched: list[str] = []  # anything but the file itself: an offline page asks none
@@ -65,8 +66,9 @@ class Page:
 
         self.context.route("**/*", offline)
         self.page = self.context.new_page()
-        self.page.on("console", lambda m: self.problems.append(m.text) if m.type == "error"
-                     else None)
+        self.page.on(
+            "console", lambda m: self.problems.append(m.text) if m.type == "error" else None
+        )
         self.page.on("pageerror", lambda e: self.problems.append(f"uncaught: {e}"))
 
         def dialog(d: Any) -> None:
@@ -83,7 +85,8 @@ class Page:
     def wait_frame(self, frame: int) -> None:
         self.page.wait_for_function(
             f"() => {{ const s = {PLAYER}.state(); return s.settled && s.frame === {frame} }}",
-            timeout=15_000)
+            timeout=15_000,
+        )
 
     def state(self) -> dict[str, Any]:
         result: dict[str, Any] = self.page.evaluate(f"() => {PLAYER}.state()")
@@ -91,7 +94,8 @@ class Page:
 
     def column(self, source: str, name: str) -> list[Any]:
         values: list[Any] = self.page.evaluate(
-            f"() => Array.from({MODEL}('mapviz-{source}').data['{name}'])")
+            f"() => Array.from({MODEL}('mapviz-{source}').data['{name}'])"
+        )
         return values
 
     def seek(self, frame: int) -> None:
@@ -130,8 +134,10 @@ def assert_frame(page: Page, view: View, frame: int) -> None:
 def busiest(view: View) -> int:
     """The frame with glyphs in the most layers (the last such one)."""
     layers = {band.index: band.layer for band in view.layout.bands}
-    return max(range(len(view.frames)),
-               key=lambda f: (len({layers[b] for b in view.frames[f].quads["band"]}), f))
+    return max(
+        range(len(view.frames)),
+        key=lambda f: (len({layers[b] for b in view.frames[f].quads["band"]}), f),
+    )
 
 
 @pytest.mark.parametrize("name", bundled_names())
@@ -163,9 +169,13 @@ def test_scenario_page(opened: Any, exported: dict[str, Exported], name: str) ->
         # The most different pixel across the glyph's middle row (a page of a large file
         # is a sliver two pixels wide, anti-aliased).
         row = range(round(x - w / 2), round(x + w / 2) + 1)
-        difference = max(sum(abs(a - b) for a, b in zip(image.getpixel((column, round(y))),
-                                                         BACKGROUND, strict=True))
-                         for column in row)
+        difference = max(
+            sum(
+                abs(a - b)
+                for a, b in zip(image.getpixel((column, round(y))), BACKGROUND, strict=True)
+            )
+            for column in row
+        )
         assert difference > 12, f"{name}: glyph of band {band} at ({x:.0f}, {y:.0f}) is not drawn"
         drawn.add(layers[band])
     assert drawn == expected, f"{name}: layers drawn {drawn}, expected {expected}"
@@ -184,12 +194,16 @@ def test_scenario_page(opened: Any, exported: dict[str, Exported], name: str) ->
     assert page.fetched == [], page.fetched
 
 
-def test_animation_plays_then_lands_on_the_trace(opened: Any,
-                                                  exported: dict[str, Exported]) -> None:
+def test_animation_plays_then_lands_on_the_trace(
+    opened: Any, exported: dict[str, Exported]
+) -> None:
     """With motion: a SIGBUS step animates on the overlay, then shows the trace's state."""
     e = exported["hole-sigbus"]
-    sigbus = next(f for f, frame in enumerate(e.view.frames)
-                  if frame.step is not None and frame.step.result == "SIGBUS")
+    sigbus = next(
+        f
+        for f, frame in enumerate(e.view.frames)
+        if frame.step is not None and frame.step.result == "SIGBUS"
+    )
     page = opened(e.url, motion=True)
     page.seek(sigbus - 1)
     page.page.keyboard.press("ArrowRight")
@@ -203,13 +217,17 @@ def test_animation_plays_then_lands_on_the_trace(opened: Any,
 
 def test_lease_break_counts_down(opened: Any, exported: dict[str, Exported]) -> None:
     e = exported["lease-break"]
-    frame = next(f for f, fr in enumerate(e.view.frames)
-                 if any(a.kind == "lease_break" for a in fr.animations))
+    frame = next(
+        f
+        for f, fr in enumerate(e.view.frames)
+        if any(a.kind == "lease_break" for a in fr.animations)
+    )
     page = opened(e.url, motion=True)
     page.seek(frame - 1)
     page.page.keyboard.press("ArrowRight")
     page.page.wait_for_function(
-        f"() => {MODEL}('mapviz-ovt').data.text.some((t) => t.includes(' s left'))")
+        f"() => {MODEL}('mapviz-ovt').data.text.some((t) => t.includes(' s left'))"
+    )
     page.wait_frame(frame)
     assert "REVOKED" in page.column("ovt", "text")
     assert page.problems == []
@@ -243,8 +261,11 @@ def test_hover_lights_up_counterparts(opened: Any, exported: dict[str, Exported]
     boxes = page.page.evaluate(GLYPH_BOXES)
     quads = e.view.frames[last].quads
     written = STATES.index("written")
-    target = next(i for i, box in enumerate(boxes)
-                  if box[4] == device and quads["state"][i] == written and box[2] > 10)
+    target = next(
+        i
+        for i, box in enumerate(boxes)
+        if box[4] == device and quads["state"][i] == written and box[2] > 10
+    )
     x, y = boxes[target][0], boxes[target][1]
     page.page.mouse.move(x - 3, y)
     page.page.mouse.move(x, y)
@@ -267,7 +288,9 @@ def test_hostile_text_is_shown_not_run(opened: Any, tmp_path: Any) -> None:
     source.write_text(
         '%title <img src=x onerror="window.__pwned=1"> </script><script>window.__pwned=2'
         "</script>\n%kernel mainline\n%note <script>alert(1)</script>\nopen -f data\n"
-        '%note <img src=x onerror="window.__pwned=3">\npwrite 0 4k\n', encoding="utf-8")
+        '%note <img src=x onerror="window.__pwned=3">\npwrite 0 4k\n',
+        encoding="utf-8",
+    )
     out = tmp_path / "hostile.html"
     assert main(["export", str(source), "-o", str(out)]) == 0
     page = opened(out.as_uri())
@@ -276,8 +299,9 @@ def test_hostile_text_is_shown_not_run(opened: Any, tmp_path: Any) -> None:
     assert "<script>alert(1)</script>" in page.page.locator(".mv-note").first.inner_text()
     page.page.keyboard.press("ArrowRight")
     page.wait_frame(2)
-    assert '<img src=x onerror="window.__pwned=3">' in \
-        page.page.locator(".mv-note").first.inner_text()
+    assert (
+        '<img src=x onerror="window.__pwned=3">' in page.page.locator(".mv-note").first.inner_text()
+    )
     assert "<img src=x" in page.page.locator(".mv-title").first.inner_text()
     assert page.page.evaluate("() => window.__pwned") is None
     assert page.dialogs == []
@@ -306,7 +330,9 @@ def test_a_citation_opens_its_section(opened: Any, tmp_path: Any) -> None:
         "%kernel map-direct-v5\n%fs xfs dax\nopen -f data\npwrite 0 64k\nfsync\n"
         "mmap -D 0 64k\n"
         '%note <img src=x onerror="window.__pwned=1"> the seal refuses it (§2.2)\n'
-        "fpunch 0 4k\n%expect ETXTBSY\n", encoding="utf-8")
+        "fpunch 0 4k\n%expect ETXTBSY\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "cited.html"
     assert main(["export", str(source), "-o", str(out)]) == 0
     page = opened(out.as_uri())
@@ -328,4 +354,20 @@ def test_a_citation_opens_its_section(opened: Any, tmp_path: Any) -> None:
     assert '<img src=x onerror="window.__pwned=1">' in note.inner_text()
     page.page.screenshot(path=str(tmp_path / "citation-open.png"))
     assert page.page.evaluate("() => window.__pwned") is None
+    assert page.problems == []
+
+
+def test_a_removed_view_lets_go_of_the_page(opened: Any, exported: dict[str, Exported]) -> None:
+    """A notebook cell run again drops its old view: the old player must not take the keys."""
+    page = opened(exported["tour"].url)
+    page.page.keyboard.press("ArrowRight")
+    page.wait_frame(1)
+    gone = page.page.evaluate(
+        "() => { [...Bokeh.index.roots].forEach((root) => root.remove());"
+        f" return {MODEL}('mapviz-plot') && Bokeh.index.find_one({MODEL}('mapviz-plot')) == null }}"
+    )
+    assert gone
+    page.page.keyboard.press("ArrowRight")
+    page.page.keyboard.press("End")
+    assert page.page.evaluate(f"() => [{PLAYER}.state().frame, {PLAYER}.detached]") == [1, True]
     assert page.problems == []

@@ -99,8 +99,9 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], tup
         view = Storyboard.from_scenario(scenario).view()
         for theme in THEMES:
             path = directory / f"{name}-{theme}.html"
-            path.write_text(standalone_html(view, theme, name=name, source_text=scenario.text),
-                            encoding="utf-8")
+            path.write_text(
+                standalone_html(view, theme, name=name, source_text=scenario.text), encoding="utf-8"
+            )
             out[(name, theme)] = (path, view)
     return out
 
@@ -112,12 +113,14 @@ def tabs(browser: Any) -> Iterator[dict[str, Any]]:
         pytest.skip("no Chromium")
     opened = {}
     for size, (width, height) in VIEWPORTS.items():
-        context = browser.new_context(viewport={"width": width, "height": height},
-                                      reduced_motion="reduce")
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, reduced_motion="reduce"
+        )
         page = context.new_page()
         page.problems = []  # type: ignore[attr-defined]
-        page.on("console", lambda m, p=page: p.problems.append(m.text) if m.type == "error"
-                else None)
+        page.on(
+            "console", lambda m, p=page: p.problems.append(m.text) if m.type == "error" else None
+        )
         page.on("pageerror", lambda e, p=page: p.problems.append(f"uncaught: {e}"))
         opened[size] = page
     yield opened
@@ -141,7 +144,8 @@ def test_what_a_person_sees(pages: Any, tabs: Any, name: str, theme: str, size: 
     for frame in sorted({_busiest(view), len(view.frames) - 1}):
         page.evaluate(f"() => {{ {MODEL}('mapviz-slider').value = {frame} }}")
         page.wait_for_function(
-            f"() => {{ const s = {PLAYER}.state(); return s.settled && s.frame === {frame} }}")
+            f"() => {{ const s = {PLAYER}.state(); return s.settled && s.frame === {frame} }}"
+        )
         seen = page.evaluate(DRAWN)
         where = f"{name} {theme} {size} frame {frame}"
         _inside_their_lanes(seen, where)
@@ -167,7 +171,8 @@ def _inside_their_lanes(seen: dict[str, Any], where: str) -> None:
         if kind == "extent":
             (band,) = connector
             assert all(y0[band] - 1e-3 <= y <= y1[band] + 1e-3 for y in ys), (
-                f"{where}: an extent connector outside the connector band")
+                f"{where}: an extent connector outside the connector band"
+            )
 
 
 def _axes_readable(seen: dict[str, Any], where: str) -> None:
@@ -189,11 +194,13 @@ def _names_readable(seen: dict[str, Any], where: str) -> None:
         assert left >= 0, f"{where}: the lane name {text!r} is cut off"
     for a, b in pairwise(names):
         assert a[3] + a[4] * 0.5 <= b[3] - b[4] * 0.5 + 1, (
-            f"{where}: lane names {a[0]!r} and {b[0]!r} overlap")
+            f"{where}: lane names {a[0]!r} and {b[0]!r} overlap"
+        )
     flags = [n for n in seen["names"] if n[5] == "middle" and n[4]]
     for text, left, right, _, _, _ in flags:
         assert left >= seen["frame"]["left"] - 1 and right <= seen["frame"]["right"] + 1, (
-            f"{where}: {text!r} runs off the plot")
+            f"{where}: {text!r} runs off the plot"
+        )
 
 
 def test_the_talk_theme_is_large() -> None:

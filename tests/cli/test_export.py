@@ -9,12 +9,13 @@ import pytest
 from mapviz import __version__
 from mapviz.cli import main
 
-HOSTILE = ('%title <img src=x onerror=alert(1)>\n%kernel mainline\n'
-           "%note <script>alert(1)</script>\nopen -f data\npwrite 0 4k\n")
+HOSTILE = (
+    "%title <img src=x onerror=alert(1)>\n%kernel mainline\n"
+    "%note <script>alert(1)</script>\nopen -f data\npwrite 0 4k\n"
+)
 
 
-def test_writes_one_self_contained_page(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                        ) -> None:
+def test_writes_one_self_contained_page(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "hole.html"
     assert main(["export", "hole-sigbus", "-o", str(out)]) == 0
     page = out.read_text(encoding="utf-8")
@@ -26,8 +27,9 @@ def test_writes_one_self_contained_page(tmp_path: Path, capsys: pytest.CaptureFi
     assert "wrote" in capsys.readouterr().out
 
 
-def test_refuses_to_overwrite_without_force(tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_refuses_to_overwrite_without_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "page.html"
     out.write_text("mine")
     assert main(["export", "tour", "-o", str(out)]) == 2
@@ -39,16 +41,23 @@ def test_refuses_to_overwrite_without_force(tmp_path: Path,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["page.html"]
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["export", "no-such-scenario", "-o", "x.html"], "no scenario"),
-    (["export", "tour"], "nothing to write"),
-    (["export", "tour", "-o", "missing-dir/x.html"], "no such directory"),
-    (["export", "tour", "-o", "x.html", "--theme", "neon"], "invalid choice"),
-    (["export", "tour", "-o", "x.html", "--kernel", "v99"], "invalid choice"),
-])
-def test_bad_input_is_one_line_and_status_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str],
-                                           argv: list[str], words: str) -> None:
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["export", "no-such-scenario", "-o", "x.html"], "no scenario"),
+        (["export", "tour"], "nothing to write"),
+        (["export", "tour", "-o", "missing-dir/x.html"], "no such directory"),
+        (["export", "tour", "-o", "x.html", "--theme", "neon"], "invalid choice"),
+        (["export", "tour", "-o", "x.html", "--kernel", "v99"], "invalid choice"),
+    ],
+)
+def test_bad_input_is_one_line_and_status_2(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    words: str,
+) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(argv) == 2
     err = capsys.readouterr().err
@@ -73,8 +82,10 @@ def test_scenario_text_is_escaped(tmp_path: Path) -> None:
 
 def test_kernel_and_theme(tmp_path: Path) -> None:
     out = tmp_path / "mainline.html"
-    assert main(["export", "hole-sigbus", "-o", str(out), "--kernel", "mainline",
-                 "--theme", "talk"]) == 0
+    assert (
+        main(["export", "hole-sigbus", "-o", str(out), "--kernel", "mainline", "--theme", "talk"])
+        == 0
+    )
     page = out.read_text(encoding="utf-8")
     assert "<b>mainline</b>" in page or "&lt;b&gt;mainline&lt;/b&gt;" in page
 

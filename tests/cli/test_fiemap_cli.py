@@ -260,6 +260,28 @@ def test_scenario_prologue_rebuilds_the_layout(
     assert all(s.physical + s.length <= device for s in specs)
 
 
+def test_the_readme_recipe_ends_in_an_answer(
+    disk_dir: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """fiemap --scenario --fs xfs, plus mmap -D: MAP_DIRECT's answer, whatever the real fs."""
+    path = _make(disk_dir / "real", writes=((0, 64 * K), (128 * K, 64 * K)))
+    real = read_block_map(path).filesystem.name
+    status, out, _ = _run(capsys, "--scenario", "--fs", "xfs", path)
+    assert status == 0 and "%fs xfs blocksize=" in out
+    if real != "xfs":
+        assert f"%note The layout of a real {real} file, replayed on a simulated xfs" in out
+    scenario = tmp_path / "real.scenario"
+    scenario.write_text(out + "mmap -D 0 64k\n%expect ok\n", encoding="utf-8")
+    status = main(["run", str(scenario)])
+    assert status == 0, capsys.readouterr().err
+    capsys.readouterr()
+    if real == "ext4":  # without --fs: ext4 answers EOPNOTSUPP, and the prologue says why
+        _, out, _ = _run(capsys, "--scenario", path)
+        assert "%fs ext4 " in out and "--fs xfs" in out
+        scenario.write_text(out + "mmap -D 0 64k\n%expect EOPNOTSUPP\n", encoding="utf-8")
+        assert main(["run", str(scenario)]) == 0
+
+
 def test_scenario_recreates_delalloc_with_pwrite(
     disk_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

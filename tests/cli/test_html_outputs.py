@@ -12,8 +12,18 @@ from mapviz.cli import main
 
 def test_compare_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "cmp.html"
-    status = main(["compare", "pinned-block-map", "--kernel", "map-direct-v5",
-                   "--kernel", "mainline", "--html", str(out)])
+    status = main(
+        [
+            "compare",
+            "pinned-block-map",
+            "--kernel",
+            "map-direct-v5",
+            "--kernel",
+            "mainline",
+            "--html",
+            str(out),
+        ]
+    )
     assert status == 0
     page = out.read_text()
     assert page.startswith("<!DOCTYPE html>") and "cdn.bokeh.org" not in page

@@ -44,7 +44,8 @@ def test_json_is_schema_1(capsys: pytest.CaptureFixture[str]) -> None:
     assert not any(c.startswith("%sleep") for c in commands), "directives are not steps"
     for step in doc["steps"]:
         assert {"line", "command", "process", "file", "result", "why", "events", "files"} <= set(
-            step)
+            step
+        )
         assert (step["why"] is None) == (step["result"] == "ok"), step
         for view in step["files"].values():
             for extent in view["extents"]:
@@ -99,7 +100,8 @@ def test_missing_scenario(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_console_script_runs() -> None:
-    out = subprocess.run([sys.executable, "-m", "mapviz", "run", "--brief", "tour"],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "mapviz", "run", "--brief", "tour"], capture_output=True, text=True
+    )
     assert out.returncode == 0, out.stderr
     assert "A tour" in out.stdout

@@ -7,12 +7,15 @@ import pytest
 from mapviz.cli import main
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["serve", "no-such-scenario"], "no scenario"),
-    (["serve", "tour", "--port", "0"], "--port must be"),
-    (["serve", "tour", "--port", "70000"], "--port must be"),
-    (["serve", "tour", "--theme", "neon"], "invalid choice"),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["serve", "no-such-scenario"], "no scenario"),
+        (["serve", "tour", "--port", "0"], "--port must be"),
+        (["serve", "tour", "--port", "70000"], "--port must be"),
+        (["serve", "tour", "--theme", "neon"], "invalid choice"),
+    ],
+)
 def test_bad_input(capsys: pytest.CaptureFixture[str], argv: list[str], words: str) -> None:
     assert main(argv) == 2
     err = capsys.readouterr().err

@@ -31,11 +31,17 @@ def _texts() -> list[tuple[Path, str]]:
     found = []
     for tree in TREES:
         for pattern in SOURCES:
-            found += [(p, p.read_text("utf-8")) for p in sorted((ROOT / tree).rglob(pattern))
-                      if "__pycache__" not in p.parts and p != Path(__file__)]
+            found += [
+                (p, p.read_text("utf-8"))
+                for p in sorted((ROOT / tree).rglob(pattern))
+                if "__pycache__" not in p.parts and p != Path(__file__)
+            ]
     found.append((ROOT / "README.md", (ROOT / "README.md").read_text("utf-8")))
-    found += [(p, p.read_text("utf-8")) for p in sorted((ROOT / "docs").glob("*.md"))
-              if p.stem not in DOCUMENTS]  # the cited documents themselves cite within
+    found += [
+        (p, p.read_text("utf-8"))
+        for p in sorted((ROOT / "docs").glob("*.md"))
+        if p.stem not in DOCUMENTS
+    ]  # the cited documents themselves cite within
     for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
         cells = json.loads(notebook.read_text("utf-8"))["cells"]
         found.append((notebook, "\n".join("".join(cell["source"]) for cell in cells)))

@@ -42,9 +42,18 @@ def test_case_matches_the_real_kernel(case: str) -> None:
 @pytest.mark.slow
 def test_suite_through_the_cli() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "mapviz", "conformance", str(CONFORMANCE_SUITE),
-         "--cmd", f"{sys.executable} -m mapviz run --json {{}}"],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "mapviz",
+            "conformance",
+            str(CONFORMANCE_SUITE),
+            "--cmd",
+            f"{sys.executable} -m mapviz run --json {{}}",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     lines = out.stdout.strip().splitlines()
     assert lines[-1] == f"{len(CASES)} passed, 0 failed", out.stdout + out.stderr
@@ -56,16 +65,13 @@ def test_suite_through_the_cli() -> None:
 
 
 def _recording(case: str = "write-holes-xfs") -> dict[str, Any]:
-    document: dict[str, Any] = json.loads(
-        (CONFORMANCE_SUITE / f"{case}.expected.json").read_text()
-    )
+    document: dict[str, Any] = json.loads((CONFORMANCE_SUITE / f"{case}.expected.json").read_text())
     return document
 
 
 def _step_with_extents(document: dict[str, Any]) -> dict[str, Any]:
     return next(
-        step for step in document["steps"]
-        if any(f["extents"] for f in step["files"].values())
+        step for step in document["steps"] if any(f["extents"] for f in step["files"].values())
     )
 
 
@@ -99,8 +105,13 @@ def test_preallocation_past_eof_is_not_compared() -> None:
     blocksize = real["fs"]["blocksize"]
     eof = -(-info["size"] // blocksize) * blocksize
     info["extents"].append(
-        {"offset": max(end, eof), "length": 1 << 20, "physical": None,
-         "state": "unwritten", "shared": False}
+        {
+            "offset": max(end, eof),
+            "length": 1 << 20,
+            "physical": None,
+            "state": "unwritten",
+            "shared": False,
+        }
     )
     assert compare_runs(real, simulated) == [], name
 

@@ -133,9 +133,21 @@ class SimulationMachine(RuleBasedStateMachine):
             _resize(self._data(name), size)
 
     @rule(
-        command=st.sampled_from(["falloc", "falloc -k", "fpunch", "fzero", "fzero -k",
-                                 "fcollapse", "finsert", "funshare", "falloc -p"]),
-        offset=sizes, length=lengths,
+        command=st.sampled_from(
+            [
+                "falloc",
+                "falloc -k",
+                "fpunch",
+                "fzero",
+                "fzero -k",
+                "fcollapse",
+                "finsert",
+                "funshare",
+                "falloc -p",
+            ]
+        ),
+        offset=sizes,
+        length=lengths,
     )
     def fallocate(self, command: str, offset: int, length: int) -> None:
         name = self._current()
@@ -170,8 +182,7 @@ class SimulationMachine(RuleBasedStateMachine):
     def sync(self) -> None:
         self.run("sync")
 
-    @rule(source=st.sampled_from(FILES), ranged=st.booleans(), src=sizes, dst=sizes,
-          length=lengths)
+    @rule(source=st.sampled_from(FILES), ranged=st.booleans(), src=sizes, dst=sizes, length=lengths)
     def reflink(self, source: str, ranged: bool, src: int, dst: int, length: int) -> None:
         name = self._current()
         text = f"reflink {source} {src} {dst} {length}" if ranged else f"reflink {source}"
@@ -193,14 +204,19 @@ class SimulationMachine(RuleBasedStateMachine):
         step = self.run(f"swapext {donor}")
         if step and step.ok and name:
             self.reference[name], self.reference[donor] = (
-                self.reference.get(donor, []), self.reference.get(name, []))
+                self.reference.get(donor, []),
+                self.reference.get(name, []),
+            )
 
     @rule(flag=st.sampled_from(["+i", "-i"]))
     def chattr(self, flag: str) -> None:
         self.run(f"chattr {flag}")
 
-    @rule(flags=st.sampled_from(["", "-r", "-D", "-S", "-P", "-rw -D"]), offset=st.sampled_from(
-        [0, 4 * KIB, 8 * KIB]), length=st.sampled_from([4 * KIB, 16 * KIB, 64 * KIB]))
+    @rule(
+        flags=st.sampled_from(["", "-r", "-D", "-S", "-P", "-rw -D"]),
+        offset=st.sampled_from([0, 4 * KIB, 8 * KIB]),
+        length=st.sampled_from([4 * KIB, 16 * KIB, 64 * KIB]),
+    )
     def mmap(self, flags: str, offset: int, length: int) -> None:
         self.run(f"mmap {flags} {offset} {length}")
 

@@ -108,8 +108,10 @@ class ExtentMapMachine(RuleBasedStateMachine):
 
     @rule(start=blocks, length=lengths)
     def convert(self, start: int, length: int) -> None:
-        if any(self.model.get(b, (0, None))[1] is ExtentState.DELALLOC
-               for b in range(start, start + length)):
+        if any(
+            self.model.get(b, (0, None))[1] is ExtentState.DELALLOC
+            for b in range(start, start + length)
+        ):
             return
         self.real.set_state(start, start + length, ExtentState.WRITTEN)
         for b in range(start, start + length):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 
 import pytest
 
@@ -66,3 +67,37 @@ def test_lazy_widget_import_keeps_the_package_light() -> None:
     assert "MapViz" in (mapviz.__getattr__.__doc__ or "")
     leaked = sorted(m for m in _imported_by("mapviz") if m.split(".")[0] in FORBIDDEN)
     assert not leaked
+
+
+RAW_BYTES = re.compile(r"(?<![\w.#/§-])\d{4,}(?! *(?:B|KiB|MiB|GiB|TiB)\b)(?![\w.])")
+"""A count of four digits or more with no unit: "262144", not "256 KiB" (nor "1000 B")."""
+NOT_SIZES = re.compile(
+    r"blocks? \d+(?:\.\.\d+)?|frames? \d+(?:\.\.\d+)?|uid \d+|mode \d+|0x[0-9a-f]+"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "kernel"),
+    [
+        ("tour", None),
+        ("etxtbsy-outside-range", None),
+        ("pinned-block-map", None),
+        ("swapfile-pinned", None),
+        ("lease-break", None),
+        ("map-sync-dax", None),
+        ("hole-sigbus", "map-direct-lease"),
+        ("block-map-states", None),
+    ],
+)
+def test_what_a_learner_reads_gives_sizes_in_units(name: str, kernel: str | None) -> None:
+    # "truncate would change the size of data from 262144 to 131072": the widget's
+    # narration, event log and answers show these words.
+    session = Session(load_scenario(name), kernel)
+    texts = [
+        text
+        for step in session.steps
+        for text in (step.why, *(event.why for event in step.events))
+        if text
+    ]
+    raw = sorted({text for text in texts if RAW_BYTES.search(NOT_SIZES.sub("", text))})
+    assert not raw, raw

@@ -47,7 +47,13 @@ def test_step_back_seek_send_requests() -> None:
     assert widget.frame == 0
     sent = requests_sent(widget)
     assert [(r["op"], r["frame"]) for r in sent] == [
-        ("step", 1), ("step", 2), ("seek", 1), ("seek", 8), ("seek", 11), ("seek", 0)]
+        ("step", 1),
+        ("step", 2),
+        ("seek", 1),
+        ("seek", 8),
+        ("seek", 11),
+        ("seek", 0),
+    ]
     assert all(r["limit"] == -1 for r in sent)
 
 
@@ -165,7 +171,7 @@ def test_predict_then_reveal() -> None:
     assert widget.frame == 0 and widget.quiz is not None and widget.quiz.pending == 1
     assert "open -f data" in widget._controls.question.value
     widget.step()  # no peeking: the question stays, and says so
-    assert widget.frame == 0 and "until you pick a result" in widget._controls.question.value
+    assert widget.frame == 0 and "waits for your prediction" in widget._controls.question.value
     widget._controls.choices[0].click()  # "ok"
     assert widget.frame == 1 and widget.score == (1, 1)
     assert requests_sent(widget)[-1] == {"op": "step", "frame": 1, "limit": 1}
@@ -227,8 +233,9 @@ def test_predict_asks_only_where_the_scenario_expects_a_result() -> None:
     asked = _asked(widget)
     expected = widget.session.expectations
     assert [line for line, _ in asked] == sorted(expected) and len(asked) < widget.total
-    assert ("open -f data" not in [command for _, command in asked]
-            and (27, "mwrite 64k 4k") in asked)
+    assert (
+        "open -f data" not in [command for _, command in asked] and (27, "mwrite 64k 4k") in asked
+    )
     assert widget.score == (len(asked), len(asked))
     widget.run("fsync")  # typed: asked about too, since predict=True
     assert widget.quiz.pending == widget.total
@@ -237,8 +244,7 @@ def test_predict_asks_only_where_the_scenario_expects_a_result() -> None:
 def test_predict_asks_at_the_lines_and_commands_it_is_given() -> None:
     make = _mapviz()
     widget = make.from_scenario("hole-sigbus", predict=[11, "mwrite  64k 4k"])
-    assert _asked(widget) == [(11, "pwrite 0 64k"), (27, "mwrite 64k 4k"),
-                              (34, "mwrite 64k 4k")]
+    assert _asked(widget) == [(11, "pwrite 0 64k"), (27, "mwrite 64k 4k"), (34, "mwrite 64k 4k")]
     widget.run("fsync")  # not on the list: it just plays, as it would without a quiz
     assert widget.quiz.pending is None and widget.frame == widget.total
     assert requests_sent(widget)[-1]["op"] == "step"
@@ -249,8 +255,12 @@ def test_predict_asks_at_the_lines_and_commands_it_is_given() -> None:
 
 @pytest.mark.parametrize(
     ("predict", "message"),
-    [([12], "line 12 runs no command"), (["mwrite 1m 4k"], 'no step runs "mwrite 1m 4k"'),
-     ("yes", "give True, False"), ([1.5], "neither a line number nor a command")],
+    [
+        ([12], "line 12 runs no command"),
+        (["mwrite 1m 4k"], 'no step runs "mwrite 1m 4k"'),
+        ("yes", "give True, False"),
+        ([1.5], "neither a line number nor a command"),
+    ],
 )
 def test_predict_refuses_what_names_no_step(predict: Any, message: str) -> None:
     from mapviz.errors import MapvizError
@@ -328,7 +338,6 @@ def test_bad_theme_and_scenario_text() -> None:
     assert [step.command for step in widget.steps] == ["open -f data", "pwrite 0 4k"]
 
 
-
 def test_a_view_displayed_after_steps_opens_where_the_kernel_is() -> None:
     widget = _mapviz().from_scenario("hole-sigbus")
     widget.step()
@@ -347,3 +356,18 @@ def _named(tree: Any, name: str) -> list[dict[str, Any]]:
         return []
     here = [tree] if tree.get("attributes", {}).get("name") == name else []
     return here + [m for value in tree.values() for m in _named(value, name)]
+
+
+def test_a_live_widget_predicts_the_commands_it_is_given() -> None:
+    from mapviz.errors import MapvizError
+
+    make = _mapviz()
+    with pytest.raises(MapvizError, match="line 3 runs no command"):
+        make.live(predict=[3])  # nothing to number yet
+    widget = make.live(kernel="map-direct-v5", dax=True, predict=["mwrite 64k 4k"])
+    for line in ("open -f data", "truncate 128k", "mmap -D 0 128k"):
+        widget.run(line)  # not on the list: each plays at once
+    assert widget.frame == 3 and widget.quiz is not None and widget.quiz.pending is None
+    widget.run("mwrite 64k 4k")
+    assert widget.quiz.pending == 4 and widget.frame == 3
+    assert widget.predict("SIGBUS").right and widget.frame == 4

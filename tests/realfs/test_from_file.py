@@ -36,8 +36,14 @@ def test_layout_of_a_real_sparse_file(tmp_path: Path) -> None:
 
 
 def test_asking_what_map_direct_would_pin(monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = BlockMap("/data/f", 16384, FileSystem(XFS_MAGIC, 4096, 1 << 30), "fiemap", False,
-                    ExtentArray.from_records([(0, 64 << 20, 16384, 0x1)]))
+    fake = BlockMap(
+        "/data/f",
+        16384,
+        FileSystem(XFS_MAGIC, 4096, 1 << 30),
+        "fiemap",
+        False,
+        ExtentArray.from_records([(0, 64 << 20, 16384, 0x1)]),
+    )
     monkeypatch.setattr("mapviz.realfs.replay.read_block_map", lambda path, sync=False: fake)
     sim = mapviz.simulation_from_file("/data/f")
     (extent,) = sim.steps[-1].files["f"].extents
@@ -60,8 +66,14 @@ def test_blocks_on_simulated_metadata_are_placed_by_the_allocator(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Physical 0 is the superblock of every simulated XFS: it cannot be replayed in place.
-    fake = BlockMap("/data/f", 8192, FileSystem(XFS_MAGIC, 4096), "fiemap", False,
-                    ExtentArray.from_records([(0, 0, 8192, 0x1)]))
+    fake = BlockMap(
+        "/data/f",
+        8192,
+        FileSystem(XFS_MAGIC, 4096),
+        "fiemap",
+        False,
+        ExtentArray.from_records([(0, 0, 8192, 0x1)]),
+    )
     monkeypatch.setattr("mapviz.realfs.replay.read_block_map", lambda path, sync=False: fake)
     sim = mapviz.simulation_from_file("/data/f")
     (extent,) = sim.steps[-1].files["f"].extents
@@ -85,8 +97,14 @@ def test_a_large_block_map_keeps_views_of_the_finished_file_only(
 ) -> None:
     # One view per %extent step would make a 100,000-extent import quadratic.
     records = [(2 * i * 4096, (1 << 20) + 2 * i * 4096, 4096, 0x1) for i in range(300)]
-    fake = BlockMap("/data/f", 600 * 4096, FileSystem(XFS_MAGIC, 4096, 1 << 30), "fiemap",
-                    False, ExtentArray.from_records(records))
+    fake = BlockMap(
+        "/data/f",
+        600 * 4096,
+        FileSystem(XFS_MAGIC, 4096, 1 << 30),
+        "fiemap",
+        False,
+        ExtentArray.from_records(records),
+    )
     monkeypatch.setattr("mapviz.realfs.replay.read_block_map", lambda path, sync=False: fake)
     sim = mapviz.simulation_from_file("/data/f")
     assert all(not step.files for step in sim.steps[:-1])

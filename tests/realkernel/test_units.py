@@ -96,8 +96,10 @@ def test_not_root_says_so(
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
     status, out, err = _cli(capsys, "run", "--real", _write(tmp_path, MAINLINE + "open -f a\n"))
     assert (status, out) == (2, "")
-    assert err == "mapviz run --real: needs root (it makes, loop-mounts and swapons a test " \
+    assert (
+        err == "mapviz run --real: needs root (it makes, loop-mounts and swapons a test "
         "filesystem)\n"
+    )
 
 
 def test_no_loop_devices_says_so(
@@ -161,7 +163,9 @@ def test_command_lines_for_xfs_io() -> None:
 
 def test_results_are_read_from_perror_lines() -> None:
     assert classify(["fallocate: Operation not supported"]) == (
-        "EOPNOTSUPP", "fallocate: Operation not supported")
+        "EOPNOTSUPP",
+        "fallocate: Operation not supported",
+    )
     assert classify(["mmap: Resource temporarily unavailable"])[0] == "EAGAIN"
     assert classify(["read 4096/4096 bytes at offset 0", "4 KiB, 1 ops"]) == ("ok", None)
     assert errno_name(errno.ENOTTY) == "ENOTTY"
@@ -171,12 +175,22 @@ def test_results_are_read_from_perror_lines() -> None:
 def test_credentials() -> None:
     assert credentials_argv(0, CAPABILITIES) == []
     assert credentials_argv(0, frozenset()) == [
-        "setpriv", "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all", "--"]
+        "setpriv",
+        "--inh-caps=-all",
+        "--ambient-caps=-all",
+        "--bounding-set=-all",
+        "--",
+    ]
     assert credentials_argv(0, frozenset({"linux_immutable"}))[-2] == (
-        "--bounding-set=-all,+linux_immutable")
+        "--bounding-set=-all,+linux_immutable"
+    )
     assert credentials_argv(1000, frozenset({"sys_admin"}))[1:6] == [
-        "--reuid=1000", "--regid=1000", "--clear-groups",
-        "--inh-caps=-all,+sys_admin", "--ambient-caps=-all,+sys_admin"]
+        "--reuid=1000",
+        "--regid=1000",
+        "--clear-groups",
+        "--inh-caps=-all,+sys_admin",
+        "--ambient-caps=-all,+sys_admin",
+    ]
 
 
 def test_swap_header_is_mkswaps() -> None:
@@ -298,7 +312,12 @@ def test_divergences_are_found_as_the_suite_documents() -> None:
     del changed["steps"][6]
     found = compare_runs(real, changed)
     assert [(d.line, d.what) for d in found] == [
-        (6, "result"), (8, "layout"), (10, "size"), (12, "file"), (14, "step")]
+        (6, "result"),
+        (8, "layout"),
+        (10, "size"),
+        (12, "file"),
+        (14, "step"),
+    ]
     assert str(found[0]) == "line 6 `fsync`: result: real ok, simulated EIO"
 
 

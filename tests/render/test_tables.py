@@ -28,7 +28,7 @@ def test_each_frame_gathers_back_out(name: str) -> None:
         assert [int(quads["state"][i]) for i in rows] == frame.quads["state"]
         assert [float(quads["x0"][i]) for i in rows] == pytest.approx(frame.quads["x0"], abs=1e-3)
         rows = frame_rows(tables, f, "store_l")
-        xs = [list(points["x"][links["p0"][i]: links["p0"][i] + links["pn"][i]]) for i in rows]
+        xs = [list(points["x"][links["p0"][i] : links["p0"][i] + links["pn"][i]]) for i in rows]
         # segments are per kind and file: compare as sets of shapes (float32 on the way)
         got = sorted(xs, key=lambda x: [round(float(v)) for v in x])
         want = sorted(frame.links["xs"], key=lambda x: [round(v) for v in x])

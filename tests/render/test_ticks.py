@@ -31,8 +31,10 @@ def _at(x: float, label: str, span: int) -> bool:
 
 def test_eight_digit_block_numbers_keep_their_width_apart() -> None:
     # Pieces as a fragmented file on a 256 GiB device gives them: far-apart block runs.
-    pieces = ((8_655_823 * BLOCK, 8_700_000 * BLOCK, 0.0, 60.0),
-              (19_177_472 * BLOCK, 19_277_423 * BLOCK, 65.0, 1000.0))
+    pieces = (
+        (8_655_823 * BLOCK, 8_700_000 * BLOCK, 0.0, 60.0),
+        (19_177_472 * BLOCK, 19_277_423 * BLOCK, 65.0, 1000.0),
+    )
     labels = device_ticks(CompressedAxis(pieces, 19_277_423 * BLOCK), BLOCK, FIVE_CHARACTERS)
     character = FIVE_CHARACTERS / 5
     xs = sorted(labels)
@@ -58,8 +60,20 @@ def test_the_swapfile_axis_says_1_25_mib_where_it_is_1_25_mib() -> None:
 
 @pytest.mark.parametrize(
     "span",
-    [1, 3000, 4096, 65536, 100_000, 131072, 1_310_720, 3 << 20, 1_000_000_007, 5 << 30,
-     (1 << 40) + (1 << 38), 7 << 40],
+    [
+        1,
+        3000,
+        4096,
+        65536,
+        100_000,
+        131072,
+        1_310_720,
+        3 << 20,
+        1_000_000_007,
+        5 << 30,
+        (1 << 40) + (1 << 38),
+        7 << 40,
+    ],
 )
 @pytest.mark.parametrize("plot_px", [None, 220.0, 480.0, 900.0])
 def test_file_offset_labels_are_exact_and_round(span: int, plot_px: float | None) -> None:

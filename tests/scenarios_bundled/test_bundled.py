@@ -19,8 +19,10 @@ def test_there_are_enough_bundled_scenarios() -> None:
 def test_expectations_hold(name: str) -> None:
     scenario = load_scenario(name)
     sim = Simulation.from_scenario(scenario, check=True)
-    failed = [f"line {s.line} `{s.command}`: expected {s.expect}, got {s.result} ({s.why})"
-              for s in sim.failures]
+    failed = [
+        f"line {s.line} `{s.command}`: expected {s.expect}, got {s.result} ({s.why})"
+        for s in sim.failures
+    ]
     assert not failed, failed
     assert any(step.expect is not None for step in sim.steps), "a scenario must check itself"
 

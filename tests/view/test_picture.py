@@ -43,8 +43,9 @@ def _paired(name: str, kernel: str) -> Iterator[tuple[Picture, dict[str, Any]]]:
 
 
 def _file_marks(picture: Picture, name: str) -> list[tuple[int, int, str, bool]]:
-    return [(m.start, m.end, m.state, "shared" in m.flags)
-            for m in picture.marks_of(f"file:{name}")]
+    return [
+        (m.start, m.end, m.state, "shared" in m.flags) for m in picture.marks_of(f"file:{name}")
+    ]
 
 
 @pytest.mark.parametrize(("name", "kernel"), CASES)
@@ -57,8 +58,11 @@ def test_file_marks_are_the_extents_and_cover_the_file(name: str, kernel: str) -
             # [0, size) exactly, holes included, in order, no overlap
             assert [m[0] for m in inside[1:]] == [m[1] for m in inside[:-1]], marks
             assert (inside[0][0] if inside else 0) == 0 and (inside[-1][1] if inside else 0) == size
-            expected = [(e["offset"], min(e["offset"] + e["length"], size), e["state"], e["shared"])
-                        for e in view["extents"] if e["offset"] < size]
+            expected = [
+                (e["offset"], min(e["offset"] + e["length"], size), e["state"], e["shared"])
+                for e in view["extents"]
+                if e["offset"] < size
+            ]
             assert [m for m in inside if m[2] != "hole"] == expected, (step["line"], file_name)
             beyond = [e for e in view["extents"] if e["offset"] + e["length"] > size]
             past = [m for m in marks if m[2] == "past-eof"]
@@ -71,15 +75,20 @@ def test_file_marks_are_the_extents_and_cover_the_file(name: str, kernel: str) -
 def test_connectors_are_the_extents(name: str, kernel: str) -> None:
     for picture, step in _paired(name, kernel):
         for file_name, view in step["files"].items():
-            links = sorted((link.source[1], link.source[2], link.target[1], link.target[2])
-                           for link in picture.links
-                           if link.kind == "extent" and link.source[0] == f"file:{file_name}")
-            expected = sorted((e["offset"], e["offset"] + e["length"], e["physical"],
-                               e["physical"] + e["length"])
-                              for e in view["extents"] if e["physical"] is not None)
+            links = sorted(
+                (link.source[1], link.source[2], link.target[1], link.target[2])
+                for link in picture.links
+                if link.kind == "extent" and link.source[0] == f"file:{file_name}"
+            )
+            expected = sorted(
+                (e["offset"], e["offset"] + e["length"], e["physical"], e["physical"] + e["length"])
+                for e in view["extents"]
+                if e["physical"] is not None
+            )
             assert links == expected, (step["line"], file_name)
-            assert all(link.target[0] == "device" for link in picture.links
-                       if link.kind == "extent")
+            assert all(
+                link.target[0] == "device" for link in picture.links if link.kind == "extent"
+            )
 
 
 @pytest.mark.parametrize(("name", "kernel"), CASES)
@@ -93,29 +102,43 @@ def test_device_blocks_name_their_owners(name: str, kernel: str) -> None:
             for e in view["extents"]:
                 if e["physical"] is not None:
                     owned.setdefault(file_name, []).append(
-                        (e["physical"], e["physical"] + e["length"]))
+                        (e["physical"], e["physical"] + e["length"])
+                    )
         for file_name, ranges in owned.items():
             for start, end in ranges:
                 covering = [m for m in device if m.start < end and start < m.end]
                 assert covering and all(file_name in m.owners for m in covering), (
-                    step["line"], file_name, start, end)
+                    step["line"],
+                    file_name,
+                    start,
+                    end,
+                )
                 assert covering[0].start <= start and covering[-1].end >= end
         for mark in device:
             for owner in mark.owners:
-                assert any(a <= mark.start and mark.end <= b
-                           for a, b in _merge(owned.get(owner, []))), (step["line"], mark)
+                assert any(
+                    a <= mark.start and mark.end <= b for a, b in _merge(owned.get(owner, []))
+                ), (step["line"], mark)
             if len(mark.owners) >= 2:  # blocks of two files are shared blocks
-                under = [e for view in step["files"].values() for e in view["extents"]
-                         if e["physical"] is not None and e["physical"] < mark.end
-                         and mark.start < e["physical"] + e["length"]]
+                under = [
+                    e
+                    for view in step["files"].values()
+                    for e in view["extents"]
+                    if e["physical"] is not None
+                    and e["physical"] < mark.end
+                    and mark.start < e["physical"] + e["length"]
+                ]
                 assert all(e["shared"] for e in under)
 
 
 def _asked(command: Command, size_before: int) -> tuple[int, int] | None:
     """The file range a command asks for, read from its text (independently of the engine)."""
     numbers = [a for a in command.args if isinstance(a, int)]
-    if command.name in ("pwrite", "falloc", "fpunch", "fzero", "fcollapse", "finsert",
-                        "funshare", "mmap") and len(numbers) >= 2:
+    if (
+        command.name
+        in ("pwrite", "falloc", "fpunch", "fzero", "fcollapse", "finsert", "funshare", "mmap")
+        and len(numbers) >= 2
+    ):
         return numbers[-2], numbers[-2] + numbers[-1]
     if command.name in ("reflink", "dedupe") and len(numbers) == 3:
         return numbers[1], numbers[1] + numbers[2]
@@ -127,8 +150,11 @@ def _asked(command: Command, size_before: int) -> tuple[int, int] | None:
 @pytest.mark.parametrize(("name", "kernel"), CASES)
 def test_every_refusal_has_its_alert_on_the_asked_range(name: str, kernel: str) -> None:
     pictures, document, _ = _run(name, kernel)
-    commands = {c.line: c for c in parse_scenario(load_scenario(name).text, name).items
-                if isinstance(c, Command)}
+    commands = {
+        c.line: c
+        for c in parse_scenario(load_scenario(name).text, name).items
+        if isinstance(c, Command)
+    }
     for index, (picture, step) in enumerate(zip(pictures[1:], document["steps"], strict=True)):
         if step["result"] in ("ok", "skipped"):
             continue
@@ -144,7 +170,10 @@ def test_every_refusal_has_its_alert_on_the_asked_range(name: str, kernel: str) 
         asked = _asked(commands[step["line"]], size)
         if asked is not None and step["file"] is not None:
             assert (f"file:{step['file']}", *asked) in [(a.lane, a.start, a.end) for a in alerts], (
-                step["line"], step["command"], alerts)
+                step["line"],
+                step["command"],
+                alerts,
+            )
 
 
 @pytest.mark.parametrize("name", bundled_names())
@@ -163,8 +192,13 @@ def test_dirty_marks_are_exact_to_the_page(name: str) -> None:
         for inode in sim.machine.fs.files.values():
             bs = sim.machine.fs.blocksize
             engine = [(a * bs, b * bs) for a, b in inode.cache.dirty]
-            drawn = _merge([(m.start, m.end) for m in picture.marks_of(f"cache:{inode.name}")
-                            if m.state == "dirty"])
+            drawn = _merge(
+                [
+                    (m.start, m.end)
+                    for m in picture.marks_of(f"cache:{inode.name}")
+                    if m.state == "dirty"
+                ]
+            )
             assert drawn == _merge(engine), (step.line, step.command, inode.name)
 
 
@@ -211,15 +245,23 @@ def test_an_allocation_past_eof_is_alerted_where_it_was_asked() -> None:
 
 def test_a_refused_punch_lights_the_blocks_it_would_free() -> None:
     pictures, _, _ = _run("pinned-block-map", "map-direct-v5")
-    refused = [p for p in pictures if p.source is not None and p.source.name == "fpunch"
-               and p.source.result == "ETXTBSY"]
+    refused = [
+        p
+        for p in pictures
+        if p.source is not None and p.source.name == "fpunch" and p.source.result == "ETXTBSY"
+    ]
     assert refused
     for picture in refused:
         device = [a for a in picture.alerts if a.lane == "device"]
         (asked,) = [a for a in picture.alerts if a.lane.startswith("file:")]
-        link = next(link for link in picture.links if link.kind == "extent"
-                    and link.source[0] == asked.lane and link.source[1] <= asked.start
-                    and asked.end <= link.source[2])
+        link = next(
+            link
+            for link in picture.links
+            if link.kind == "extent"
+            and link.source[0] == asked.lane
+            and link.source[1] <= asked.start
+            and asked.end <= link.source[2]
+        )
         offset = link.target[1] - link.source[1]
         assert [(a.start, a.end) for a in device] == [(asked.start + offset, asked.end + offset)]
 
@@ -259,19 +301,34 @@ def test_lease_break_names_holder_breaker_and_deadline() -> None:
 def test_a_run_of_extents_is_one_load_step_folded_into_the_next_command() -> None:
     scenario = parse_scenario(
         "%kernel mainline\nopen -f a\ntruncate 64k\n%extent 0 8k\n%extent 16k 8k\nstat\n"
-        "%extent 32k 4k\n", "loaded")
+        "%extent 32k 4k\n",
+        "loaded",
+    )
     board = Storyboard.from_scenario(scenario)
     assert [s.command.split(" (")[0] for s in board.steps] == [
-        "open -f a", "truncate 64k", "%extent x 2", "stat", "%extent x 1"]
+        "open -f a",
+        "truncate 64k",
+        "%extent x 2",
+        "stat",
+        "%extent x 1",
+    ]
     assert len(board.view().frames) == 6
     grouped = picture_steps(board.steps, board.scenes)
     assert [g.step.command if g.step else None for g in grouped] == [
-        None, "open -f a", "truncate 64k", "stat", None]
+        None,
+        "open -f a",
+        "truncate 64k",
+        "stat",
+        None,
+    ]
     assert [len(g.folded) for g in grouped] == [0, 0, 0, 1, 1]
     loaded = board.pictures()[3]
     assert [(m.start, m.end, m.state) for m in loaded.marks_of("file:a")] == [
-        (0, 8192, "written"), (8192, 16384, "hole"), (16384, 24576, "written"),
-        (24576, 65536, "hole")]
+        (0, 8192, "written"),
+        (8192, 16384, "hole"),
+        (16384, 24576, "written"),
+        (24576, 65536, "hole"),
+    ]
 
 
 # --- the command line ---------------------------------------------------------------------

@@ -31,8 +31,9 @@ def _board(extents: int, *, seed: int = 7) -> Storyboard:
     for _ in range(extents):
         block += rng.choice((0, 1, 3))
         length = rng.choice((1, 1, 2, 3))
-        place_extent(machine, inode, ExtentSpec(0, block * PAGE, length * PAGE,
-                                                unwritten=rng.random() < 0.3))
+        place_extent(
+            machine, inode, ExtentSpec(0, block * PAGE, length * PAGE, unwritten=rng.random() < 0.3)
+        )
         block += length
     machine.events = []
     _run(board, "stat")
@@ -72,8 +73,10 @@ def _reference_bins(extents: tuple[ExtentView, ...], span: int) -> tuple[ExtentV
             bucket[(e.state, e.shared)] = bucket.get((e.state, e.shared), 0) + stop - first
             if e.physical is not None:
                 physical.setdefault(index, e.physical + first - e.offset)
-    return tuple(ExtentView(i * width, width, physical.get(i), *max(w, key=w.__getitem__))
-                 for i, w in sorted(weights.items()))
+    return tuple(
+        ExtentView(i * width, width, physical.get(i), *max(w, key=w.__getitem__))
+        for i, w in sorted(weights.items())
+    )
 
 
 def test_a_big_file_is_binned_from_its_records_as_from_its_views() -> None:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 PINNED_ONE_BY_ONE = 16
 """Up to this many extents, the seal names each extent it pins; past it, one event says it."""
 
+
 class MapDirectV5(KernelModel):
     name = "map-direct-v5"
     summary = "the 2017 proposal: MAP_DIRECT seals the whole block map; ETXTBSY and SIGBUS"

@@ -366,6 +366,7 @@ function createPlayer(m, cfg, index) {
   }
 
   function onKey(event) {
+    if (!alive()) return
     if (!P.active || event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return
     if (keyBelongsElsewhere(event)) return
     const action = {
@@ -381,6 +382,7 @@ function createPlayer(m, cfg, index) {
   // With several views in one page, the keys go to the one last clicked.  In a
   // notebook a click anywhere else hands the keys back to JupyterLab.
   function onPointer(event) {
+    if (!alive()) return
     if (mine(event)) {
       P.active = true
       window.dispatchEvent(new CustomEvent("mapviz-focus", {detail: P}))
@@ -394,9 +396,29 @@ function createPlayer(m, cfg, index) {
   // travel down instead, and only once the view has been clicked.
   const notebook = m.request != null
   if (notebook) P.active = false
+  function onFocus(event) {
+    if (!alive()) return
+    if (event.detail !== P) P.active = false
+  }
   window.addEventListener("keydown", onKey, notebook)
   window.addEventListener("pointerdown", onPointer, true)
-  window.addEventListener("mapviz-focus", (event) => { if (event.detail !== P) P.active = false })
+  window.addEventListener("mapviz-focus", onFocus)
+
+  // The listeners go with the view: a notebook cell run again replaces its output,
+  // and the old player must neither step a view nobody sees nor take the keys.
+  function alive() {
+    if (P.detached) return false
+    const view = index.find_one(m.plot)
+    // Out of the page for now (JupyterLab may unmount a cell scrolled away): ignore.
+    if (view != null) return view.el.isConnected
+    window.removeEventListener("keydown", onKey, notebook)
+    window.removeEventListener("pointerdown", onPointer, true)
+    window.removeEventListener("mapviz-focus", onFocus)
+    setPlaying(false)
+    cancelAnim()
+    P.detached = true
+    return false
+  }
 
   P.dispatch = function (obj, data) {
     if (obj === m.slider) { if (obj.value !== P.frame) jump(obj.value); return }
