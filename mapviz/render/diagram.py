@@ -215,45 +215,37 @@ def _draw_quads(drawing: Drawing, frame: Frame, g: Geometry, style: Style) -> No
         if x1 - x0 < 2.0:  # a sliver still shows
             x0, x1 = (x0 + x1) / 2 - 1.0, (x0 + x1) / 2 + 1.0
         top, bottom = g.y(q["y1"][i]), g.y(q["y0"][i])
+        box = (x0, top, x1 - x0, bottom - top)
         fill = theme.state_colour(state)
-        # A background-coloured edge keeps neighbouring extents of one state apart; a
-        # lane's track has the grid's, a range asked for past EOF the foreground's.
-        edge = {"track": theme.grid, "asked": theme.foreground}.get(state, theme.background)
-        drawing.add(
-            Rect(
-                x0,
-                top,
-                x1 - x0,
-                bottom - top,
-                fill=fill,
-                stroke=edge,
-                stroke_width=1.0,
-                hatch=theme.state_hatch(state),
-                hatch_colour=hatch_colour(fill),
+        if state != "cover":  # a cover is its protection's hatch and outline only
+            # A background-coloured edge keeps neighbouring extents of one state apart; a
+            # lane's track has the grid's, a range asked for past EOF the foreground's.
+            edge = {"track": theme.grid, "asked": theme.foreground}.get(state, theme.background)
+            drawing.add(
+                Rect(
+                    *box,
+                    fill=fill,
+                    stroke=edge,
+                    stroke_width=1.0,
+                    hatch=theme.state_hatch(state),
+                    hatch_colour=hatch_colour(fill),
+                )
             )
-        )
         protection = PROTECTIONS[q["pinned"][i]]
         hatches = [SHARED_HATCH] if q["shared"][i] else []
         if protection and PROTECTION_STYLE[protection][1]:
             hatches.append(PROTECTION_STYLE[protection][1])
+        ink = (
+            mix(fill, ink_on(fill), 0.75)
+            if state != "cover"
+            else theme.protection_colour(protection or "pinned")
+        )
         for hatch in hatches:
-            drawing.add(
-                Rect(
-                    x0,
-                    top,
-                    x1 - x0,
-                    bottom - top,
-                    hatch=hatch,
-                    hatch_colour=mix(fill, ink_on(fill), 0.75),
-                )
-            )
+            drawing.add(Rect(*box, hatch=hatch, hatch_colour=ink))
         if protection:
             drawing.add(
                 Rect(
-                    x0,
-                    top,
-                    x1 - x0,
-                    bottom - top,
+                    *box,
                     stroke=theme.protection_colour(protection),
                     stroke_width=style.stroke * 1.5,
                 )

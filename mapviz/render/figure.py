@@ -505,15 +505,18 @@ def _legend_items(models: PlotModels, view: View, tables: Tables, theme: Theme) 
     legend.items = items
     legend.visible = bool(items)
     if items:
-        legend.nrows = -(-len(items) // _per_row(theme, labels))
+        legend.nrows = -(-len(items) // _per_row(theme, labels, label_room(view, theme)))
 
 
-def _per_row(theme: Theme, labels: list[str]) -> int:
-    """How many legend items fit side by side under the plot on a 1280 px wide screen."""
-    plot_px = 1280 - theme.panel_width - 60
+def _per_row(theme: Theme, labels: list[str], room: int) -> int:
+    """How many legend items fit side by side under the plot on a 1280 px wide screen.
+
+    ``room`` is what the lane names take left of the plot (``label_room``).
+    """
+    plot_px = 1280 - theme.panel_width - 60 - room
     longest = max(len(label) for label in labels)
     item_px = theme.control_size * (2.2 + 0.5 * longest) + 20
-    return max(2, int(plot_px // item_px))
+    return max(1, int(plot_px // item_px))
 
 
 def _item(
