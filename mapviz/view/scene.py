@@ -19,7 +19,7 @@ from mapviz.core.machine import Machine
 from mapviz.core.memory import PAGE_SIZE
 from mapviz.core.snapshot import ExtentView, PerFileMemo, file_view
 
-MAX_EXTENTS = 4096
+MAX_EXTENTS = 2048
 """Above this many extents a file is binned into this many equal ranges (level of detail)."""
 
 
