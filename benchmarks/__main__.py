@@ -30,11 +30,14 @@ def discover() -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--only", action="append", metavar="NAME",
-                        help="run only bench_NAME (repeatable); default: all")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="NAME",
+        help="run only bench_NAME (repeatable); default: all",
+    )
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
-    parser.add_argument("--markdown", action="store_true",
-                        help="print the final table in Markdown")
+    parser.add_argument("--markdown", action="store_true", help="print the final table in Markdown")
     args = parser.parse_args(argv)
     names = [n for n in discover() if not args.only or n.removeprefix("bench_") in args.only]
     results: dict[str, Any] = {

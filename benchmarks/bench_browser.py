@@ -36,8 +36,16 @@ from mapviz.scenario import bundled_names, load_scenario, parse_line
 from mapviz.scenario.syntax import ExtentSpec, FsConfig
 from mapviz.view import Storyboard, View
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 CHROMIUM = "/usr/bin/chromium"
 PAGE = 4096
 FRAME_GOAL_MS = 16.0
@@ -129,12 +137,15 @@ def run_frame_update(extents: int = 3400) -> dict[str, Any]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = browser.new_page(viewport={"width": 1280, "height": 720})
         page.goto(path.as_uri())
-        page.wait_for_function("() => Bokeh.documents[0].get_model_by_name('mapviz-plot')"
-                               ".__mapviz_player !== undefined")
+        page.wait_for_function(
+            "() => Bokeh.documents[0].get_model_by_name('mapviz-plot')"
+            ".__mapviz_player !== undefined"
+        )
         page.evaluate(MEASURE, [0, step, 10])  # warm up
         empty = page.evaluate(MEASURE, [0, step, ROUNDS])
         full = page.evaluate(MEASURE, [busy, step, ROUNDS])
-        swap = page.evaluate("""async ([a, b]) => {
+        swap = page.evaluate(
+            """async ([a, b]) => {
             const p = Bokeh.documents[0].get_model_by_name('mapviz-plot').__mapviz_player
             const frame = () => new Promise((done) => requestAnimationFrame(() => done()))
             const times = []
@@ -144,7 +155,9 @@ def run_frame_update(extents: int = 3400) -> dict[str, Any]:
               times.push(performance.now() - t0)
             }
             return times
-        }""", [0, busy])
+        }""",
+            [0, busy],
+        )
         browser.close()
     result = {
         "glyphs": full["glyphs"],
@@ -166,6 +179,7 @@ def _p95(values: list[float]) -> float:
 
 
 # --- a million extents ----------------------------------------------------------------------
+
 
 def run_million(extents: int = 1_000_000, baseline: int = 1_000) -> dict[str, Any]:
     """Glyphs per frame and build times for one file of ``extents`` extents.
@@ -203,6 +217,7 @@ def run_million(extents: int = 1_000_000, baseline: int = 1_000) -> dict[str, An
 
 # --- page sizes -----------------------------------------------------------------------------
 
+
 def bokehjs_inline_bytes(view: View) -> int:
     """What the inline BokehJS in ``view``'s page weighs by itself (the floor of every page).
 
@@ -216,8 +231,9 @@ def bokehjs_inline_bytes(view: View) -> int:
 
     doc = view_document(build_view(view, theme_named("light"), name="size"), "size")
     bundle = bundle_for_objs_and_resources([doc], INLINE)
-    return sum(len(js.encode("utf-8")) for js in bundle.js_raw) + \
-        sum(len(css.encode("utf-8")) for css in bundle.css_raw)
+    return sum(len(js.encode("utf-8")) for js in bundle.js_raw) + sum(
+        len(css.encode("utf-8")) for css in bundle.css_raw
+    )
 
 
 def run_sizes() -> dict[str, Any]:
@@ -231,11 +247,17 @@ def run_sizes() -> dict[str, Any]:
         sizes[name] = len(page.encode("utf-8"))
         bokehjs = bokehjs or bokehjs_inline_bytes(view)
     largest = max(sizes.values())
-    return {"bokehjs_bytes": bokehjs, "pages": sizes, "largest_bytes": largest,
-            "goal_bytes": SIZE_GOAL, "ok": largest <= SIZE_GOAL}
+    return {
+        "bokehjs_bytes": bokehjs,
+        "pages": sizes,
+        "largest_bytes": largest,
+        "goal_bytes": SIZE_GOAL,
+        "ok": largest <= SIZE_GOAL,
+    }
 
 
 # --- for python -m benchmarks ----------------------------------------------------------------
+
 
 def run() -> dict[str, Any]:
     """Every browser benchmark; the frame one is skipped without Chromium."""
@@ -253,52 +275,78 @@ def rows(result: dict[str, Any]) -> list[Row]:
     view_s = million["steps_s"] + million["view_s"]
     extents = f"{million['extents']:,}-extent file"
     table = [
-        Row(f"view of a {extents}: glyphs", f"{million['glyphs_max_per_frame']:,}",
+        Row(
+            f"view of a {extents}: glyphs",
+            f"{million['glyphs_max_per_frame']:,}",
             f"{million['baseline_extents']:,} extents: {million['baseline_glyphs']:,}",
             ratio(million["glyphs_max_per_frame"], million["baseline_glyphs"]),
-            "<= 20k, sub-linear", million["ok"]),
-        Row(f"view of a {extents}: build", f"{view_s:.1f} s",
+            "<= 20k, sub-linear",
+            million["ok"],
+        ),
+        Row(
+            f"view of a {extents}: build",
+            f"{view_s:.1f} s",
             f"{million['baseline_extents']:,} extents: {million['baseline_view_s']:.2f} s",
             ratio(view_s, million["baseline_view_s"]),
             f"< {million['extents'] // million['baseline_extents']:,}x (sub-linear)",
-            view_s / million["baseline_view_s"]
-            < million["extents"] / million["baseline_extents"]),
+            view_s / million["baseline_view_s"] < million["extents"] / million["baseline_extents"],
+        ),
     ]
     if "skipped" in frame:
-        table.append(Row("browser frame at 10k glyphs", "skipped", frame["skipped"], "",
-                         "<= 16 ms", None))
+        table.append(
+            Row("browser frame at 10k glyphs", "skipped", frame["skipped"], "", "<= 16 ms", None)
+        )
     else:
-        table.append(Row(f"browser frame at {frame['glyphs']:,} glyphs (p95)",
-                         f"{frame['frame_ms_p95']:.1f} ms",
-                         f"empty frame {frame['empty_frame_ms_median']:.1f} ms",
-                         ratio(frame["frame_ms_p95"], frame["empty_frame_ms_median"]),
-                         "<= 16 ms", frame["ok"]))
-    table.append(Row("exported HTML, largest bundled scenario",
-                     f"{sizes['largest_bytes'] / 1e6:.2f} MB",
-                     f"BokehJS inline {sizes['bokehjs_bytes'] / 1e6:.2f} MB",
-                     ratio(sizes["largest_bytes"], sizes["bokehjs_bytes"]), "<= 2.5 MB",
-                     sizes["ok"]))
+        table.append(
+            Row(
+                f"browser frame at {frame['glyphs']:,} glyphs (p95)",
+                f"{frame['frame_ms_p95']:.1f} ms",
+                f"empty frame {frame['empty_frame_ms_median']:.1f} ms",
+                ratio(frame["frame_ms_p95"], frame["empty_frame_ms_median"]),
+                "<= 16 ms",
+                frame["ok"],
+            )
+        )
+    table.append(
+        Row(
+            "exported HTML, largest bundled scenario",
+            f"{sizes['largest_bytes'] / 1e6:.2f} MB",
+            f"BokehJS inline {sizes['bokehjs_bytes'] / 1e6:.2f} MB",
+            ratio(sizes["largest_bytes"], sizes["bokehjs_bytes"]),
+            "<= 2.5 MB",
+            sizes["ok"],
+        )
+    )
     return table
 
 
 # --- the table --------------------------------------------------------------------------------
 
+
 def _print_frame(r: dict[str, Any]) -> None:
     print("per-frame update (overlay animation, one page)")
     print(f"  {'base drawn':<22}{'glyphs':>8}{'median ms':>12}{'p95 ms':>10}")
-    print(f"  {'empty first frame':<22}{r['empty_glyphs']:>8}{r['empty_frame_ms_median']:>12.2f}"
-          f"{'':>10}")
-    print(f"  {'busiest frame':<22}{r['glyphs']:>8}{r['frame_ms_median']:>12.2f}"
-          f"{r['frame_ms_p95']:>10.2f}")
-    print(f"  JS share {r['js_ms_median']:.2f} ms; a step change (base swap) "
-          f"{r['step_swap_ms_median']:.1f} ms to painted; goal <= {r['goal_ms']:.0f} ms: "
-          f"{'met' if r['ok'] else 'MISSED'}")
+    print(
+        f"  {'empty first frame':<22}{r['empty_glyphs']:>8}{r['empty_frame_ms_median']:>12.2f}"
+        f"{'':>10}"
+    )
+    print(
+        f"  {'busiest frame':<22}{r['glyphs']:>8}{r['frame_ms_median']:>12.2f}"
+        f"{r['frame_ms_p95']:>10.2f}"
+    )
+    print(
+        f"  JS share {r['js_ms_median']:.2f} ms; a step change (base swap) "
+        f"{r['step_swap_ms_median']:.1f} ms to painted; goal <= {r['goal_ms']:.0f} ms: "
+        f"{'met' if r['ok'] else 'MISSED'}"
+    )
 
 
 def _print_million(r: dict[str, Any]) -> None:
     print(f"a file of {r['extents']:,} extents")
-    print(f"  glyphs per frame (most)   {r['glyphs_max_per_frame']:>10,}  "
-          f"(goal <= {r['goal_glyphs']:,}: {'met' if r['ok'] else 'MISSED'})")
+    print(
+        f"  glyphs per frame (most)   {r['glyphs_max_per_frame']:>10,}  "
+        f"(goal <= {r['goal_glyphs']:,}: {'met' if r['ok'] else 'MISSED'})"
+    )
     print(f"  simulator takes them      {r['place_s']:>10.1f} s  (benchmark setup)")
     print(f"  two steps' scenes         {r['steps_s']:>10.1f} s  (mapviz.view.scene)")
     print(f"  frames (view)             {r['view_s']:>10.1f} s")
@@ -311,8 +359,10 @@ def _print_sizes(r: dict[str, Any]) -> None:
     print(f"exported HTML per bundled scenario (BokehJS inline alone: {bokehjs / 1e6:.3f} MB)")
     for name, size in r["pages"].items():
         print(f"  {name:<28}{size / 1e6:>8.3f} MB   +{(size - bokehjs) / 1e3:>6.0f} KB")
-    print(f"  largest {r['largest_bytes'] / 1e6:.3f} MB; goal <= {r['goal_bytes'] / 1e6:.1f} MB: "
-          f"{'met' if r['ok'] else 'MISSED'}")
+    print(
+        f"  largest {r['largest_bytes'] / 1e6:.3f} MB; goal <= {r['goal_bytes'] / 1e6:.1f} MB: "
+        f"{'met' if r['ok'] else 'MISSED'}"
+    )
 
 
 BENCHMARKS: dict[str, tuple[Callable[[], dict[str, Any]], Callable[[dict[str, Any]], None]]] = {
@@ -326,8 +376,10 @@ def main(argv: list[str]) -> int:
     chosen = argv or list(BENCHMARKS)
     unknown = [name for name in chosen if name not in BENCHMARKS]
     if unknown:
-        print(f"unknown benchmark {unknown[0]!r}; choose from {', '.join(BENCHMARKS)}",
-              file=sys.stderr)
+        print(
+            f"unknown benchmark {unknown[0]!r}; choose from {', '.join(BENCHMARKS)}",
+            file=sys.stderr,
+        )
         return 2
     for name in chosen:
         run, show = BENCHMARKS[name]

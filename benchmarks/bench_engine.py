@@ -37,8 +37,12 @@ KIB = 1024
 def script_text(commands: int = COMMANDS, seed: int = SEED) -> str:
     """The random script: 4 KiB-aligned ranges inside the first 128 MiB of one file."""
     rnd = random.Random(seed)
-    lines = ["%title random pwrite/pread/fpunch/falloc", "%kernel mainline", "%fs xfs size=1g",
-             "open -f data"]
+    lines = [
+        "%title random pwrite/pread/fpunch/falloc",
+        "%kernel mainline",
+        "%fs xfs size=1g",
+        "open -f data",
+    ]
     for _ in range(commands):
         op = rnd.choices(["pwrite", "pread", "fpunch", "falloc"], [4, 3, 2, 1])[0]
         offset = rnd.randrange(0, 128 * 1024 * 1024 // 4096) * 4096
@@ -63,15 +67,17 @@ def bench_script(runs: int = 3) -> dict[str, Any]:
         path = Path(tmp) / "random.scenario"
         path.write_text(script_text())
         cli = [sys.executable, "-m", "mapviz", "run", "--brief", str(path)]
-        mapviz_s = _best_of(runs, lambda: subprocess.run(cli, stdout=subprocess.DEVNULL,
-                                                         check=True))
+        mapviz_s = _best_of(
+            runs, lambda: subprocess.run(cli, stdout=subprocess.DEVNULL, check=True)
+        )
         real_s, why = _real_kernel_seconds(path.read_text(), runs)
     result: dict[str, Any] = {"commands": COMMANDS, "mapviz_s": round(mapviz_s, 3)}
     if real_s is None:
         result["baseline"] = f"skipped: {why}"
     else:
-        result.update(real_kernel_s=round(real_s, 3), ratio=round(mapviz_s / real_s, 2),
-                      goal="<= 1.0x")
+        result.update(
+            real_kernel_s=round(real_s, 3), ratio=round(mapviz_s / real_s, 2), goal="<= 1.0x"
+        )
     return result
 
 
@@ -84,8 +90,10 @@ def _real_kernel_seconds(text: str, runs: int) -> tuple[float | None, str]:
             return None, f"{tool} is not installed"
     if not os.path.exists("/dev/loop-control"):
         return None, "no loop devices"
-    commands = "\n".join(line for line in text.splitlines()
-                         if line and not line.startswith(("%", "open"))) + "\n"
+    commands = (
+        "\n".join(line for line in text.splitlines() if line and not line.startswith(("%", "open")))
+        + "\n"
+    )
     times = []
     with tempfile.TemporaryDirectory() as tmp:
         image, mount = Path(tmp) / "img", Path(tmp) / "mnt"
@@ -97,8 +105,12 @@ def _real_kernel_seconds(text: str, runs: int) -> tuple[float | None, str]:
             subprocess.run(["mount", "-o", "loop", str(image), str(mount)], check=True)
             try:
                 start = time.perf_counter()
-                subprocess.run(["xfs_io", "-f", str(mount / "data")], input=commands.encode(),
-                               stdout=subprocess.DEVNULL, check=True)
+                subprocess.run(
+                    ["xfs_io", "-f", str(mount / "data")],
+                    input=commands.encode(),
+                    stdout=subprocess.DEVNULL,
+                    check=True,
+                )
                 times.append(time.perf_counter() - start)
             finally:
                 subprocess.run(["umount", str(mount)], check=True)
@@ -115,8 +127,9 @@ def _extent_map(n: int) -> Any:
     return emap
 
 
-def bench_lookups(sizes: tuple[int, ...] = (1_000, 10_000, 100_000, 1_000_000),
-                  lookups: int = 200_000) -> dict[str, Any]:
+def bench_lookups(
+    sizes: tuple[int, ...] = (1_000, 10_000, 100_000, 1_000_000), lookups: int = 200_000
+) -> dict[str, Any]:
     rows = []
     for n in sizes:
         started = time.perf_counter()
@@ -138,8 +151,9 @@ def bench_lookups(sizes: tuple[int, ...] = (1_000, 10_000, 100_000, 1_000_000),
             for block in probes:
                 find(block)
 
-        def bisect_find(starts: list[int] = starts, probes: list[int] = probes,
-                        physical: list[int] = physical) -> None:
+        def bisect_find(
+            starts: list[int] = starts, probes: list[int] = probes, physical: list[int] = physical
+        ) -> None:
             for block in probes:
                 i = bisect.bisect_right(starts, block) - 1
                 if i >= 0 and block < starts[i] + 1:
@@ -147,9 +161,16 @@ def bench_lookups(sizes: tuple[int, ...] = (1_000, 10_000, 100_000, 1_000_000),
 
         ours = _best_of(3, mapviz_find)
         base = _best_of(3, bisect_find)
-        rows.append({"extents": n, "lookups_per_s": int(lookups / ours),
-                     "bisect_lookups_per_s": int(lookups / base), "ratio": round(ours / base, 2),
-                     "build_s": round(build_s, 3), "bisect_build_s": round(bisect_build_s, 3)})
+        rows.append(
+            {
+                "extents": n,
+                "lookups_per_s": int(lookups / ours),
+                "bisect_lookups_per_s": int(lookups / base),
+                "ratio": round(ours / base, 2),
+                "build_s": round(build_s, 3),
+                "bisect_build_s": round(bisect_build_s, 3),
+            }
+        )
     growth = rows[-1]["lookups_per_s"] and rows[0]["lookups_per_s"] / rows[-1]["lookups_per_s"]
     return {"rows": rows, "slowdown_1k_to_1M": round(growth, 2), "goal": ">= 500k lookups/s"}
 
@@ -168,8 +189,9 @@ def bench_faults(n: int = 1_000_000, faults: int = 20_000) -> dict[str, Any]:
     blocks = machine.fs.free.allocate(n, goal=0)  # one big run: place extents inside it
     base = blocks[0][0]
     for i in range(n):
-        inode.data.insert(2 * i, 1, base + 2 * i,
-                          ExtentState.WRITTEN if i % 2 else ExtentState.UNWRITTEN)
+        inode.data.insert(
+            2 * i, 1, base + 2 * i, ExtentState.WRITTEN if i % 2 else ExtentState.UNWRITTEN
+        )
     inode.size = 2 * n * 4096
     mapping = Mapping(1, "app", 0x7F0000000000, inode.size, "big", 0, True, True, False, True)
     machine.processes["app"].mappings.append(mapping)
@@ -204,13 +226,17 @@ print(before, kb('VmRSS'), kb('VmHWM'))
 
 
 def bench_memory(n: int = 1_000_000) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, str(n)], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _MEMORY_CHILD, str(n)], capture_output=True, text=True, check=True
+    )
     before, after, peak = (int(x) for x in out.stdout.split())
-    return {"extents": n, "process_peak_mb": round(peak / 2**20, 1),
-            "baseline_process_mb": round(before / 2**20, 1),
-            "bytes_per_extent": round((after - before) / n, 1),
-            "goal": "<= 200 B/extent; process <= 300 MB"}
+    return {
+        "extents": n,
+        "process_peak_mb": round(peak / 2**20, 1),
+        "baseline_process_mb": round(before / 2**20, 1),
+        "bytes_per_extent": round((after - before) / n, 1),
+        "goal": "<= 200 B/extent; process <= 300 MB",
+    }
 
 
 def run() -> dict[str, Any]:
@@ -235,21 +261,56 @@ def rows(result: dict[str, Any]) -> list[Row]:
         judged = (ratio(script["mapviz_s"], script["real_kernel_s"]), script["ratio"] <= 1.0)
     else:
         against, judged = script["baseline"], ("", None)
-    table = [Row(f"mapviz run, {script['commands']:,}-command script",
-                 f"{script['mapviz_s']:.2f} s", against, judged[0], "<= 1.0x", judged[1])]
-    table.append(Row(f"{n}: build", f"{largest['build_s']:.2f} s",
-                     f"bisect.insort lists {largest['bisect_build_s']:.2f} s",
-                     ratio(largest["build_s"], largest["bisect_build_s"]), "-", None))
-    table.append(Row(f"{n}: lookups", f"{largest['lookups_per_s'] / 1e3:,.0f}k/s",
-                     f"bisect {largest['bisect_lookups_per_s'] / 1e3:,.0f}k/s",
-                     f"{largest['ratio']:.2f}x the time", ">= 500k/s",
-                     largest["lookups_per_s"] >= 500_000))
-    table.append(Row(f"{n}: read faults", f"{result['faults']['faults_per_s'] / 1e3:,.1f}k/s",
-                     "one bisect lookup", ratio(fault_s, bisect_s), "-", None))
-    table.append(Row(f"{n}: memory", f"{memory['bytes_per_extent']:.0f} B/extent "
-                     f"(peak {memory['process_peak_mb']:.0f} MB)",
-                     f"process before {memory['baseline_process_mb']:.0f} MB", "",
-                     "<= 200 B/extent", memory["bytes_per_extent"] <= 200))
+    table = [
+        Row(
+            f"mapviz run, {script['commands']:,}-command script",
+            f"{script['mapviz_s']:.2f} s",
+            against,
+            judged[0],
+            "<= 1.0x",
+            judged[1],
+        )
+    ]
+    table.append(
+        Row(
+            f"{n}: build",
+            f"{largest['build_s']:.2f} s",
+            f"bisect.insort lists {largest['bisect_build_s']:.2f} s",
+            ratio(largest["build_s"], largest["bisect_build_s"]),
+            "-",
+            None,
+        )
+    )
+    table.append(
+        Row(
+            f"{n}: lookups",
+            f"{largest['lookups_per_s'] / 1e3:,.0f}k/s",
+            f"bisect {largest['bisect_lookups_per_s'] / 1e3:,.0f}k/s",
+            f"{largest['ratio']:.2f}x the time",
+            ">= 500k/s",
+            largest["lookups_per_s"] >= 500_000,
+        )
+    )
+    table.append(
+        Row(
+            f"{n}: read faults",
+            f"{result['faults']['faults_per_s'] / 1e3:,.1f}k/s",
+            "one bisect lookup",
+            ratio(fault_s, bisect_s),
+            "-",
+            None,
+        )
+    )
+    table.append(
+        Row(
+            f"{n}: memory",
+            f"{memory['bytes_per_extent']:.0f} B/extent (peak {memory['process_peak_mb']:.0f} MB)",
+            f"process before {memory['baseline_process_mb']:.0f} MB",
+            "",
+            "<= 200 B/extent",
+            memory["bytes_per_extent"] <= 200,
+        )
+    )
     return table
 
 

@@ -94,8 +94,9 @@ def run(extents: int = EXTENTS, rounds: int = ROUNDS) -> dict[str, object]:
             ),
         }
         # The floor under "cli --json": an interpreter that starts and does nothing.
-        contenders["python -c pass"] = lambda: subprocess.run([sys.executable, "-c", "pass"],
-                                                              check=True)
+        contenders["python -c pass"] = lambda: subprocess.run(
+            [sys.executable, "-c", "pass"], check=True
+        )
         if shutil.which("filefrag"):
             contenders["filefrag -v"] = lambda: subprocess.run(
                 ["filefrag", "-v", name], stdout=subprocess.DEVNULL, check=True
@@ -124,14 +125,24 @@ def run(extents: int = EXTENTS, rounds: int = ROUNDS) -> dict[str, object]:
 def rows(result: dict[str, Any]) -> list[Row]:
     """One line per way of reading the file, against ``filefrag -v``."""
     seconds, ratios = result["seconds"], result["ratio"]
-    baseline = (f"filefrag -v {seconds['filefrag -v'] * 1000:.0f} ms" if ratios
-                else "skipped: filefrag is not installed")
+    baseline = (
+        f"filefrag -v {seconds['filefrag -v'] * 1000:.0f} ms"
+        if ratios
+        else "skipped: filefrag is not installed"
+    )
     floor = f" (python -c pass: {seconds['python -c pass'] * 1000:.0f} ms)"
-    return [Row(f"FIEMAP import, {result['extents']:,} extents ({label})",
-                f"{seconds[label] * 1000:.0f} ms" + (floor if label == "cli --json" else ""),
-                baseline, f"{ratios[label]:.2f}x" if ratios else "", "<= 1.5x",
-                ratios[label] <= 1.5 if ratios else None)
-            for label in seconds if label not in ("filefrag -v", "python -c pass")]
+    return [
+        Row(
+            f"FIEMAP import, {result['extents']:,} extents ({label})",
+            f"{seconds[label] * 1000:.0f} ms" + (floor if label == "cli --json" else ""),
+            baseline,
+            f"{ratios[label]:.2f}x" if ratios else "",
+            "<= 1.5x",
+            ratios[label] <= 1.5 if ratios else None,
+        )
+        for label in seconds
+        if label not in ("filefrag -v", "python -c pass")
+    ]
 
 
 def main() -> None:

@@ -35,16 +35,19 @@ def _cells(row: Row) -> tuple[str, ...]:
 def text_table(rows: list[Row]) -> str:
     lines = [HEADERS, *(_cells(row) for row in rows)]
     widths = [max(len(line[i]) for line in lines) for i in range(len(HEADERS))]
-    out = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
-           for line in lines]
+    out = [
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    ]
     out.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(out)
 
 
 def markdown_table(rows: list[Row]) -> str:
     lines = [HEADERS, tuple("---" for _ in HEADERS), *(_cells(row) for row in rows)]
-    return "\n".join("| " + " | ".join(cell.replace("|", "\\|") for cell in line) + " |"
-                     for line in lines)
+    return "\n".join(
+        "| " + " | ".join(cell.replace("|", "\\|") for cell in line) + " |" for line in lines
+    )
 
 
 def ratio(measured: float, baseline: float) -> str:

@@ -71,7 +71,8 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Exported]:
         scenario = load_scenario(name)
         view = Storyboard.from_scenario(scenario).view()
         path = directory / f"{name}.html"
-        path.write_text(standalone_html(view, "light", name=name, source_text=scenario.text),
-                        encoding="utf-8")
+        path.write_text(
+            standalone_html(view, "light", name=name, source_text=scenario.text), encoding="utf-8"
+        )
         out[name] = Exported(name, path, view)
     return out
