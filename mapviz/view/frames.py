@@ -780,12 +780,8 @@ def _animations(layout: Layout, picture: Picture, before: Picture | None) -> lis
     alerted = {EventKind.REFUSE, EventKind.SIGBUS, EventKind.LEASE_BREAK, EventKind.REVOKE}
     # A revoke tears the whole mapping down: its entries' zapping is part of it, and a
     # second caption on the same lane would cover the REVOKED one.
-    revoked = {
-        band.index
-        for alert in picture.alerts
-        if alert.kind == "revoke"
-        if (band := layout.lane(alert.lane)) is not None
-    }
+    lanes = [layout.lane(alert.lane) for alert in picture.alerts if alert.kind == "revoke"]
+    revoked = {lane.index for lane in lanes if lane is not None}
     for order, event in enumerate(step.events):
         if event.kind in alerted:
             continue  # played from the picture's alerts, on exactly the asked range
