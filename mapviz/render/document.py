@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from bokeh.document import Document
 from bokeh.events import DocumentReady
 from bokeh.layouts import column, row
@@ -194,26 +195,26 @@ def _first_frame(models: ViewModels, tables: Tables) -> None:
     if not tables.story["frame"]:
         return
     inks = models.theme.inks()
-    rows = frame_rows(tables, 0)
+    # As numpy arrays, sent compactly: frame 0 of `fiemap --html` is a whole real file.
+    rows = np.asarray(frame_rows(tables, 0), dtype=np.int64)
     quads = tables.quads
-    base = {
-        name: [quads[name][i] for i in rows]
-        for name in schema.DRAWN["base"]
-        if name not in ("edge",)
-    }
-    base["edge"] = [inks[quads["ei"][i]] for i in rows]
+    base: dict[str, Any] = {}
+    for name in schema.DRAWN["base"]:
+        if name == "edge":
+            base[name] = [inks[i] for i in quads["ei"][rows]]
+        elif name == "tip":
+            base[name] = [quads["tip"][i] for i in rows]
+        else:
+            base[name] = quads[name][rows]
     models.plot.base.data = base
-    groups: list[dict[str, list[float]]] = [
-        {"x0": [], "x1": [], "y0": [], "y1": []} for _ in models.plot.hatches
-    ]
-    for i in rows:
-        for role in ("hg", "mg"):
-            group = int(quads[role][i])
+    groups: list[list[int]] = [[] for _ in models.plot.hatches]
+    for role in ("hg", "mg"):
+        for i, group in zip(rows, quads[role][rows], strict=True):
             if group >= 0:
-                for name in ("x0", "x1", "y0", "y1"):
-                    groups[group][name].append(float(quads[name][i]))
-    for source, data in zip(models.plot.hatches, groups, strict=True):
-        source.data = data
+                groups[group].append(int(i))
+    for source, members in zip(models.plot.hatches, groups, strict=True):
+        picked = np.asarray(sorted(members), dtype=np.int64)
+        source.data = {name: quads[name][picked] for name in ("x0", "x1", "y0", "y1")}
     # Frame 0 is the start: a scenario has drawn nothing that connects yet.
     models.plot.links.data = {name: [] for name in schema.DRAWN["links"]}
     steps = len(tables.story["frame"]) - 1
