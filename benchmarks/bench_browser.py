@@ -35,17 +35,8 @@ from mapviz.render.theme import theme_named
 from mapviz.scenario import bundled_names, load_scenario, parse_line
 from mapviz.scenario.syntax import ExtentSpec, FsConfig
 from mapviz.view import Storyboard, View
+from tests.browser.harness import CHROMIUM_FLAGS  # the flags STACK.md verified
 
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 CHROMIUM = "/usr/bin/chromium"
 PAGE = 4096
 FRAME_GOAL_MS = 16.0
@@ -134,7 +125,7 @@ def run_frame_update(extents: int = 3400) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as scratch, sync_playwright() as playwright:
         path = Path(scratch) / "bench.html"
         path.write_text(standalone_html(view, "light", name="bench"), encoding="utf-8")
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1280, "height": 720})
         page.goto(path.as_uri())
         page.wait_for_function(

@@ -2,7 +2,7 @@
 
 Each shot exports a bundled scenario, opens it in headless Chromium and poses
 it at a chosen step -- settled, or a moment into that step's animation -- so
-the pictures are the same on every run.  Run: ``python tools/screenshots.py``
+the pictures are the same on every run.  Run: ``python -m tools.screenshots``
 (needs Playwright and a Chromium, like ``tests/browser``).
 """
 
@@ -17,19 +17,10 @@ from playwright.sync_api import sync_playwright
 from mapviz.render.html import standalone_html
 from mapviz.scenario import load_scenario
 from mapviz.view import Storyboard
+from tests.browser.harness import CHROMIUM_FLAGS  # the flags STACK.md verified
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "assets" / "screenshots"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 THEMES = ("light", "dark", "talk")
 # scenario -> (step, ms into its animation or None for the settled end state)
 SHOTS = {
@@ -43,7 +34,9 @@ PLAYER = "Bokeh.documents[0].get_model_by_name('mapviz-plot').__mapviz_player"
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS
+        )
         for name, (step, moment) in SHOTS.items():
             scenario = load_scenario(name)
             view = Storyboard.from_scenario(scenario).view()
