@@ -87,7 +87,6 @@ HEIGHTS = {"actor": 0.5, "virtual": 0.7, "file": 1.0, "cache": 0.6, "device": 1.
 IN_GROUP_GAP = 0.3
 GROUP_GAP = 0.8
 CONNECTOR_BAND = 2.0
-BAND_HEIGHT = 1.0
 COLUMNS = (
     "x0",
     "x1",
@@ -107,14 +106,6 @@ COLUMNS = (
     "c1",
 )
 LINK_COLUMNS = ("xs", "ys", "kind", "state", "tip", "file", "f0", "f1", "d0", "d1", "c0", "c1")
-LAYER_NAMES = {
-    "actor": "process",
-    "virtual": "mapping",
-    "file": "file",
-    "cache": "page cache",
-    "device": "device",
-    "connector": "",
-}
 
 
 @dataclass(frozen=True, slots=True)

@@ -209,7 +209,7 @@ def take_picture(
     draft.lanes.append(Lane("device", "device", None, "device"))
     draft.marks += device_marks(scene)
     if step is not None:
-        draft.alerts += _alerts(step, scene, before)
+        draft.alerts += _alerts(step, scene, gone)
     return Picture(
         index,
         step,
@@ -430,9 +430,10 @@ def device_marks(scene: Scene) -> list[Mark]:
 # --- alerts ------------------------------------------------------------------------------
 
 
-def _alerts(step: Step, scene: Scene, before: Scene | None) -> list[Alert]:
+def _alerts(step: Step, scene: Scene, gone: Sequence[MappingScene]) -> list[Alert]:
+    """``gone``: the mappings the step unmapped (a signal may come from one of them)."""
     out: list[Alert] = []
-    mappings = [*scene.mappings, *_unmapped(scene, before)]
+    mappings = [*scene.mappings, *gone]
     for event in step.events:
         if event.kind in (EventKind.SIGBUS, EventKind.SIGSEGV) and event.virtual is not None:
             out += _on_mapping(event, step, mappings, event.result or step.result)
