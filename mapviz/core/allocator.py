@@ -11,7 +11,7 @@ a faithful-enough picture rather than a copy of XFS's by-size btree.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from sortedcontainers import SortedDict
 
@@ -79,6 +79,51 @@ class FreeSpace:
         if run_end > start + length:
             self._runs[start + length] = run_end - start - length
         self.free_blocks -= length
+
+    def claim_sorted(self, claims: Callable[[], Iterator[tuple[int, int]]]) -> bool:
+        """Take every ``(start, length)`` that ``claims()`` yields (sorted, disjoint), if all free.
+
+        False, changing nothing, if one is not.  ``claims`` is called twice (to
+        check, then to take), so that a million claims are never held at once.
+        One pass over the claims and the free runs they fall in, then one bulk
+        update: O(n log n) where :meth:`claim` one by one would split a run a
+        million times.
+        """
+        runs = self._runs
+        starts = runs.keys()
+        for start, length in claims():
+            index = runs.bisect_right(start) - 1
+            if index < 0:
+                return False
+            run_start = starts[index]
+            if run_start + runs[run_start] < start + length:
+                return False
+        emptied: list[int] = []
+        claimed = 0
+
+        def left_over() -> Iterator[tuple[int, int]]:
+            nonlocal claimed
+            run_start = run_end = position = -1
+            for start, length in claims():
+                if start >= run_end:  # the next free run: finish this one
+                    if position < run_end:
+                        yield position, run_end - position
+                    run_start = starts[runs.bisect_right(start) - 1]
+                    position, run_end = run_start, run_start + runs[run_start]
+                    emptied.append(run_start)
+                if start > position:
+                    yield position, start - position
+                position = start + length
+                claimed += length
+            if position < run_end:
+                yield position, run_end - position
+
+        pieces = dict(left_over())  # read before the runs it splits are removed
+        for run_start in emptied:
+            del runs[run_start]
+        runs.update(pieces)
+        self.free_blocks -= claimed
+        return True
 
     def allocate(self, count: int, goal: int) -> list[tuple[int, int]]:
         """Take ``count`` blocks as few runs as possible near ``goal``: O(k log n).

@@ -12,7 +12,7 @@ start of the run.  Zero runs are not stored.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TypeAlias
 
 from sortedcontainers import SortedDict
@@ -70,6 +70,17 @@ class Content:
         self._clear(start, stop)
         if fill != 0:
             self._runs[start] = (stop, fill)
+
+    def holds_data(self, start: int, stop: int) -> bool:
+        """True if some byte of ``[start, stop)`` reads as other than zero: O(log n)."""
+        return next(self._stored(start, stop), None) is not None
+
+    def fill_sorted(self, fills: Iterable[tuple[int, int, Fill]]) -> None:
+        """Set many ``(start, stop, fill)`` at once, in order, where nothing is stored yet.
+
+        One bulk update for a replayed map's million extents, streamed: O(n log n).
+        """
+        self._runs.update((start, (stop, fill)) for start, stop, fill in fills if fill != 0)
 
     def zero(self, start: int, stop: int) -> None:
         """Make ``[start, stop)`` read as zeros: O(log n + k)."""

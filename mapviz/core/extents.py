@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple, cast
 
 from sortedcontainers import SortedDict
@@ -280,6 +280,33 @@ class ExtentMap:
                 self._pop(right.file_block)
                 new = Extent(new.file_block, new.length + right.length, new.physical_block, state)
         self._put(new)
+
+    def insert_sorted(self, records: Iterable[tuple[int, int, int, ExtentState]]) -> None:
+        """Map many ``(file_block, length, physical_block, state)`` at once: O(n log n).
+
+        ``records`` are real (not delalloc) extents in file order, disjoint, on
+        holes with no extent touching either end of their span (the caller
+        checks: nothing outside them may merge); records that continue each
+        other merge.  They stream into the map, never all held as a list.
+        """
+
+        def canonical() -> Iterator[tuple[int, int]]:
+            last: Extent | None = None
+            for file_block, length, physical_block, state in records:
+                assert length > 0 and state is not ExtentState.DELALLOC, (file_block, state)
+                new = Extent(file_block, length, physical_block, state)
+                if last is not None:
+                    assert last.end <= file_block, (last, new)
+                    if _joinable(last, new):
+                        new = Extent(
+                            last.file_block, last.length + length, last.physical_block, state
+                        )
+                last = new
+                # A merged extent's value overwrites the one yielded for its first part.
+                yield new.file_block, _pack(new.length, new.physical_block, state)
+
+        self.version += 1
+        self._map.update(canonical())
 
     def remove(self, start: int, stop: int) -> list[Extent]:
         """Unmap ``[start, stop)``; return the removed pieces: O(log n + k)."""

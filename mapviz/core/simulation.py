@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from mapviz.core.commands import HANDLERS, Context
@@ -26,7 +26,7 @@ from mapviz.core.invariants import check_machine
 from mapviz.core.machine import Machine
 from mapviz.core.memory import ALL_CAPABILITIES, PAGE_SIZE, Process
 from mapviz.core.models import model_named
-from mapviz.core.ops.place import PlacementError, place_extent
+from mapviz.core.ops.place import PlacementError, place_extents
 from mapviz.core.outcome import Failure
 from mapviz.core.snapshot import FileView, PerFileMemo, file_view
 from mapviz.core.trace import Step
@@ -51,6 +51,31 @@ _NAMING = {"open": 0, "reflink": 0, "dedupe": 0, "swapext": 0}
 SWAP_STEPS = ("swapon", "swapoff")
 SKIPPED = "skipped"  # only in replays under another model; see Simulation
 ALIASES = {"ENOTSUP": "EOPNOTSUPP"}  # Python names errno 95 ENOTSUP; the kernel says EOPNOTSUPP
+
+
+ExtentRun = tuple[ExtentSpec, ...]
+"""Consecutive ``%extent`` lines: a block map loaded as one step."""
+
+
+def extent_runs(items: Iterable[Item]) -> Iterator[Item | ExtentRun]:
+    """``items`` with each run of consecutive ``%extent`` lines gathered into one tuple.
+
+    >>> from mapviz.scenario import parse_scenario
+    >>> items = parse_scenario("open -f f\\n%extent 0 4k\\n%extent 8k 4k\\nfsync").items
+    >>> [type(item).__name__ for item in extent_runs(items)]
+    ['Command', 'tuple', 'Command']
+    """
+    run: list[ExtentSpec] = []
+    for item in items:
+        if isinstance(item, ExtentSpec):
+            run.append(item)
+            continue
+        if run:
+            yield tuple(run)
+            run = []
+        yield item
+    if run:
+        yield tuple(run)
 
 
 class Simulation:
@@ -115,7 +140,7 @@ class Simulation:
         return [step for step in self.steps if step.expectation_failed]
 
     def run(self, items: Iterable[Item]) -> None:
-        for item in items:
+        for item in extent_runs(items):
             self.apply(item)
 
     def start_recording_files(self) -> None:
@@ -131,8 +156,11 @@ class Simulation:
         if self.steps:
             self.steps[-1] = replace(self.steps[-1], files=self._named_views())
 
-    def apply(self, item: Item) -> Step | None:
-        """Apply one item; return the step it made (None for notes, expectations, ...)."""
+    def apply(self, item: Item | ExtentRun) -> Step | None:
+        """Apply one item; return the step it made (None for notes, expectations, ...).
+
+        A run of ``%extent`` lines (:func:`extent_runs`) is one step: a load.
+        """
         if isinstance(item, Note):
             self._note = item.text if self._note is None else f"{self._note} {item.text}"
             return None
@@ -148,7 +176,9 @@ class Simulation:
         if isinstance(item, Sleep):
             return self._sleep(item)
         if isinstance(item, ExtentSpec):
-            return self._extent(item)
+            return self._extents((item,))
+        if isinstance(item, tuple):
+            return self._extents(item)
         return self._command(item)
 
     # --- directives ----------------------------------------------------------
@@ -192,20 +222,28 @@ class Simulation:
             item.line, f"%sleep {item.seconds:g}", "sleep", None, "ok", None, (), is_command=False
         )
 
-    def _extent(self, item: ExtentSpec) -> Step:
+    def _extents(self, run: ExtentRun) -> Step:
         machine = self.machine
         machine.events = []
+        first = run[0]
         entry = machine.process.open_file()
         if entry is None:
             raise ScenarioError(
-                self.source, item.line, '%extent: no file is open (use "open -f NAME" first)'
+                self.source, first.line, '%extent: no file is open (use "open -f NAME" first)'
             )
         try:
-            place_extent(machine, machine.inode(entry.name), item)
+            place_extents(machine, machine.inode(entry.name), run)
         except PlacementError as error:
-            raise ScenarioError(self.source, item.line, str(error)) from None
-        text = f"%extent {item.offset} {item.length}"
-        return self._record(item.line, text, "extent", entry.name, "ok", None, (), is_command=False)
+            line = error.spec.line if error.spec is not None else first.line
+            raise ScenarioError(self.source, line, str(error)) from None
+        if len(run) == 1:
+            text = f"%extent {first.offset} {first.length}"
+        else:
+            # x, not a multiplication sign: the command is also printed in terminals.
+            text = f"%extent x {len(run):,} (a block map loaded: {len(run):,} extents)"
+        return self._record(
+            first.line, text, "extent", entry.name, "ok", None, (), is_command=False
+        )
 
     # --- commands ------------------------------------------------------------
 

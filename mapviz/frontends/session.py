@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mapviz.compare import Row, line_up
-from mapviz.core.simulation import Simulation
+from mapviz.core.simulation import Simulation, extent_runs
 from mapviz.core.trace import Step
 from mapviz.errors import ScenarioError
 from mapviz.scenario import DEFAULT_KERNEL, KERNEL_MODELS, FsConfig, Note, Scenario, parse_line
@@ -146,9 +146,17 @@ class Session:
         return Switch(before, kernel, line_up({before: old.sim, kernel: board.sim}))
 
     def _build(self, kernel: str, *, replay: bool) -> Storyboard:
-        sim = Simulation(self.scenario.fs, kernel, source=self.scenario.source, replay=replay)
+        sim = Simulation(
+            self.scenario.fs,
+            kernel,
+            source=self.scenario.source,
+            replay=replay,
+            record_files=False,  # the views draw scenes; see Storyboard.from_scenario
+        )
         board = Storyboard(sim, self.scenario.title)
-        for item in self.items:
+        # The scenario's runs of %extent lines load as one step each, as when it
+        # was first run; typed lines were applied one at a time, and still are.
+        for item in (*extent_runs(self.scenario.items), *self.typed):
             board.apply(item)
         # What is typed from now on must be possible: an error, never "skipped".
         sim.replay = False

@@ -22,6 +22,7 @@ from mapviz.scenario.directives import (
     Title,
     directive_name,
     parse_directive,
+    plain_extent,
 )
 from mapviz.scenario.lexer import WHITESPACE, LineError, quote, split_words
 from mapviz.scenario.syntax import (
@@ -117,6 +118,10 @@ def _parse_entry(raw: str, line: int, fs: FsConfig) -> Header | Item | None:
     """What one line says, checked on its own; ``None`` for a blank line or a comment."""
     stripped = raw.strip(WHITESPACE)
     if stripped.startswith("%"):
+        if stripped.startswith("%extent"):
+            plain = plain_extent(stripped, line, fs)
+            if plain is not None:
+                return plain
         return parse_directive(stripped, line, fs)
     split = split_words(raw)
     if not split.words:

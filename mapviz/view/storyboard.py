@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from mapviz.core.simulation import Simulation
+from mapviz.core.simulation import ExtentRun, Simulation, extent_runs
 from mapviz.core.trace import Step
 from mapviz.scenario.directives import scenario_under
-from mapviz.scenario.syntax import ExtentSpec, Item, Scenario
+from mapviz.scenario.syntax import Item, Scenario
 from mapviz.view.frames import Frame, Layout, build_frame, plan_layout
 from mapviz.view.picture import Picture, take_pictures
 from mapviz.view.scene import Scene, shown_extents, take_scene
@@ -37,8 +37,8 @@ class Storyboard:
     Built on a simulation that already ran (a real file replayed by
     ``mapviz.simulation_from_file``), its frame 0 is that state and only later steps
     become frames: the history before it is not shown.  A run of ``%extent``
-    lines is one step, *load*: a real file's map of 10,000 extents is one
-    frame, not 10,000.
+    lines is one step of the simulation, a *load*: a real file's map of
+    10,000 extents is one frame, not 10,000.
     """
 
     def __init__(self, sim: Simulation, title: str) -> None:
@@ -47,24 +47,27 @@ class Storyboard:
         self._shown = shown_extents()
         self._steps: list[Step] = []
         self._scenes: list[Scene] = [self._scene()]
-        self._stale = False  # the last scene waits for the end of a run of %extent lines
-        self._loading = 0  # %extent lines in the run being loaded
 
     @classmethod
     def from_scenario(cls, scenario: Scenario, kernel: str | None = None) -> Storyboard:
         model = kernel or scenario.kernel
+        # The views draw scenes (binned), never the steps' full file views: a
+        # million-extent file's view would be taken again at every step.
         sim = Simulation(
-            scenario.fs, model, source=scenario.source, replay=model != scenario.kernel
+            scenario.fs,
+            model,
+            source=scenario.source,
+            replay=model != scenario.kernel,
+            record_files=False,
         )
         board = cls(sim, scenario.title)
-        for item in scenario_under(scenario, model).items:  # each %note as it reads there
+        # Each %note as it reads there; each run of %extent lines one load step.
+        for item in extent_runs(scenario_under(scenario, model).items):
             board.apply(item)
         return board
 
-    def apply(self, item: Item) -> Step | None:
+    def apply(self, item: Item | ExtentRun) -> Step | None:
         """Apply one item; a step adds a scene (``ScenarioError`` changes nothing)."""
-        if not (isinstance(item, ExtentSpec) and self._loading_now()):
-            self._settle()  # the world as the load left it, before this item changes it
         step = self.sim.apply(item)
         if step is None:
             # %expect amends the simulation's last step: the shown one follows it.
@@ -72,16 +75,8 @@ class Storyboard:
             if last is not None and self._steps and self._steps[-1].index == last.index:
                 self._steps[-1] = replace(self._steps[-1], expect=last.expect)
             return None
-        if step.name == LOAD and self._loading_now():
-            self._loading += 1
-            self._steps[-1] = _loaded(self._steps[-1], step, self._loading)
-        else:
-            self._loading = 1
-            self._steps.append(_loaded(step, step, 1) if step.name == LOAD else step)
-            self._scenes.append(self._scenes[-1])  # replaced by _settle() when it is read
-        self._stale = True
-        if step.name != LOAD:
-            self._settle()
+        self._steps.append(step)
+        self._scenes.append(self._scene())
         return step
 
     @property
@@ -92,7 +87,6 @@ class Storyboard:
     @property
     def scenes(self) -> list[Scene]:
         """The world at the start and after each shown step."""
-        self._settle()
         return self._scenes
 
     def frame_pictures(self) -> list[Picture]:
@@ -121,30 +115,5 @@ class Storyboard:
             blocksize=self.sim.fs.blocksize,
         )
 
-    def _loading_now(self) -> bool:
-        return bool(self._steps) and self._steps[-1].name == LOAD
-
-    def _settle(self) -> None:
-        if self._stale:
-            self._scenes[-1] = self._scene()
-            self._stale = False
-
     def _scene(self) -> Scene:
         return take_scene(self.sim.machine, list(self.sim.machine.fs.files), self._shown)
-
-
-LOAD = "extent"
-"""The step name of ``%extent``: consecutive ones are shown as one load."""
-
-
-def _loaded(first: Step, last: Step, count: int) -> Step:
-    """A run of ``count`` ``%extent`` steps as one: its first line, no per-extent events."""
-    plural = "extent" if count == 1 else "extents"
-    # x, not a multiplication sign: the command is also printed in terminals.
-    return replace(
-        first,
-        command=f"%extent x {count:,} (a block map loaded: {count:,} {plural})",
-        events=(),
-        note=first.note or last.note,
-        clock=last.clock,
-    )

@@ -310,7 +310,7 @@ def test_a_run_of_extents_is_one_load_step_folded_into_the_next_command() -> Non
         "truncate 64k",
         "%extent x 2",
         "stat",
-        "%extent x 1",
+        "%extent 32768 4096",
     ]
     assert len(board.view().frames) == 6
     grouped = picture_steps(board.steps, board.scenes)
