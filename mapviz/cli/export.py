@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mapviz.cli.output import check_target, write_atomic
+from mapviz.cli.progress import TerminalProgress
 from mapviz.errors import MapvizError
 from mapviz.render import THEME_NAMES
 from mapviz.scenario import KERNEL_MODELS, load_scenario
@@ -55,27 +56,35 @@ def run(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else None
     if output is not None:
         check_target(output, force=args.force, command="mapviz export")
-    if args.scenario.endswith(".json"):
-        view, name, text = _saved_run(args.scenario), Path(args.scenario).stem, ""
-    else:
-        scenario = load_scenario(args.scenario)
-        # Imported here: `mapviz run` and friends should not pay for Bokeh.
-        from mapviz.view import Storyboard
+    progress = TerminalProgress("mapviz export")
+    warnings: list[str] = []
+    try:
+        if args.scenario.endswith(".json"):
+            view, name, text = _saved_run(args.scenario), Path(args.scenario).stem, ""
+        else:
+            scenario = load_scenario(args.scenario)
+            # Imported here: `mapviz run` and friends should not pay for Bokeh.
+            from mapviz.view import Storyboard
 
-        board = Storyboard.from_scenario(scenario, args.kernel)
-        view, name, text = board.view(), scenario.name, scenario.text
-        for step in board.sim.failures:
-            print(
+            board = Storyboard.from_scenario(scenario, args.kernel, progress=progress)
+            view, name, text = board.view(progress), scenario.name, scenario.text
+            warnings = [
                 f"mapviz export: warning: {scenario.source}:{step.line}: expected "
-                f"{step.expect}, got {step.result} (`{step.command}`)",
-                file=sys.stderr,
-            )
-    if output is not None:
-        from mapviz.render.html import standalone_html
+                f"{step.expect}, got {step.result} (`{step.command}`)"
+                for step in board.sim.failures
+            ]
+        page = None
+        if output is not None:
+            from mapviz.render.html import standalone_html
 
-        page = standalone_html(view, args.theme, name=name, source_text=text)
-        write_atomic(output, page.encode("utf-8"), force=args.force, command="mapviz export")
-        print(f"wrote {output} ({len(page.encode('utf-8')) / 1e6:.1f} MB)")
+            page = standalone_html(view, args.theme, name=name, source_text=text).encode("utf-8")
+    finally:
+        progress.close()
+    for warning in warnings:
+        print(warning, file=sys.stderr)
+    if output is not None and page is not None:
+        write_atomic(output, page, force=args.force, command="mapviz export")
+        print(f"wrote {output} ({len(page) / 1e6:.1f} MB)")
     for option, writer in (("svg", "write_svgs"), ("png", "write_pngs")):
         directory = getattr(args, option)
         if directory:

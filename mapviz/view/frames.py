@@ -24,16 +24,17 @@ the command asked for.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from functools import partial
+from typing import Any, NamedTuple, overload
 
 from mapviz.core.events import Event, EventKind
 from mapviz.core.memory import PAGE_SIZE
 from mapviz.core.trace import Step
 from mapviz.scenario.numbers import human_bytes
 from mapviz.view.axes import WIDTH, CompressedAxis, LinearAxis, compressed_axis
-from mapviz.view.picture import Alert, Lane, Link, Mark, Picture
+from mapviz.view.picture import Alert, Lane, Link, Mark, Picture, Progress
 
 STATES = (
     "hole",
@@ -274,6 +275,18 @@ class _Columns:
         for name, column in self.data.items():
             column.append(values.get(name, _DEFAULTS.get(name, 0)))
 
+    def __len__(self) -> int:
+        return len(next(iter(self.data.values())))
+
+    def rows_from(self, first: int) -> tuple[tuple[Any, ...], ...]:
+        """The rows added since there were ``first``, as tuples in column order."""
+        return tuple(zip(*(column[first:] for column in self.data.values()), strict=True))
+
+    def add_rows(self, rows: tuple[tuple[Any, ...], ...]) -> None:
+        for row in rows:
+            for column, value in zip(self.data.values(), row, strict=True):
+                column.append(value)
+
 
 _DEFAULTS: dict[str, Any] = {
     "tip": "",
@@ -290,9 +303,83 @@ _DEFAULTS: dict[str, Any] = {
 }
 
 
-def build_frame(layout: Layout, picture: Picture, before: Picture | None = None) -> Frame:
-    """The frame drawing ``picture`` (``before``: the previous step's, for what just went)."""
-    drawer = _Drawer(layout, picture)
+DrawnMemo = dict[
+    tuple[Any, ...],
+    tuple[tuple[tuple[Any, ...], ...], tuple[tuple[Any, ...], ...], tuple["Badge", ...]],
+]
+"""What a mark or link drew (quad rows, link rows, badges), by what it was drawn from.
+
+A long scenario's frames are mostly the marks of the frame before; the
+views of one layout share a memo so each distinct mark is drawn once.
+"""
+
+
+class Frames(Sequence["Frame"]):
+    """Every picture's frame, drawn when it is asked for.
+
+    A long scenario's frames would not fit in memory all at once (10,000
+    steps of a few hundred glyphs each); renderers read them in turn.  Each
+    distinct mark and link is drawn once (a shared memo), and the last frame
+    read is kept, so reading one frame twice in a row costs nothing.
+    """
+
+    def __init__(
+        self, layout: Layout, pictures: Sequence[Picture], progress: Progress | None = None
+    ) -> None:
+        self._layout = layout
+        self._pictures = tuple(pictures)
+        self._memo: DrawnMemo = {}
+        self._last: tuple[int, Frame] | None = None
+        self._progress = progress
+
+    def __len__(self) -> int:
+        return len(self._pictures)
+
+    @overload
+    def __getitem__(self, index: int) -> Frame: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Frame, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Frame | tuple[Frame, ...]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        if self._last is not None and self._last[0] == index:
+            return self._last[1]
+        before = self._pictures[index - 1] if index else None
+        frame = build_frame(self._layout, self._pictures[index], before, self._memo)
+        self._last = (index, frame)
+        if self._progress is not None:
+            self._progress("drawing", index + 1, len(self))
+        return frame
+
+    def __iter__(self) -> Iterator[Frame]:
+        for index in range(len(self)):
+            yield self[index]
+
+
+def build_frames(
+    layout: Layout, pictures: Sequence[Picture], *, progress: Progress | None = None
+) -> Frames:
+    """Every picture's frame, in order, drawn as they are read (:class:`Frames`)."""
+    return Frames(layout, pictures, progress)
+
+
+def build_frame(
+    layout: Layout,
+    picture: Picture,
+    before: Picture | None = None,
+    memo: DrawnMemo | None = None,
+) -> Frame:
+    """The frame drawing ``picture`` (``before``: the previous step's, for what just went).
+
+    ``memo`` carries drawn marks and links from frame to frame of ``layout``.
+    """
+    drawer = _Drawer(layout, picture, memo if memo is not None else {})
     drawer.draw()
     step = picture.source
     animations = tuple(_animations(layout, picture, before)) if step else ()
@@ -316,9 +403,10 @@ def build_frame(layout: Layout, picture: Picture, before: Picture | None = None)
 class _Drawer:
     """Turns one picture into quads, links and badges."""
 
-    def __init__(self, layout: Layout, picture: Picture) -> None:
+    def __init__(self, layout: Layout, picture: Picture, memo: DrawnMemo) -> None:
         self.layout = layout
         self.picture = picture
+        self.memo = memo
         self.quads = _Columns(COLUMNS)
         self.links = _Columns(LINK_COLUMNS)
         self.badges: list[Badge] = []
@@ -359,14 +447,36 @@ class _Drawer:
                 )
             )
         for mark in self.picture.marks:
-            self._mark(mark)
+            physical = self._physical(mark) if mark.lane.startswith("file:") else None
+            key = ("mark", mark, self.lanes.get(mark.lane), physical)
+            self._drawn(key, partial(self._mark, mark))
         self._owner_strips()
         self._covers()
         for link in self.picture.links:
-            self._link(link)
+            self._drawn(("link", link, self.lanes.get(link.source[0])), partial(self._link, link))
         for alert in self.picture.alerts:
             self._alert(alert)
         self._flags()
+
+    def _drawn(self, key: tuple[Any, ...], draw: Callable[[], None]) -> None:
+        """Draw with ``draw()``, or add what it drew last time from the same ``key``.
+
+        The key holds everything the drawing reads besides the layout, which
+        the memo's frames share.
+        """
+        drawn = self.memo.get(key)
+        if drawn is None:
+            quads, links, badges = len(self.quads), len(self.links), len(self.badges)
+            draw()
+            self.memo[key] = (
+                self.quads.rows_from(quads),
+                self.links.rows_from(links),
+                tuple(self.badges[badges:]),
+            )
+            return
+        self.quads.add_rows(drawn[0])
+        self.links.add_rows(drawn[1])
+        self.badges.extend(drawn[2])
 
     # --- marks ---------------------------------------------------------------------------
 

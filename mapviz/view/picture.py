@@ -13,8 +13,9 @@ cache -- then anonymous mappings, then the device.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from itertools import pairwise
 from typing import Any
 
@@ -178,6 +179,53 @@ class _Draft:
     marks: list[Mark] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
+    memo: PartsMemo = field(default_factory=lambda: PartsMemo())
+
+    def part(self, key: tuple[Any, ...], draw: Callable[[], None], pin: object = None) -> None:
+        """Draw a part with ``draw()``, or add what it drew from the same ``key`` before.
+
+        Consecutive pictures of a long scenario are mostly the same files,
+        mappings and device: they share those parts' lanes, marks and links
+        (the same objects), drawn once.  A key may hold ``id()`` of what
+        ``pin`` keeps alive, so that the id is not reused.
+        """
+        known = self.memo.parts.get(key)
+        if known is None:
+            lanes, marks, links = len(self.lanes), len(self.marks), len(self.links)
+            draw()
+            same = self.memo.same
+            self.marks[marks:] = [same.setdefault(mark, mark) for mark in self.marks[marks:]]
+            self.links[links:] = [same.setdefault(link, link) for link in self.links[links:]]
+            self.memo.parts[key] = (
+                tuple(self.lanes[lanes:]),
+                tuple(self.marks[marks:]),
+                tuple(self.links[links:]),
+                pin,
+            )
+            return
+        self.lanes += known[0]
+        self.marks += known[1]
+        self.links += known[2]
+
+
+class PartsMemo:
+    """Parts of pictures already drawn, by everything they were drawn from (``_Draft.part``).
+
+    ``same`` holds one object for each distinct mark or link, so a part drawn
+    again after a small change shares its unchanged marks with the last one.
+    """
+
+    def __init__(self) -> None:
+        self.parts: dict[
+            tuple[Any, ...], tuple[tuple[Lane, ...], tuple[Mark, ...], tuple[Link, ...], object]
+        ] = {}
+        self.same: dict[Any, Any] = {}
+
+
+def _file_key(f: FileScene) -> tuple[Any, ...]:
+    """What a file's lanes are drawn from: its extents by identity (a scene keeps the same
+    tuple while the block map is unchanged; hashing a big file's would cost more)."""
+    return (f.name, id(f.extents), f.size, f.dirty, f.cached, file_flags(f), f.binned)
 
 
 def take_picture(
@@ -187,27 +235,40 @@ def take_picture(
     *,
     actors: Sequence[str] = (),
     before: Scene | None = None,
+    memo: PartsMemo | None = None,
 ) -> Picture:
     """The picture after step ``index`` (``step``), whose world is ``scene``.
 
     ``actors`` are the processes that have acted so far, in the order they
     first did; ``before`` is the scene before the step (a mapping it had and
-    this one has not is drawn once more, as a ghost).
+    this one has not is drawn once more, as a ghost).  ``memo`` carries parts
+    drawn for earlier pictures of the same run.
     """
-    draft = _Draft()
+    draft = _Draft(memo=memo if memo is not None else PartsMemo())
     for process in actors:
         draft.lanes.append(Lane(f"actor:{process}", "actor", process, process))
     gone = _unmapped(scene, before)
     for f in scene.files:
         for mapping in [*_file_mappings(scene.mappings, f.name), *_file_mappings(gone, f.name)]:
-            _mapping(draft, mapping, scene, ghost=mapping in gone)
-        _file(draft, f, scene)
+            _mapping_part(draft, mapping, scene, ghost=mapping in gone)
+        key = _file_key(f)
+        draft.part(("file", *key), partial(_file, draft, f, scene), pin=f.extents)
         if not scene.dax:
-            _cache(draft, f)
+            draft.part(("cache", *key), partial(_cache, draft, f), pin=f.extents)
     for mapping in [m for m in (*scene.mappings, *gone) if m.file is None]:
-        _mapping(draft, mapping, scene, ghost=mapping in gone)
+        _mapping_part(draft, mapping, scene, ghost=mapping in gone)
     draft.lanes.append(Lane("device", "device", None, "device"))
-    draft.marks += device_marks(scene)
+    device_key = (
+        "device",
+        tuple((f.name, id(f.extents), f.swapfile) for f in scene.files),
+        scene.metadata,
+        scene.device_size,
+    )
+
+    def draw_device() -> None:
+        draft.marks.extend(device_marks(scene))
+
+    draft.part(device_key, draw_device, pin=tuple(f.extents for f in scene.files))
     if step is not None:
         draft.alerts += _alerts(step, scene, gone)
     return Picture(
@@ -220,6 +281,11 @@ def take_picture(
         scene.blocksize,
         scene.device_size,
     )
+
+
+def _mapping_part(draft: _Draft, m: MappingScene, scene: Scene, *, ghost: bool) -> None:
+    key = ("map", m, ghost, scene.blocksize)
+    draft.part(key, partial(_mapping, draft, m, scene, ghost=ghost))
 
 
 def _file_mappings(mappings: Iterable[MappingScene], name: str) -> list[MappingScene]:
@@ -554,14 +620,23 @@ def picture_steps(steps: Sequence[Step], scenes: Sequence[Scene]) -> list[Pictur
     return out
 
 
+Progress = Callable[[str, int, int], None]
+"""Told ``(what, done, total)`` as long work goes (a terminal shows it: ``mapviz export``)."""
+
+
 def take_pictures(
-    steps: Sequence[Step], scenes: Sequence[Scene], *, fold: bool = True
+    steps: Sequence[Step],
+    scenes: Sequence[Scene],
+    *,
+    fold: bool = True,
+    progress: Progress | None = None,
 ) -> list[Picture]:
     """The picture after every step, the start first.
 
     ``fold`` groups the steps as ``mapviz run --json`` numbers them
     (:func:`picture_steps`); without it every step is a picture of its own
-    (a view's frames: a ``%sleep`` is a step a learner watches).
+    (a view's frames: a ``%sleep`` is a step a learner watches).  Parts
+    that did not change from one picture to the next are shared, not drawn again.
     """
     grouped = (
         picture_steps(steps, scenes)
@@ -574,14 +649,19 @@ def take_pictures(
     pictures = []
     actors: list[str] = []
     before: Scene | None = None
+    memo = PartsMemo()
     for index, group in enumerate(grouped):
         for step in (*group.folded, *([group.step] if group.step else [])):
             if step.process not in actors:
                 actors.append(step.process)
         pictures.append(
-            take_picture(index, group.scene, _merged(group), actors=actors, before=before)
+            take_picture(
+                index, group.scene, _merged(group), actors=actors, before=before, memo=memo
+            )
         )
         before = group.scene
+        if progress is not None:
+            progress("picturing", index + 1, len(grouped))
     return pictures
 
 

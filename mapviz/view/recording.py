@@ -27,7 +27,7 @@ from mapviz.core.snapshot import ExtentView
 from mapviz.core.trace import Step
 from mapviz.errors import MapvizError
 from mapviz.scenario.syntax import FsConfig
-from mapviz.view.frames import build_frame, plan_layout
+from mapviz.view.frames import build_frames, plan_layout
 from mapviz.view.picture import take_pictures
 from mapviz.view.scene import FileScene, Scene
 from mapviz.view.storyboard import View
@@ -59,16 +59,12 @@ def view_of_run(document: Mapping[str, Any], source: str = "run") -> View:
         raise MapvizError(f"{source}: not a mapviz run --json document ({error!r})") from None
     pictures = take_pictures(steps, scenes, fold=False)
     layout = plan_layout(pictures)
-    frames = []
-    before = None
-    for picture in pictures:
-        frames.append(build_frame(layout, picture, before))
-        before = picture
+    frames = build_frames(layout, pictures)
     title = str(document.get("title") or document.get("scenario") or source)
     kernel = str(document.get("kernel", "mainline"))
     if "oracle" in document:
         kernel = f"{kernel} (recorded on Linux {document['oracle'].get('kernel_release', '?')})"
-    return View(title, kernel, config.describe(), layout, tuple(frames), blocksize=config.blocksize)
+    return View(title, kernel, config.describe(), layout, frames, blocksize=config.blocksize)
 
 
 def _step(index: int, step: Mapping[str, Any]) -> Step:

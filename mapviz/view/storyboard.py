@@ -7,14 +7,15 @@ so far, so frames stay comparable while a user scrubs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from mapviz.core.simulation import ExtentRun, Simulation, extent_runs
 from mapviz.core.trace import Step
 from mapviz.scenario.directives import scenario_under
 from mapviz.scenario.syntax import Item, Scenario
-from mapviz.view.frames import Frame, Layout, build_frame, plan_layout
-from mapviz.view.picture import Picture, take_pictures
+from mapviz.view.frames import Frame, Layout, build_frames, plan_layout
+from mapviz.view.picture import Picture, Progress, take_pictures
 from mapviz.view.scene import Scene, shown_extents, take_scene
 
 
@@ -26,7 +27,8 @@ class View:
     kernel: str
     fs: str
     layout: Layout
-    frames: tuple[Frame, ...]
+    frames: Sequence[Frame]
+    """Drawn as they are read (:class:`~mapviz.view.frames.Frames`)."""
     blocksize: int = 4096
     """The filesystem block size in bytes (device ``d0``/``d1`` are bytes; labels count blocks)."""
 
@@ -49,7 +51,10 @@ class Storyboard:
         self._scenes: list[Scene] = [self._scene()]
 
     @classmethod
-    def from_scenario(cls, scenario: Scenario, kernel: str | None = None) -> Storyboard:
+    def from_scenario(
+        cls, scenario: Scenario, kernel: str | None = None, *, progress: Progress | None = None
+    ) -> Storyboard:
+        """Run ``scenario`` (under ``kernel`` if given), reporting each item to ``progress``."""
         model = kernel or scenario.kernel
         # The views draw scenes (binned), never the steps' full file views: a
         # million-extent file's view would be taken again at every step.
@@ -62,8 +67,11 @@ class Storyboard:
         )
         board = cls(sim, scenario.title)
         # Each %note as it reads there; each run of %extent lines one load step.
-        for item in extent_runs(scenario_under(scenario, model).items):
+        items = list(extent_runs(scenario_under(scenario, model).items))
+        for done, item in enumerate(items, start=1):
             board.apply(item)
+            if progress is not None:
+                progress("simulating", done, len(items))
         return board
 
     def apply(self, item: Item | ExtentRun) -> Step | None:
@@ -97,21 +105,21 @@ class Storyboard:
         """What ``mapviz picture`` prints: steps numbered as ``mapviz run --json`` does."""
         return take_pictures(self.steps, self.scenes)
 
-    def view(self) -> View:
-        """All frames (frame 0 is the start, frame k the picture after shown step k)."""
-        pictures = self.frame_pictures()
+    def view(self, progress: Progress | None = None) -> View:
+        """All frames (frame 0 is the start, frame k the picture after shown step k).
+
+        The frames are drawn as a renderer reads them; ``progress`` hears of
+        each picture taken, then of each frame drawn.
+        """
+        pictures = take_pictures(self.steps, self.scenes, fold=False, progress=progress)
         layout = plan_layout(pictures)
-        frames = []
-        before = None
-        for picture in pictures:
-            frames.append(build_frame(layout, picture, before))
-            before = picture
+        frames = build_frames(layout, pictures, progress=progress)
         return View(
             self.title,
             self.sim.kernel,
             self.sim.fs.describe(),
             layout,
-            tuple(frames),
+            frames,
             blocksize=self.sim.fs.blocksize,
         )
 
