@@ -129,9 +129,14 @@ def build_view(
     # A flex row that wraps: the panel goes below once the plot would get less than this
     # (min(): never wider than what there is, so a narrow page does not scroll sideways).
     least = narrowest_plot_px(theme)
-    plot.plot.styles = {**plot.plot.styles, "min-width": f"min({least}px, 100%)"}
-    main = row(
+    canvas = column(
+        plot.zoom.overview,
         plot.plot,
+        sizing_mode="stretch_width",
+        styles={"min-width": f"min({least}px, 100%)", "flex": "1 1 0"},
+    )
+    main = row(
+        canvas,
         side,
         sizing_mode="stretch_width",
         styles={"gap": f"{GAP_PX}px", "flex-wrap": "wrap"},

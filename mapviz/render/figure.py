@@ -43,6 +43,7 @@ from mapviz.render.theme import (
     narrowest_plot_px,
 )
 from mapviz.render.ticks import device_breaks, device_ticks, file_ticks
+from mapviz.render.zoom import Zoom, add_zoom, fill_zoom
 from mapviz.view.frames import OWNER_TINTS, STATES
 from mapviz.view.storyboard import View
 
@@ -70,6 +71,7 @@ class PlotModels:
     legend: Legend
     legend_items: dict[str, LegendItem]  # one per state, plus "shared" and "pinned"
     hatches: list[ColumnDataSource]  # one per hatching.hatch_groups(theme)
+    zoom: Zoom  # the overview strip and the axes' relabelling while zoomed
 
 
 def _source(
@@ -296,6 +298,7 @@ def build_plot(view: View, theme: Theme) -> PlotModels:
     plot.add_tools(hover, TapTool(renderers=[rquads]))
     axes = _axes(plot, theme)
     legend, legend_items = _legend(plot, theme)
+    zoom = add_zoom(plot, base, colours, theme)
     return PlotModels(
         plot,
         base,
@@ -310,6 +313,7 @@ def build_plot(view: View, theme: Theme) -> PlotModels:
         legend,
         legend_items,
         hatches,
+        zoom,
     )
 
 
@@ -412,6 +416,7 @@ def fill_plot(models: PlotModels, view: View, tables: Tables, theme: Theme) -> N
     }
     _ticks(models.axes["offsets"], offsets)
     _ticks(models.axes["blocks"], blocks)
+    fill_zoom(models.zoom, models.plot, models.axes, view, theme, offsets, blocks)
     _ticks(models.axes["lanes"], {(b.y0 + b.y1) / 2: b.label for b in bands})
 
 

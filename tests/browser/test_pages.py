@@ -11,6 +11,7 @@ also what that setting promises); ``test_animation_*`` run with motion.
 from __future__ import annotations
 
 import io
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -371,3 +372,92 @@ def test_a_removed_view_lets_go_of_the_page(opened: Any, exported: dict[str, Exp
     page.page.keyboard.press("End")
     assert page.page.evaluate(f"() => [{PLAYER}.state().frame, {PLAYER}.detached]") == [1, True]
     assert page.problems == []
+
+
+ZOOM = """([start, end]) => {
+  Bokeh.documents[0].get_model_by_name('mapviz-plot').x_range.setv({start, end})
+}"""
+
+# The relabelling runs after the range changed (CustomJS is asynchronous): wait for it.
+RELABELLED = """([start, end]) => {
+  const plot = Bokeh.documents[0].get_model_by_name('mapviz-plot')
+  return [...plot.above, ...plot.below].every((axis) => !axis.major_label_overrides ||
+    axis.ticker.ticks.every((t) => t >= Math.max(start, 0) - 1e-6 && t <= end + 1e-6))
+}"""
+
+WHOLE_AGAIN = """() => {
+  const plot = Bokeh.documents[0].get_model_by_name('mapviz-plot')
+  const relabel = plot.x_range.js_property_callbacks['change:start'][0]
+  const full = relabel.args.get ? relabel.args.get('full') : relabel.args.full
+  const axis = plot.above.find((a) => a.major_label_overrides)
+  return JSON.stringify(axis.ticker.ticks) === JSON.stringify(full.offsets.map((p) => p[0]))
+}"""
+
+ZOOMED_AXES = """() => {
+  const doc = Bokeh.documents[0]
+  const plot = doc.get_model_by_name('mapviz-plot')
+  const view = Bokeh.index.find_one(plot)
+  const canvas = document.createElement('canvas').getContext('2d')
+  const out = {overview: doc.get_model_by_name('mapviz-overview').visible}
+  for (const axis of [...plot.above, ...plot.below]) {
+    if (!axis.major_label_overrides) continue
+    canvas.font = `${axis.major_label_text_font_size} ${axis.major_label_text_font}`
+    out[axis.axis_label] = axis.ticker.ticks.map((t) => {
+      const text = axis.major_label_overrides.get(t), x = view.frame.x_scale.compute(t)
+      const w = canvas.measureText(text).width
+      return [t, text, x - w / 2, x + w / 2]
+    })
+  }
+  return out
+}"""
+
+
+def _bytes(label: str) -> int:
+    number, _, unit = label.partition(" ")
+    scale = {"": 1, "B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}
+    return round(float(number) * scale[unit])
+
+
+def test_a_big_file_zooms_with_exact_axes(opened: Any, tmp_path: Any) -> None:
+    """An overview strip, and zoomed axes labelled exactly, in order, never overlapping."""
+    from mapviz.cli import main
+
+    source = tmp_path / "big.scenario"
+    lines = [f"%extent {8 * n}k 4k {4096 + 8 * n}k" for n in range(3000)]
+    source.write_text(
+        "%kernel mainline\n%fs xfs size=1g\nopen -f big\ntruncate 24000k\n"
+        + "\n".join(lines)
+        + "\nmmap 0 64k\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "big.html"
+    assert main(["export", str(source), "-o", str(out)]) == 0
+    page = opened(out.as_uri())
+    page.page.keyboard.press("End")
+    page.page.wait_for_function(f"() => {PLAYER}.state().frame > 0")
+    span = 24000 * 1024  # the file axis: x 1000 is the end of the file
+    for start, end in ((0.0, 1000.0), (100.0, 110.0), (500.0, 500.5)):
+        page.page.evaluate(ZOOM, [start, end])
+        page.page.wait_for_function(RELABELLED, arg=[start, end], timeout=10_000)
+        axes = page.page.evaluate(ZOOMED_AXES)
+        assert axes["overview"] is True
+        offsets = axes["file offset"]
+        assert len(offsets) >= 3, (start, end, offsets)
+        for tick, text, _, _ in offsets:
+            assert start - 1e-6 <= tick <= end + 1e-6
+            assert _bytes(text) == pytest.approx(tick / 1000 * span, abs=0.5), text
+        for labels in (offsets, axes["device block"]):
+            assert [t for t, *_ in labels] == sorted(t for t, *_ in labels)
+            for (_, _, _, right), (_, _, left, _) in pairwise(labels):
+                assert right <= left, labels
+    page.page.evaluate(ZOOM, [-6, 1006])  # the whole width again: Python's own ticks
+    page.page.wait_for_function(WHOLE_AGAIN, timeout=10_000)
+    assert page.problems == []
+
+
+def test_a_small_file_has_no_overview(opened: Any, exported: dict[str, Exported]) -> None:
+    page = opened(exported["hole-sigbus"].url)
+    visible = page.page.evaluate(
+        "() => Bokeh.documents[0].get_model_by_name('mapviz-overview').visible"
+    )
+    assert visible is False
