@@ -629,6 +629,16 @@ def rows(result: dict[str, Any]) -> list[Row]:
         )
         table.append(
             Row(
+                f"{STEPS[1]:,} random commands: export memory",
+                f"peak RSS {large['peak_rss'] / 2**20:,.0f} MiB",
+                f"tour {tour['peak_rss'] / 2**20:,.0f} MiB",
+                ratio(large["peak_rss"], tour["peak_rss"]),
+                "<= 1 GiB",
+                large["peak_rss"] <= MEMORY_GOAL,
+            )
+        )
+        table.append(
+            Row(
                 "random commands: page growth",
                 f"{steps['mb_per_1000_steps']:.2f} MB per 1,000 steps "
                 f"({_s(steps['seconds_per_1000_steps'])})",

@@ -29,8 +29,8 @@ from bokeh.models import (
 )
 from bokeh.models.annotations import Legend, LegendItem
 from bokeh.models.renderers import GlyphRenderer
-from bokeh.plotting import figure
 
+from mapviz.render.canvas import bare_figure
 from mapviz.render.hatching import hatch_groups
 from mapviz.render.schema import DRAWN
 from mapviz.render.tables import Tables
@@ -92,21 +92,12 @@ def build_plot(view: View, theme: Theme) -> PlotModels:
     later view of the same storyboard, as the server does).
     """
     bottom, top = _y_span(view)
-    # Typed Any: bokeh's stubs lag its glyph methods (Text's background_fill_* is missing).
-    plot: Any = figure(
+    plot = bare_figure(
+        theme,
         name="mapviz-plot",
         x_range=Range1d(start=-6, end=1006),
         y_range=Range1d(start=bottom, end=top),
         frame_height=_frame_px(top - bottom, theme),
-        sizing_mode="stretch_width",
-        output_backend="canvas",
-        tools="",
-        toolbar_location=None,
-        x_axis_type=None,
-        y_axis_type=None,
-        background_fill_color=theme.background,
-        border_fill_color=theme.background,
-        outline_line_color=None,
         min_border_left=8,
         min_border_right=14,
         min_border_top=6,

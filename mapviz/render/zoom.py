@@ -24,8 +24,8 @@ from bokeh.models import (
     RangeTool,
     WheelZoomTool,
 )
-from bokeh.plotting import figure
 
+from mapviz.render.canvas import bare_figure
 from mapviz.render.theme import Theme
 from mapviz.view.axes import WIDTH
 from mapviz.view.storyboard import View
@@ -60,19 +60,12 @@ def add_zoom(plot: Any, base: ColumnDataSource, colours: LinearColorMapper, them
         code="range.setv({start: range.bounds[0], end: range.bounds[1]})",
     )
     plot.js_on_event("doubletap", whole)
-    overview: Any = figure(
+    overview = bare_figure(
+        theme,
         name="mapviz-overview",
         height=OVERVIEW_PX,
         x_range=Range1d(start=-MARGIN, end=WIDTH + MARGIN),
         y_range=plot.y_range,
-        sizing_mode="stretch_width",
-        output_backend="canvas",
-        tools="",
-        toolbar_location=None,
-        x_axis_type=None,
-        y_axis_type=None,
-        background_fill_color=theme.background,
-        border_fill_color=theme.background,
         outline_line_color=theme.grid,
         min_border_right=plot.min_border_right,
         min_border_top=2,
