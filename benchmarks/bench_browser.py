@@ -339,7 +339,7 @@ def _print_million(r: dict[str, Any]) -> None:
         f"(goal <= {r['goal_glyphs']:,}: {'met' if r['ok'] else 'MISSED'})"
     )
     print(f"  simulator takes them      {r['place_s']:>10.1f} s  (benchmark setup)")
-    print(f"  two steps' scenes         {r['steps_s']:>10.1f} s  (mapviz.view.scene)")
+    print(f"  two steps' scenes         {r['steps_s']:>10.1f} s  (mapviz.core.scene)")
     print(f"  frames (view)             {r['view_s']:>10.1f} s")
     print(f"  tables                    {r['tables_s']:>10.2f} s")
     print(f"  whole HTML                {r['html_s']:>10.2f} s  ({r['html_bytes'] / 1e6:.1f} MB)")

@@ -28,6 +28,7 @@ from mapviz.core.memory import ALL_CAPABILITIES, PAGE_SIZE, Process
 from mapviz.core.models import model_named
 from mapviz.core.ops.place import PlacementError, place_extents
 from mapviz.core.outcome import Failure
+from mapviz.core.scene import Scene, shown_extents, take_scene
 from mapviz.core.snapshot import FileView, PerFileMemo, file_view
 from mapviz.core.trace import Step
 from mapviz.errors import ScenarioError
@@ -82,7 +83,8 @@ class Simulation:
     """A machine plus the steps that brought it where it is.
 
     ``record_files`` keeps a view of every named file after each step (needed
-    by ``--json`` and the views; skipped for speed otherwise).  ``check``
+    by ``--json``; skipped for speed otherwise); ``record_scenes`` gives each
+    step the scene the views draw (:attr:`Step.scene`).  ``check``
     asserts every invariant of DESIGN.md after every step.  ``replay`` is for
     running a script under a kernel model other than its own: a command that
     cannot even be issued because an earlier one failed there (``mread`` after
@@ -96,6 +98,7 @@ class Simulation:
         *,
         source: str = "<scenario>",
         record_files: bool = True,
+        record_scenes: bool = False,
         check: bool = False,
         replay: bool = False,
     ) -> None:
@@ -110,6 +113,7 @@ class Simulation:
         self.kernel = kernel
         self.source = source
         self.record_files = record_files
+        self.record_scenes = record_scenes
         self.check = check
         self.replay = replay
         self.machine = Machine(fs=Filesystem.create(fs), model=model_named(kernel))
@@ -117,6 +121,7 @@ class Simulation:
         self.steps: list[Step] = []
         self.named: list[str] = []
         self._file_views = PerFileMemo(file_view)  # most steps leave most files alone
+        self._shown = shown_extents()  # each file's drawn extents, kept while unchanged
         self._note: str | None = None
 
     @classmethod
@@ -129,6 +134,10 @@ class Simulation:
         sim = cls(scenario.fs, model, source=scenario.source, **options)
         sim.run(scenario_under(scenario, model).items)  # each %note as it reads there
         return sim
+
+    def scene(self) -> Scene:
+        """The world now, as the views draw it (what a step carries when scenes are recorded)."""
+        return take_scene(self.machine, list(self.machine.fs.files), self._shown)
 
     @property
     def fs(self) -> FsConfig:
@@ -330,6 +339,7 @@ class Simulation:
             files=self._views(name, file) if is_command else {},
             clock=machine.clock,
             is_command=is_command,
+            scene=self.scene() if self.record_scenes else None,
         )
         self._note = None
         machine.events = []

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mapviz.core.events import Event
+from mapviz.core.scene import Scene
 from mapviz.core.snapshot import FileView
 
 
@@ -39,6 +40,8 @@ class Step:
     files: Mapping[str, FileView] = field(default_factory=dict)
     clock: float = 0.0
     is_command: bool = True
+    scene: Scene | None = None
+    """The world after the step as the views draw it (when the simulation records scenes)."""
 
     @property
     def ok(self) -> bool:

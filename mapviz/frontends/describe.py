@@ -20,8 +20,8 @@ file data: 64 KiB
 from __future__ import annotations
 
 from mapviz.core.memory import PAGE_SIZE
+from mapviz.core.scene import FileScene, MappingScene, Scene
 from mapviz.scenario.numbers import human_bytes
-from mapviz.view.scene import FileScene, MappingScene, Scene
 
 TARGETS = {
     "frame": "page-cache frame",

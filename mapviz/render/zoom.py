@@ -108,7 +108,7 @@ def fill_zoom(
     span = layout.file_axis.span
     blocks_across = max(1, span // view.blocksize)
     plot.x_range.min_interval = min(WIDTH, WIDTH * SMALLEST / blocks_across)
-    # A file binned for its many extents is always this long (view.scene.MAX_EXTENTS).
+    # A file binned for its many extents is always this long (core.scene.MAX_EXTENTS).
     zoom.overview.visible = blocks_across >= OVERVIEW_FROM
     zoom.overview.min_border_left = plot.min_border_left
     zoom.relabel.args = {

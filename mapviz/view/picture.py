@@ -21,8 +21,8 @@ from typing import Any
 
 from mapviz.core.events import Event, EventKind
 from mapviz.core.memory import PAGE_SIZE
+from mapviz.core.scene import FileScene, MappingScene, Scene
 from mapviz.core.trace import Step
-from mapviz.view.scene import FileScene, MappingScene, Scene
 
 SCHEMA = 1
 

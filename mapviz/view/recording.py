@@ -23,13 +23,13 @@ from mapviz.core.events import (
     FrameRange,
     VirtualRange,
 )
+from mapviz.core.scene import FileScene, Scene
 from mapviz.core.snapshot import ExtentView
 from mapviz.core.trace import Step
 from mapviz.errors import MapvizError
 from mapviz.scenario.syntax import FsConfig
 from mapviz.view.frames import build_frames, plan_layout
 from mapviz.view.picture import take_pictures
-from mapviz.view.scene import FileScene, Scene
 from mapviz.view.storyboard import View
 
 DEVICE_FALLBACK = 64 << 20  # SCENARIO.md's default device, for a document that does not say

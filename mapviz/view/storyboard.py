@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from mapviz.core.scene import Scene
 from mapviz.core.simulation import ExtentRun, Simulation, extent_runs
 from mapviz.core.trace import Step
 from mapviz.scenario.directives import scenario_under
 from mapviz.scenario.syntax import Item, Scenario
 from mapviz.view.frames import Frame, Layout, build_frames, plan_layout
 from mapviz.view.picture import Picture, Progress, take_pictures
-from mapviz.view.scene import Scene, shown_extents, take_scene
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +34,10 @@ class View:
 
 
 class Storyboard:
-    """Runs items on a :class:`Simulation` and keeps the scene after each shown step.
+    """Runs items on a :class:`Simulation`; its frames are drawn from the steps alone.
+
+    Each step carries the scene after it (the simulation records scenes), so
+    what is drawn is a function of the steps, never of the live machine.
 
     Built on a simulation that already ran (a real file replayed by
     ``mapviz.simulation_from_file``), its frame 0 is that state and only later steps
@@ -46,9 +49,9 @@ class Storyboard:
     def __init__(self, sim: Simulation, title: str) -> None:
         self.sim = sim
         self.title = title
-        self._shown = shown_extents()
+        sim.record_scenes = True
         self._steps: list[Step] = []
-        self._scenes: list[Scene] = [self._scene()]
+        self._start = sim.scene()
 
     @classmethod
     def from_scenario(
@@ -84,7 +87,6 @@ class Storyboard:
                 self._steps[-1] = replace(self._steps[-1], expect=last.expect)
             return None
         self._steps.append(step)
-        self._scenes.append(self._scene())
         return step
 
     @property
@@ -94,8 +96,8 @@ class Storyboard:
 
     @property
     def scenes(self) -> list[Scene]:
-        """The world at the start and after each shown step."""
-        return self._scenes
+        """The world at the start and after each shown step (what each step carries)."""
+        return [self._start, *(_scene_of(step) for step in self._steps)]
 
     def frame_pictures(self) -> list[Picture]:
         """The picture of every frame: the start, then each shown step."""
@@ -123,5 +125,7 @@ class Storyboard:
             blocksize=self.sim.fs.blocksize,
         )
 
-    def _scene(self) -> Scene:
-        return take_scene(self.sim.machine, list(self.sim.machine.fs.files), self._shown)
+
+def _scene_of(step: Step) -> Scene:
+    assert step.scene is not None, "a storyboard's simulation records scenes"
+    return step.scene

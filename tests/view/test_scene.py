@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 
 from mapviz.core.ops.place import place_extent
+from mapviz.core.scene import MAX_EXTENTS, FileScene, take_scene
 from mapviz.core.simulation import Simulation
 from mapviz.core.snapshot import ExtentView, file_view
 from mapviz.scenario import parse_line
 from mapviz.scenario.syntax import ExtentSpec, FsConfig
 from mapviz.view import Storyboard
-from mapviz.view.scene import MAX_EXTENTS, FileScene, take_scene
 
 PAGE = 4096
 FS = FsConfig(size=256 << 20)

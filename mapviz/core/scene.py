@@ -1,7 +1,9 @@
 """A scene: everything the views draw after one step, as plain frozen data.
 
-Taken from the machine right after each step (the core's trace keeps file
-views only; the views also need page tables, the page cache and the device).
+Taken from the machine right after each step and carried by the step
+(``Step.scene``, when the simulation records scenes): the files, their page
+cache, every mapping's page-table entries and the device, so a view is a
+pure function of the steps and never reads the live machine.
 Byte units throughout.  Files with very many extents are binned at
 extraction, so a scene stays small whatever the file; a :data:`ShownExtents` memo
 keeps each file's (binned) extents from step to step while its block map
