@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mapviz.render.hatching import group_of
-from mapviz.render.schema import as_arrays, names
+from mapviz.render.schema import as_arrays, empty_columns, names
 from mapviz.render.sources import cited_sections
 from mapviz.render.theme import PROTECTION_STYLE, SHARED_HATCH, Theme
 from mapviz.render.timeline import step_beats
@@ -64,7 +64,7 @@ class _Store:
     """A store's rows, cut into segments; an identical segment is stored once."""
 
     def __init__(self, store: str) -> None:
-        self.columns: dict[str, list[Any]] = {name: [] for name in names(store)}
+        self.columns = empty_columns(store)
         self.seen: dict[tuple[Any, ...], tuple[int, int]] = {}
 
     def __len__(self) -> int:
@@ -171,7 +171,7 @@ def build_tables(view: View, theme: Theme) -> Tables:
     return Tables(
         quads=as_arrays("store_q", quads.columns),
         links=as_arrays("store_l", links.columns),
-        points=as_arrays("store_p", points),  # type: ignore[arg-type]
+        points=as_arrays("store_p", points),
         badges=as_arrays("store_g", badges),
         story=story,
         beats=beats,
