@@ -55,8 +55,42 @@ def main() -> int:
                 page.screenshot(path=str(out))
                 page.close()
                 print(f"{out.relative_to(ROOT)}  {out.stat().st_size / 1024:.0f} KB")
+        _zoomed_big_file(browser, Path(scratch))
         browser.close()
     return 0
+
+
+def big_file_scenario(extents: int = 3000) -> str:
+    """A fragmented file (every other 4 KiB block, scattered on disk), mapped, one page punched."""
+    lines = [f"%extent {8 * n}k 4k {4096 + 8 * ((n * 7919) % extents)}k" for n in range(extents)]
+    return (
+        "%title A fragmented file of 3,000 extents, zoomed\n%kernel mainline\n%fs xfs size=1g\n"
+        f"open -f big\ntruncate {8 * extents}k\n" + "\n".join(lines) + "\n"
+        f"mmap 0 {8 * extents}k\nmread {4 * extents}k 64k\nfpunch {4 * extents + 8}k 16k\n"
+    )
+
+
+def _zoomed_big_file(browser: object, scratch: Path) -> None:
+    """The overview strip and the zoomed axes, on the last step of :func:`big_file_scenario`."""
+    from mapviz.scenario import parse_scenario
+
+    scenario = parse_scenario(big_file_scenario(), "big-file.scenario")
+    view = Storyboard.from_scenario(scenario).view()
+    page_path = scratch / "big-file.html"
+    page_path.write_text(standalone_html(view, "light", name="big-file", source_text=""))
+    page = browser.new_page(viewport={"width": 1280, "height": 720})  # type: ignore[attr-defined]
+    page.goto(page_path.as_uri())
+    page.wait_for_function(f"() => {PLAYER} !== undefined")
+    page.evaluate(f"() => {{ {PLAYER}.pose({len(view.frames) - 1}, 1e9) }}")
+    page.evaluate(
+        "() => Bokeh.documents[0].get_model_by_name('mapviz-plot').x_range"
+        ".setv({start: 494, end: 512})"
+    )
+    page.wait_for_timeout(800)
+    out = OUT / "big-file-zoom.png"
+    page.screenshot(path=str(out))
+    page.close()
+    print(f"{out.relative_to(ROOT)}  {out.stat().st_size / 1024:.0f} KB")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from typing import Any, NamedTuple, overload
 
 from mapviz.core.events import Event, EventKind
 from mapviz.core.memory import PAGE_SIZE
+from mapviz.core.scene import MAX_EXTENTS
 from mapviz.core.trace import Step
 from mapviz.scenario.numbers import human_bytes
 from mapviz.view.axes import WIDTH, CompressedAxis, LinearAxis, compressed_axis
@@ -767,10 +768,14 @@ class _Drawer:
                 continue
             words = []
             if lane.layer == "file":
-                flags = {f for m in self.picture.marks_of(lane.id) for f in m.flags}
+                marks = self.picture.marks_of(lane.id)
+                flags = {f for m in marks for f in m.flags}
                 words = [
                     WORDS[f] for f in ("pinned", "leased", "swapfile", "immutable") if f in flags
                 ]
+                if any(m.binned for m in marks):
+                    # Too many extents to draw each: say so, or a zoom would show bins as extents.
+                    words.append(f"binned: {MAX_EXTENTS:,} cells, each its main state")
             elif lane.layer == "virtual":
                 marks = self.picture.marks_of(lane.id)
                 words = [lane.kind or "mapping"]

@@ -5,22 +5,24 @@
 // in, it picks file offsets at multiples of a power of two and device blocks
 // at multiples of a power of two inside each kept piece of the compressed
 // device axis, as far apart as their labels are wide, and labels them
-// exactly ("1.25 MiB", never "1.2 MiB").  Args: offsets, blocks (the axes),
+// exactly ("1.25 MiB", never "1.2 MiB"), all in one unit.  Args: offsets, blocks (the axes),
 // plot, span (bytes at x = 1000), pieces ([start, end, x0, x1] in bytes and
 // x), bs (block size), full ({offsets, blocks}: [x, label] pairs), char (px
 // of one label character).
 const UNITS = [[2 ** 40, "TiB"], [2 ** 30, "GiB"], [2 ** 20, "MiB"], [2 ** 10, "KiB"]]
 
-function exactBytes(n) {
+// The largest unit in which every multiple of step reads exactly (at most three
+// decimals), so one axis never mixes "11.75 MiB" with "11968 KiB".
+function unitFor(step) {
+  for (const [unit, name] of UNITS) if ((step * 1000) % unit === 0) return [unit, name]
+  return [1, "B"]
+}
+
+function inUnit(n, [unit, name]) {
   if (n === 0) return "0"
-  for (const [unit, name] of UNITS) {
-    if (n >= unit && (n * 1000) % unit === 0) {
-      const whole = Math.floor(n / unit)
-      const rest = String(Math.floor(((n % unit) * 1000) / unit)).padStart(3, "0").replace(/0+$/, "")
-      return rest ? `${whole}.${rest} ${name}` : `${whole} ${name}`
-    }
-  }
-  return `${n} B`
+  const whole = Math.floor(n / unit)
+  const rest = String(Math.floor(((n % unit) * 1000) / unit)).padStart(3, "0").replace(/0+$/, "")
+  return rest ? `${whole}.${rest} ${name}` : `${whole} ${name}`
 }
 
 function powerAtLeast(n) {
@@ -37,12 +39,18 @@ function setTicks(axis, pairs) {
 function fileTicks(start, end, pxPerX) {
   const first = (Math.max(start, 0) / 1000) * span
   const last = (Math.min(end, 1000) / 1000) * span
-  const widest = exactBytes(Math.round(last)).length + 2
-  const minBytes = ((widest * char) / pxPerX / 1000) * span
-  const step = powerAtLeast(Math.max(1, minBytes))
+  // Room for the widest label: a step's unit decides how long labels are.
+  let step = 1
+  for (;;) {
+    const unit = unitFor(step)
+    const widest = inUnit(Math.ceil(last / step) * step, unit).length + 2
+    if (((step / span) * 1000 * pxPerX) >= widest * char) break
+    step *= 2
+  }
+  const unit = unitFor(step)
   const pairs = []
   for (let b = Math.ceil(first / step) * step; b <= last; b += step) {
-    pairs.push([(b / span) * 1000, exactBytes(b)])
+    pairs.push([(b / span) * 1000, inUnit(b, unit)])
   }
   return pairs
 }
