@@ -17,6 +17,7 @@ needs.  Slides are 16:9 unless the bands need more height.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from mapviz.core.outcome import STRERROR
 from mapviz.render.diagram import (
@@ -27,6 +28,8 @@ from mapviz.render.diagram import (
     draw_gutter,
     hatch_colour,
     ink_on,
+    kind_words,
+    marks_of,
     mix,
     tag,
 )
@@ -43,19 +46,11 @@ from mapviz.render.typeset import fit, text_width, wrap
 from mapviz.view.frames import OWNER_TINTS, PROTECTIONS, STATES, Frame
 from mapviz.view.storyboard import View
 
+Phase = Literal["before", "flash", "after"]
+"""A moment of a step: the bands before it, its targets lit up over them, the step done."""
+PHASES: tuple[Phase, ...] = ("before", "flash", "after")
+
 MAX_LINES = {"why": 3, "events": 2, "note": 3}
-KIND_WORDS = {
-    "map_page": "page mapped",
-    "zap_page": "entries removed",
-    "write_protect": "write-protected",
-    "cache_fill": "cache filled",
-    "cache_drop": "cache dropped",
-    "size_change": "size changed",
-    "lease_break": "lease broken",
-    "metadata_sync": "metadata synced",
-    "sigbus": "SIGBUS",
-    "sigsegv": "SIGSEGV",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,10 +115,25 @@ def plan_slides(view: View, theme: str | Theme = "light") -> Plan:
     )
 
 
-def draw_slide(view: View, index: int, plan: Plan) -> Drawing:
-    """The slide of frame ``index`` of ``view``."""
+def draw_slide(view: View, index: int, plan: Plan, phase: Phase = "after") -> Drawing:
+    """The slide of frame ``index`` of ``view``, at one ``phase`` of its step.
+
+    ``after`` (the default) is the step done: its frame, what it touched
+    outlined.  ``before`` and ``flash`` are the moments the page plays first
+    (``mapviz/render/js/player.js``): the bands still as the frame before,
+    and, at ``flash``, the step's targets lit up over them.  The header, the
+    step panel (the command and its result) and the legend are the step's in
+    every phase.
+
+    Raises
+    ------
+    ValueError
+        ``before`` or ``flash`` of frame 0, which has no step.
+    """
     style, theme = plan.style, plan.style.theme
     frame = view.frames[index]
+    if phase != "after" and index == 0:
+        raise ValueError(f"frame 0 is the start: it has no {phase} phase")
     drawing = Drawing(
         DESIGN_WIDTH,
         plan.height,
@@ -134,8 +144,11 @@ def draw_slide(view: View, index: int, plan: Plan) -> Drawing:
     )
     _draw_header(drawing, view, frame, plan)
     _draw_panel(drawing, view, frame, plan)
-    marks = draw_diagram(drawing, view, frame, plan.geometry, style)
-    draw_gutter(drawing, view, frame, plan.geometry, plan.gutter_left, style)
+    marks = marks_of(frame)
+    bands = frame if phase == "after" else view.frames[index - 1]
+    shown = [] if phase == "before" else marks
+    draw_diagram(drawing, view, bands, plan.geometry, style, marks=shown, flash=phase == "flash")
+    draw_gutter(drawing, view, bands, plan.geometry, plan.gutter_left, style)
     _draw_legend(drawing, plan, marks, index)
     return drawing
 
@@ -415,11 +428,7 @@ def _step_entries(marks: list[Mark], theme: Theme) -> list[tuple[str, str]]:
     """(colour, kinds in words) per outline colour used this step, strongest last."""
     words: dict[str, list[str]] = {}
     for mark in marks:
-        word = (
-            f"refused ({mark.result})"
-            if mark.kind == "refuse"
-            else KIND_WORDS.get(mark.kind, mark.kind.replace("_", " "))
-        )
+        word = f"refused ({mark.result})" if mark.kind == "refuse" else kind_words(mark.kind)
         colour = theme.colour(mark.colour) if mark.colour else ""
         kinds = words.setdefault(colour, [])
         if word not in kinds:
