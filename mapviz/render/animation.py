@@ -9,7 +9,8 @@ A slide taller than 16:9 is fitted inside and centred on its background.
 Cheap by construction, since a talk's image must stay small (a few MB):
 
 * the slides are laid out once (:func:`~mapviz.render.slide.plan_slides`)
-  and painted straight at the target size, hatch masks shared between them;
+  and painted straight at the target size, a strip at a time, each strip
+  painted once however many key frames show it (the step panel, the legend);
 * every frame shares one palette (:mod:`mapviz.render.palette`) in which the
   theme's colours are exact, so a GIF needs no per-frame colour table and
   each frame stores only the pixels that changed;
@@ -27,17 +28,21 @@ b'GIF89a'
 
 from __future__ import annotations
 
+import importlib.util
 import io
+import itertools
 import re
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from PIL import Image
 
-from mapviz.render.drawing import DESIGN_WIDTH, Drawing
+from mapviz.render.drawing import DESIGN_WIDTH, Drawing, Shape, reach, rgb
 from mapviz.render.keyframes import KeyFrame, key_frames
 from mapviz.render.palette import Palette, named_colours
 from mapviz.render.png import HatchMasks, to_image
-from mapviz.render.slide import draw_slide, plan_slides
+from mapviz.render.slide import Plan, draw_slide, plan_slides
 from mapviz.render.theme import Theme
 from mapviz.view.storyboard import View
 
@@ -45,7 +50,6 @@ FORMATS = ("gif", "webp", "apng", "mp4")
 DEFAULT_SIZE = (1920, 1080)
 NAMED_SIZES = ("1920x1080", "1280x720")
 MIN_WIDTH, MAX_WIDTH = 640, 3840
-SAMPLE_EVERY = 2  # every other frame's colours vote for the palette's free places
 MP4_FPS = 10  # key frames last whole tenths of a second, so each is a run of copies
 VIDEO_MISSING = "MP4 needs the video extra: pip install 'mapviz[video]' (imageio-ffmpeg)"
 
@@ -60,7 +64,7 @@ def parse_size(text: str) -> tuple[int, int]:
     ...
     ValueError: 1280x1024 is not 16:9 (try 1920x1080 or 1280x720)
     """
-    match = re.fullmatch(r"\s*(\d{1,5})\s*[xX×]\s*(\d{1,5})\s*", text)
+    match = re.fullmatch(r"\s*(\d{1,5})\s*[xX\u00d7]\s*(\d{1,5})\s*", text)
     hint = f"(try {' or '.join(NAMED_SIZES)})"
     if match is None:
         raise ValueError(f"{text!r} is not WIDTHxHEIGHT {hint}")
@@ -96,30 +100,73 @@ def paint_reel(
     plan = plan_slides(view, theme)
     keys = key_frames(view)
     drawings = [draw_slide(view, key.index, plan, key.phase) for key in keys]
-    canvas = _Canvas(size, plan.height)
-    images = [canvas.paint(drawing) for drawing in drawings]
-    palette = Palette(named_colours(drawings), images[::SAMPLE_EVERY])
-    frames = [palette.index(image) for image in images]
+    canvas = _Canvas(size, plan)
+    pieces = [canvas.paint(drawing) for drawing in drawings]
+    palette = Palette(named_colours(drawings), canvas.painted.values())
+    frames = canvas.frames(pieces, palette)
     return Reel(size, keys, drawings, frames, palette)
 
 
+Strip = tuple[int, int, tuple[Shape, ...]]
+"""Rows ``[top, bottom)`` of a painted slide and every shape that reaches them."""
+
+
 class _Canvas:
-    """Paints slides at one pixel size: fitted inside it, centred on the slide's background."""
+    """Paints slides at one pixel size, fitted and centred, each horizontal strip once.
 
-    def __init__(self, size: tuple[int, int], height: float) -> None:
+    A slide is cut into strips: the header and step panel, the bands, the
+    legend's "This step" row, the rest of the legend.  A strip is painted
+    (:func:`~mapviz.render.png.to_image` ``rows``, the same pixels as the
+    whole) and indexed once for all the key frames where it has the same
+    shapes: the panel once per step, the legend once per animation.
+    """
+
+    def __init__(self, size: tuple[int, int], plan: Plan) -> None:
         self.size = size
-        scale = min(size[0] / DESIGN_WIDTH, size[1] / height)
+        self.background = plan.style.theme.background
+        scale = min(size[0] / DESIGN_WIDTH, size[1] / plan.height)
         self.width = min(size[0], round(DESIGN_WIDTH * scale))
-        painted = max(1, round(height * self.width / DESIGN_WIDTH))
-        self.offset = ((size[0] - self.width) // 2, (size[1] - painted) // 2)
+        height = max(1, round(plan.height * self.width / DESIGN_WIDTH))
+        self.offset = ((size[0] - self.width) // 2, (size[1] - height) // 2)
+        style = plan.style
+        cuts = (
+            plan.panel_bottom + style.body * 0.45,
+            plan.legend_top - style.body * 0.5,
+            plan.legend_top + style.small * style.line * 1.3 - style.small * 0.1,
+        )
+        rows = {min(max(1, round(y * self.width / DESIGN_WIDTH)), height - 1) for y in cuts}
+        self.bounds = [0, *sorted(rows), height]
         self.hatches: HatchMasks = {}
+        self.painted: dict[Strip, Image.Image] = {}  # RGB, until indexed
 
-    def paint(self, drawing: Drawing) -> Image.Image:
-        image = to_image(drawing, self.width, self.hatches)
-        if image.size == self.size:
-            return image
-        out = Image.new("RGB", self.size, drawing.background)
-        out.paste(image, self.offset)
+    def paint(self, drawing: Drawing) -> list[Strip]:
+        """Paint what is new of ``drawing``; the strips it is made of."""
+        k = DESIGN_WIDTH / self.width  # design units per pixel row
+        strips = []
+        for top, bottom in itertools.pairwise(self.bounds):
+            shapes = tuple(
+                shape
+                for shape in drawing.shapes
+                if reach(shape)[0] < bottom * k and reach(shape)[1] > top * k
+            )
+            strip = (top, bottom, shapes)
+            if strip not in self.painted:
+                self.painted[strip] = to_image(drawing, self.width, self.hatches, (top, bottom))
+            strips.append(strip)
+        return strips
+
+    def frames(self, pieces: list[list[Strip]], palette: Palette) -> list[Image.Image]:
+        """Each key frame's strips, indexed once each, put together at the full size."""
+        indexed = {strip: palette.index(image) for strip, image in self.painted.items()}
+        self.painted.clear()
+        blank = Image.new("P", self.size, palette.colours.index(rgb(self.background)))
+        blank.putpalette(palette.flat())
+        out = []
+        for strips in pieces:
+            frame = blank.copy()
+            for strip in strips:
+                frame.paste(indexed[strip], (self.offset[0], self.offset[1] + strip[0]))
+            out.append(frame)
         return out
 
 
@@ -173,5 +220,35 @@ def encode(reel: Reel, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
+def video_missing() -> bool:
+    """Whether MP4 cannot be written here (imageio-ffmpeg, the ``video`` extra, is missing)."""
+    return importlib.util.find_spec("imageio_ffmpeg") is None
+
+
 def _mp4(reel: Reel, durations: list[int]) -> bytes:
-    raise ValueError(VIDEO_MISSING)
+    # imageio-ffmpeg ships its own ffmpeg binary: no system ffmpeg needed.  A video has
+    # one frame rate, so a key frame is repeated for its duration (H.264 stores a repeat
+    # in a few bytes).
+    if video_missing():
+        raise ValueError(VIDEO_MISSING)
+    import imageio_ffmpeg
+
+    with tempfile.TemporaryDirectory(prefix="mapviz-mp4-") as directory:
+        path = Path(directory) / "out.mp4"
+        writer = imageio_ffmpeg.write_frames(
+            str(path),
+            reel.size,
+            fps=MP4_FPS,
+            codec="libx264",
+            pix_fmt_out="yuv420p",
+            macro_block_size=2,  # yuv420p wants even sides; 1080 is not a multiple of 16
+            ffmpeg_log_level="error",
+            output_params=["-crf", "18", "-tune", "animation", "-movflags", "+faststart"],
+        )
+        writer.send(None)  # start ffmpeg
+        for frame, ms in zip(reel.frames, durations, strict=True):
+            pixels = frame.convert("RGB").tobytes()
+            for _ in range(max(1, round(ms * MP4_FPS / 1000))):
+                writer.send(pixels)
+        writer.close()
+        return path.read_bytes()

@@ -32,6 +32,8 @@ from PIL import Image
 from mapviz.render.drawing import Drawing, Polygon, Rect, rgb
 
 SIZE = 255  # the 256th index is the GIF's "unchanged" mark
+UNKNOWN = SIZE  # in the lookup table: a colour not met yet (no palette colour has index 255)
+CANDIDATES = 4096  # the commonest colours looked at for the free places
 SAMPLE_STEP = 4  # a frame is sampled every 4th pixel across and down for its common colours
 MIN_GAP = 6  # a colour added for its frequency differs by more than this from every other
 
@@ -72,34 +74,35 @@ class Palette:
 
     def __init__(self, named: list[str], samples: Iterable[Image.Image]) -> None:
         colours = list(dict.fromkeys(rgb(colour) for colour in named))[:SIZE]
-        counts: dict[int, int] = {}
-        for sample in samples:
-            small = sample.resize(
-                (max(1, sample.width // SAMPLE_STEP), max(1, sample.height // SAMPLE_STEP)),
-                Image.Resampling.NEAREST,
-            )
-            values, numbers = np.unique(_keys(small), return_counts=True)
-            for value, number in zip(values.tolist(), numbers.tolist(), strict=True):
-                counts[value] = counts.get(value, 0) + number
-        exact = {_key(colour) for colour in colours}
+        sampled = [
+            _keys(
+                sample.resize(
+                    (max(1, sample.width // SAMPLE_STEP), max(1, sample.height // SAMPLE_STEP)),
+                    Image.Resampling.NEAREST,
+                )
+            ).ravel()
+            for sample in samples
+        ]
+        values, counts = np.unique(
+            np.concatenate([np.zeros(0, np.uint32), *sampled]), return_counts=True
+        )
+        exact = np.array([_key(colour) for colour in colours], dtype=np.uint32)
+        common = values[np.argsort(-counts, kind="stable")]
+        common = common[~np.isin(common, exact)][:CANDIDATES]
         chosen = np.array(colours, dtype=np.int32).reshape(-1, 3)
-        for value in sorted(counts, key=lambda v: (-counts[v], v)):
+        for value in common.tolist():
             if len(colours) >= SIZE:
                 break
-            if value in exact:
-                continue
             colour = (value & 255, (value >> 8) & 255, value >> 16)
             if chosen.size and np.abs(chosen - colour).max(axis=1).min() <= MIN_GAP:
                 continue
             colours.append(colour)
             chosen = np.vstack([chosen, np.array(colour, dtype=np.int32)])
         self.colours: list[tuple[int, int, int]] = colours
-        self._rgb = np.array(colours, dtype=np.int32).reshape(-1, 3)
-        self._lut = np.zeros(1 << 24, dtype=np.uint8)  # colour -> palette index
-        self._known = np.zeros(1 << 24, dtype=np.bool_)
-        for index, colour in enumerate(colours):
-            self._lut[_key(colour)] = index
-            self._known[_key(colour)] = True
+        self._rgb = chosen
+        # colour -> palette index; UNKNOWN until a pixel of that colour is first seen.
+        self._lut = np.full(1 << 24, UNKNOWN, dtype=np.uint8)
+        self._lut[[_key(colour) for colour in colours]] = np.arange(len(colours), dtype=np.uint8)
 
     def flat(self) -> list[int]:
         """The palette as Pillow's ``putpalette`` takes it: r, g, b, r, g, b ..."""
@@ -108,10 +111,12 @@ class Palette:
     def index(self, image: Image.Image) -> Image.Image:
         """``image`` (RGB) as a ``P`` image of this palette: every pixel its nearest colour."""
         keys = _keys(image)
-        new = np.unique(keys[~self._known[keys]])
-        if new.size:
-            self._learn(new)
-        out = Image.frombytes("P", image.size, self._lut[keys].tobytes())
+        indices = self._lut[keys]
+        unknown = indices == UNKNOWN
+        if unknown.any():
+            self._learn(np.unique(keys[unknown]))
+            indices[unknown] = self._lut[keys[unknown]]
+        out = Image.frombytes("P", image.size, indices.tobytes())
         out.putpalette(self.flat())
         return out
 
@@ -123,7 +128,6 @@ class Palette:
             difference = colours.astype(np.int32)[:, None, :] - self._rgb[None, :, :]
             nearest = (difference * difference).sum(axis=2).argmin(axis=1)
             self._lut[chunk] = nearest.astype(np.uint8)
-            self._known[chunk] = True
 
 
 def _key(colour: tuple[int, int, int]) -> int:

@@ -77,6 +77,7 @@ class Plan:
     gutter_left: float
     legend_top: float
     legend: tuple[tuple[str, str], ...]  # (state or overlay, its words) the view shows
+    panel_bottom: float = 0.0  # where the step panel ends (the bands start below a gap)
 
 
 def plan_slides(view: View, theme: str | Theme = "light") -> Plan:
@@ -111,7 +112,16 @@ def plan_slides(view: View, theme: str | Theme = "light") -> Plan:
     gutter = _gutter_width(view, style)
     geometry = Geometry(margin + gutter, DESIGN_WIDTH - margin, above + spare / 2, unit)
     return Plan(
-        style, height, margin, title, panel_top, geometry, margin, height - margin - legend, entries
+        style,
+        height,
+        margin,
+        title,
+        panel_top,
+        geometry,
+        margin,
+        height - margin - legend,
+        entries,
+        panel_top + panel,
     )
 
 
