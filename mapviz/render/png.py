@@ -24,7 +24,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from mapviz.render.drawing import Drawing, Point, Polygon, Rect, Text, hatch_tile, reach
+from mapviz.render.drawing import Drawing, Point, Polygon, Rect, Text, hatch_tile, reach, rgb
 
 SUPERSAMPLE = 2
 FONTS = {
@@ -138,6 +138,7 @@ class _Painter:
     ) -> None:
         self.canvas = canvas
         self.draw = ImageDraw.Draw(canvas)
+        self.blend = ImageDraw.Draw(canvas, "RGBA")
         self.k = scale
         self.drawing = drawing
         self.hatches = hatches
@@ -192,18 +193,8 @@ class _Painter:
         )
 
     def _translucent(self, points: list[Point], colour: str, opacity: float) -> None:
-        # Composite only the polygon's bounding box: a full-canvas layer per ribbon is slow.
-        xs, ys = [x for x, _ in points], [y for _, y in points]
-        left, top = max(0, int(min(xs))), max(0, int(min(ys)))
-        right = min(self.canvas.width, int(max(xs)) + 2)
-        bottom = min(self.canvas.height, int(max(ys)) + 2)
-        if right <= left or bottom <= top:
-            return
-        mask = Image.new("L", (right - left, bottom - top), 0)
-        ImageDraw.Draw(mask).polygon(
-            [(x - left, y - top) for x, y in points], fill=round(255 * opacity)
-        )
-        self.canvas.paste(colour, (left, top, right, bottom), mask)
+        # Blended as it is drawn (an RGBA pen on the RGB canvas): no layer, no mask.
+        self.blend.polygon(points, fill=(*rgb(colour), round(255 * opacity)))
 
     def _hatch(self, box: tuple[float, float, float, float], code: str, colour: str) -> None:
         left, top = max(0, round(box[0])), max(0, round(box[1]))
