@@ -9,6 +9,7 @@ every key frame with the command and result the engine gives for its step.
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Iterator
 
 import pytest
@@ -165,7 +166,7 @@ def test_a_strip_painted_alone_is_the_same_pixels() -> None:
     whole = to_image(drawing, 960)
     hatches: dict[tuple[object, ...], Image.Image] = {}
     cuts = [0, 101, 300, 301, whole.height]
-    for top, bottom in zip(cuts, cuts[1:], strict=False):
+    for top, bottom in itertools.pairwise(cuts):
         strip = to_image(drawing, 960, hatches, (top, bottom))
         assert strip.size == (960, bottom - top)
         piece = whole.crop((0, top, 960, bottom))
