@@ -71,6 +71,8 @@ def parse_size(text: str) -> tuple[int, int]:
     width, height = int(match[1]), int(match[2])
     if width * 9 != height * 16:
         raise ValueError(f"{width}x{height} is not 16:9 {hint}")
+    if height % 2:  # a video's chroma is sampled in pairs of rows
+        raise ValueError(f"{width}x{height}: the height must be even {hint}")
     if not MIN_WIDTH <= width <= MAX_WIDTH:
         raise ValueError(f"{width}x{height}: the width must be {MIN_WIDTH} to {MAX_WIDTH} {hint}")
     return width, height
@@ -142,12 +144,11 @@ class _Canvas:
     def paint(self, drawing: Drawing) -> list[Strip]:
         """Paint what is new of ``drawing``; the strips it is made of."""
         k = DESIGN_WIDTH / self.width  # design units per pixel row
+        reaches = [(shape, *reach(shape)) for shape in drawing.shapes]
         strips = []
         for top, bottom in itertools.pairwise(self.bounds):
             shapes = tuple(
-                shape
-                for shape in drawing.shapes
-                if reach(shape)[0] < bottom * k and reach(shape)[1] > top * k
+                shape for shape, up, down in reaches if up < bottom * k and down > top * k
             )
             strip = (top, bottom, shapes)
             if strip not in self.painted:
@@ -243,7 +244,8 @@ def _mp4(reel: Reel, durations: list[int]) -> bytes:
             pix_fmt_out="yuv420p",
             macro_block_size=2,  # yuv420p wants even sides; 1080 is not a multiple of 16
             ffmpeg_log_level="error",
-            output_params=["-crf", "18", "-tune", "animation", "-movflags", "+faststart"],
+            output_params=["-crf", "18", "-preset", "veryfast", "-tune", "animation"]
+            + ["-movflags", "+faststart"],
         )
         writer.send(None)  # start ffmpeg
         for frame, ms in zip(reel.frames, durations, strict=True):

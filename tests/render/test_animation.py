@@ -208,6 +208,7 @@ def test_sizes(text: str, size: tuple[int, int]) -> None:
         ("320x180", "640 to 3840"),
         ("7680x4320", "640 to 3840"),
         ("1920x", "not WIDTHxHEIGHT"),
+        ("1296x729", "height must be even"),
     ],
 )
 def test_bad_sizes(text: str, words: str) -> None:
