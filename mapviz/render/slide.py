@@ -48,7 +48,6 @@ from mapviz.view.storyboard import View
 
 Phase = Literal["before", "flash", "after"]
 """A moment of a step: the bands before it, its targets lit up over them, the step done."""
-PHASES: tuple[Phase, ...] = ("before", "flash", "after")
 
 MAX_LINES = {"why": 3, "events": 2, "note": 3}
 
@@ -73,11 +72,11 @@ class Plan:
     margin: float
     title: tuple[str, ...]
     panel_top: float
+    panel_bottom: float  # where the tallest step panel ends; the bands start below a gap
     geometry: Geometry
     gutter_left: float
     legend_top: float
     legend: tuple[tuple[str, str], ...]  # (state or overlay, its words) the view shows
-    panel_bottom: float = 0.0  # where the step panel ends (the bands start below a gap)
 
 
 def plan_slides(view: View, theme: str | Theme = "light") -> Plan:
@@ -117,11 +116,11 @@ def plan_slides(view: View, theme: str | Theme = "light") -> Plan:
         margin,
         title,
         panel_top,
+        panel_top + panel,
         geometry,
         margin,
         height - margin - legend,
         entries,
-        panel_top + panel,
     )
 
 
