@@ -39,10 +39,10 @@ from pathlib import Path
 from PIL import Image
 
 from mapviz.render.drawing import DESIGN_WIDTH, Drawing, Shape, reach, rgb
-from mapviz.render.keyframes import KeyFrame, key_frames
+from mapviz.render.keyframes import KeyFrame, moments
 from mapviz.render.palette import Palette, named_colours
 from mapviz.render.png import HatchMasks, to_image
-from mapviz.render.slide import Plan, draw_slide, plan_slides
+from mapviz.render.slide import Plan, draw_moment, plan_slides
 from mapviz.render.theme import Theme
 from mapviz.view.storyboard import View
 
@@ -100,10 +100,13 @@ def paint_reel(
         ``theme`` names no theme.
     """
     plan = plan_slides(view, theme)
-    keys = key_frames(view)
-    drawings = [draw_slide(view, key.index, plan, key.phase) for key in keys]
     canvas = _Canvas(size, plan)
-    pieces = [canvas.paint(drawing) for drawing in drawings]
+    keys, drawings, pieces = [], [], []
+    for key, frame, before in moments(view):  # each frame read once, in order
+        drawing = draw_moment(view, frame, before, plan, key.phase)
+        keys.append(key)
+        drawings.append(drawing)
+        pieces.append(canvas.paint(drawing))
     palette = Palette(named_colours(drawings), canvas.painted.values())
     frames = canvas.frames(pieces, palette)
     return Reel(size, keys, drawings, frames, palette)
@@ -244,8 +247,10 @@ def _mp4(reel: Reel, durations: list[int]) -> bytes:
             pix_fmt_out="yuv420p",
             macro_block_size=2,  # yuv420p wants even sides; 1080 is not a multiple of 16
             ffmpeg_log_level="error",
-            output_params=["-crf", "18", "-preset", "veryfast", "-tune", "animation"]
-            + ["-movflags", "+faststart"],
+            output_params=[
+                *("-crf", "18", "-preset", "veryfast", "-tune", "animation"),
+                *("-movflags", "+faststart"),  # playable while it loads
+            ],
         )
         writer.send(None)  # start ffmpeg
         for frame, ms in zip(reel.frames, durations, strict=True):

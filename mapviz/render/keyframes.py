@@ -24,6 +24,7 @@ one renderer.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from mapviz.render.diagram import marks_of
@@ -51,18 +52,27 @@ def key_frames(view: View) -> list[KeyFrame]:
     Every frame of the view has its ``after``; the last one is held longest
     (``HOLD_MS["end"]``), before the animation loops to the start.
     """
-    out = [KeyFrame(0, "after", HOLD_MS["start"])]
-    for frame in view.frames[1:]:
-        before = view.frames[frame.index - 1]
+    return [key for key, _, _ in moments(view)]
+
+
+def moments(view: View) -> Iterator[tuple[KeyFrame, Frame, Frame | None]]:
+    """Each key frame with its frame and the frame before it, reading the frames once, in order."""
+    last = len(view.frames) - 1
+    before: Frame | None = None
+    for frame in view.frames:
         lit = bool(marks_of(frame))
-        if lit or _changed(before, frame):
-            out.append(KeyFrame(frame.index, "before", HOLD_MS["before"]))
-        if lit:
-            out.append(KeyFrame(frame.index, "flash", HOLD_MS["flash"]))
-        out.append(KeyFrame(frame.index, "after", HOLD_MS["after"]))
-    last = out[-1]
-    out[-1] = KeyFrame(last.index, last.phase, max(last.ms, HOLD_MS["end"]))
-    return out
+        phases: list[Phase] = []
+        if before is not None and (lit or _changed(before, frame)):
+            phases.append("before")
+        if before is not None and lit:
+            phases.append("flash")
+        phases.append("after")
+        for phase in phases:
+            hold: str = "start" if before is None else phase
+            if frame.index == last and phase == "after":
+                hold = "end"
+            yield KeyFrame(frame.index, phase, HOLD_MS[hold]), frame, before
+        before = frame
 
 
 def _changed(before: Frame, after: Frame) -> bool:

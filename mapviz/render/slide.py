@@ -139,10 +139,25 @@ def draw_slide(view: View, index: int, plan: Plan, phase: Phase = "after") -> Dr
     ValueError
         ``before`` or ``flash`` of frame 0, which has no step.
     """
-    style, theme = plan.style, plan.style.theme
-    frame = view.frames[index]
     if phase != "after" and index == 0:
         raise ValueError(f"frame 0 is the start: it has no {phase} phase")
+    frame = view.frames[index]
+    before = view.frames[index - 1] if phase != "after" else None
+    return draw_moment(view, frame, before, plan, phase)
+
+
+def draw_moment(
+    view: View, frame: Frame, before: Frame | None, plan: Plan, phase: Phase = "after"
+) -> Drawing:
+    """:func:`draw_slide` of ``frame``, given the frame ``before`` it (for a walk in order).
+
+    ``before`` is needed for the ``before`` and ``flash`` phases only: a
+    view's frames are drawn as they are read (``mapviz.view.frames.Frames``),
+    so a renderer that walks them in order hands each one on.
+    """
+    style, theme = plan.style, plan.style.theme
+    if phase != "after" and before is None:
+        raise ValueError(f"the {phase} phase of frame {frame.index} needs the frame before it")
     drawing = Drawing(
         DESIGN_WIDTH,
         plan.height,
@@ -154,11 +169,11 @@ def draw_slide(view: View, index: int, plan: Plan, phase: Phase = "after") -> Dr
     _draw_header(drawing, view, frame, plan)
     _draw_panel(drawing, view, frame, plan)
     marks = marks_of(frame)
-    bands = frame if phase == "after" else view.frames[index - 1]
+    bands = before if before is not None and phase != "after" else frame
     shown = [] if phase == "before" else marks
     draw_diagram(drawing, view, bands, plan.geometry, style, marks=shown, flash=phase == "flash")
     draw_gutter(drawing, view, bands, plan.geometry, plan.gutter_left, style)
-    _draw_legend(drawing, plan, marks, index)
+    _draw_legend(drawing, plan, marks, frame.index)
     return drawing
 
 
