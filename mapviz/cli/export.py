@@ -157,10 +157,17 @@ def _animations(
 ) -> None:
     from mapviz.render.animation import DEFAULT_SIZE, encode, paint_reel
 
-    reel = paint_reel(view, theme, size or DEFAULT_SIZE)
+    progress = TerminalProgress("mapviz export")
+    try:
+        reel = paint_reel(view, theme, size or DEFAULT_SIZE, progress)
+        encoded = {}
+        for done, (fmt, path) in enumerate(paths.items()):
+            progress(f"encoding {fmt.upper()}", done, len(paths))
+            encoded[path] = encode(reel, fmt)
+    finally:
+        progress.close()
     width, height = reel.size
-    for fmt, path in paths.items():
-        data = encode(reel, fmt)
+    for path, data in encoded.items():
         write_atomic(path, data, force=force, command="mapviz export")
         print(
             f"wrote {path} ({len(data) / 1e6:.1f} MB, {len(reel.frames)} frames "

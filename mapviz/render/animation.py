@@ -44,6 +44,7 @@ from mapviz.render.palette import Palette, named_colours
 from mapviz.render.png import HatchMasks, to_image
 from mapviz.render.slide import Plan, draw_moment, plan_slides
 from mapviz.render.theme import Theme
+from mapviz.view.picture import Progress
 from mapviz.view.storyboard import View
 
 FORMATS = ("gif", "webp", "apng", "mp4")
@@ -90,9 +91,14 @@ class Reel:
 
 
 def paint_reel(
-    view: View, theme: str | Theme = "light", size: tuple[int, int] = DEFAULT_SIZE
+    view: View,
+    theme: str | Theme = "light",
+    size: tuple[int, int] = DEFAULT_SIZE,
+    progress: Progress | None = None,
 ) -> Reel:
     """Every key frame of ``view`` painted at ``size`` (laid out once, one palette).
+
+    ``progress`` hears ``("painting", frames done, frames)`` as it goes.
 
     Raises
     ------
@@ -107,6 +113,8 @@ def paint_reel(
         keys.append(key)
         drawings.append(drawing)
         pieces.append(canvas.paint(drawing))
+        if progress is not None:
+            progress("painting", frame.index + 1, len(view.frames))
     palette = Palette(named_colours(drawings), canvas.painted.values())
     frames = canvas.frames(pieces, palette)
     return Reel(size, keys, drawings, frames, palette)
