@@ -32,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="write the animated views as one offline HTML file (and/or SVG/PNG per step)",
         description="Export a scenario (a file, or a bundled name: see `mapviz scenarios`) -- or "
         "a saved run, RUN.json from `mapviz run --json` or `mapviz run --real --json` -- as "
-        "a self-contained HTML page that plays it with no network. Exit status: 0 written, "
+        "a self-contained HTML page that plays it with no network, as images per step, or as "
+        "one animated image for a slide. Exit status: 0 written, "
         "2 bad input.",
     )
     parser.add_argument("scenario", metavar="SCENARIO|RUN.json")
@@ -44,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default="light",
         help="light (default), dark, or talk (large type for a projector)",
     )
-    parser.add_argument("--force", action="store_true", help="overwrite OUT.html if it exists")
+    parser.add_argument("--force", action="store_true", help="overwrite output files that exist")
     parser.add_argument("--svg", metavar="DIR", help="also write step-NNN.svg, one per step")
     parser.add_argument("--png", metavar="DIR", help="also write step-NNN.png, one per step")
     for fmt, suffix, what in ANIMATED:
