@@ -2,8 +2,10 @@
 
 The page carries BokehJS inline and plays the scenario with no network and no
 Python.  ``--svg DIR`` / ``--png DIR`` also (or instead) write one image per
-step.  An existing output file is never overwritten without ``--force``, and
-a file is written whole or not at all (temp file + rename).
+step; ``--gif`` / ``--webp`` / ``--apng`` / ``--mp4 FILE`` one animated image
+of every step for a talk's slide (``--size``, 1920x1080 by default).  An
+existing output file is never overwritten without ``--force``, and a file is
+written whole or not at all (temp file + rename).
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="write the animated views as one offline HTML file (and/or SVG/PNG per step)",
         description="Export a scenario (a file, or a bundled name: see `mapviz scenarios`) -- or "
         "a saved run, RUN.json from `mapviz run --json` or `mapviz run --real --json` -- as "
-        "a self-contained HTML page that plays it with no network. Exit status: 0 written, "
+        "a self-contained HTML page that plays it with no network, as images per step, or as "
+        "one animated image for a slide. Exit status: 0 written, "
         "2 bad input.",
     )
     parser.add_argument("scenario", metavar="SCENARIO|RUN.json")
@@ -42,20 +45,63 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default="light",
         help="light (default), dark, or talk (large type for a projector)",
     )
-    parser.add_argument("--force", action="store_true", help="overwrite OUT.html if it exists")
+    parser.add_argument("--force", action="store_true", help="overwrite output files that exist")
     parser.add_argument("--svg", metavar="DIR", help="also write step-NNN.svg, one per step")
     parser.add_argument("--png", metavar="DIR", help="also write step-NNN.png, one per step")
+    for fmt, suffix, what in ANIMATED:
+        parser.add_argument(
+            f"--{fmt}",
+            metavar=f"OUT.{suffix}",
+            help=f"also write every step, animated, as one {what} for a slide",
+        )
+    parser.add_argument(
+        "--size",
+        metavar="WxH",
+        type=_size,
+        help="the animated image's size: 1920x1080 (default), 1280x720 or another 16:9 size",
+    )
     parser.set_defaults(handler=run)
 
 
+# (option, file suffix, what it writes); mp4 needs the video extra (imageio-ffmpeg).
+ANIMATED = (
+    ("gif", "gif", "GIF"),
+    ("webp", "webp", "lossless WebP"),
+    ("apng", "png", "APNG"),
+    ("mp4", "mp4", "MP4 video (pip install 'mapviz[video]')"),
+)
+
+
+def _size(text: str) -> tuple[int, int]:
+    from mapviz.render.animation import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def run(args: argparse.Namespace) -> int:
-    if not (args.output or args.svg or args.png):
+    animated = {fmt: Path(getattr(args, fmt)) for fmt, _, _ in ANIMATED if getattr(args, fmt)}
+    if not (args.output or args.svg or args.png or animated):
         raise MapvizError(
-            "mapviz export: nothing to write: give -o OUT.html, --svg DIR or --png DIR"
+            "mapviz export: nothing to write: give -o OUT.html, --svg DIR, --png DIR, "
+            "--gif OUT.gif, --webp OUT.webp, --apng OUT.png or --mp4 OUT.mp4"
+        )
+    if args.size is not None and not animated:
+        raise MapvizError(
+            "mapviz export: --size is the size of an animated image: "
+            "give --gif, --webp, --apng or --mp4 too"
         )
     output = Path(args.output) if args.output else None
-    if output is not None:
-        check_target(output, force=args.force, command="mapviz export")
+    _distinct({"-o": output, **{f"--{fmt}": path for fmt, path in animated.items()}})
+    for path in ([output] if output is not None else []) + list(animated.values()):
+        check_target(path, force=args.force, command="mapviz export")
+    if "mp4" in animated:
+        from mapviz.render.animation import VIDEO_MISSING, video_missing
+
+        if video_missing():
+            raise MapvizError(f"mapviz export: --mp4: {VIDEO_MISSING}")
     progress = TerminalProgress("mapviz export")
     warnings: list[str] = []
     try:
@@ -90,7 +136,44 @@ def run(args: argparse.Namespace) -> int:
         if directory:
             paths = _images(writer, view, directory, args.theme)
             print(f"wrote {len(paths)} {option.upper()} files to {directory}")
+    if animated:
+        _animations(view, animated, args.theme, args.size, force=args.force)
     return 0
+
+
+def _distinct(paths: dict[str, Path | None]) -> None:
+    """Two options naming one file would have the second overwrite the first."""
+    seen: dict[Path, str] = {}
+    for option, path in paths.items():
+        if path is None:
+            continue
+        key = path.resolve()
+        if key in seen:
+            raise MapvizError(f"mapviz export: {seen[key]} and {option} both name {path}")
+        seen[key] = option
+
+
+def _animations(
+    view: View, paths: dict[str, Path], theme: str, size: tuple[int, int] | None, *, force: bool
+) -> None:
+    from mapviz.render.animation import DEFAULT_SIZE, encode, paint_reel
+
+    progress = TerminalProgress("mapviz export")
+    try:
+        reel = paint_reel(view, theme, size or DEFAULT_SIZE, progress)
+        encoded = {}
+        for done, (fmt, path) in enumerate(paths.items()):
+            progress(f"encoding {fmt.upper()}", done, len(paths))
+            encoded[path] = encode(reel, fmt)
+    finally:
+        progress.close()
+    width, height = reel.size
+    for path, data in encoded.items():
+        write_atomic(path, data, force=force, command="mapviz export")
+        print(
+            f"wrote {path} ({len(data) / 1e6:.1f} MB, {len(reel.frames)} frames "
+            f"of {len(view.frames) - 1} steps, {width}x{height})"
+        )
 
 
 def _saved_run(path: str) -> View:

@@ -44,8 +44,23 @@ TAGS = {
     "swapon": "swapon",
     "swapoff": "swapoff",
 }
+# What an event kind is called in a legend or on a flash (else its name, spaced).
+KIND_WORDS = {
+    "map_page": "page mapped",
+    "zap_page": "entries removed",
+    "write_protect": "write-protected",
+    "cache_fill": "cache filled",
+    "cache_drop": "cache dropped",
+    "size_change": "size changed",
+    "lease_break": "lease broken",
+    "metadata_sync": "metadata synced",
+    "sigbus": "SIGBUS",
+    "sigsegv": "SIGSEGV",
+}
 # Bookkeeping with no place in the picture (an open is a 0-wide tick at offset 0).
 UNMARKED = frozenset({"open", "close", "time"})
+# How strongly a flashed range is tinted, by how loud its kind is.
+FLASH_OPACITY = {"strong": 0.55, "coloured": 0.4}
 RIBBON_ORDER = {"vma": 0, "extent": 1, "cache": 2, "entry": 3}
 
 
@@ -110,6 +125,15 @@ class Mark:
     result: str = ""
 
 
+def kind_words(kind: str) -> str:
+    """What happened, for an event ``kind``.
+
+    >>> kind_words("zap_page"), kind_words("cow")
+    ('entries removed', 'cow')
+    """
+    return KIND_WORDS.get(kind, kind.replace("_", " "))
+
+
 def mix(colour: str, other: str, amount: float) -> str:
     """``colour`` moved ``amount`` of the way towards ``other``.
 
@@ -154,17 +178,31 @@ def marks_of(frame: Frame) -> list[Mark]:
 
 
 def draw_diagram(
-    drawing: Drawing, view: View, frame: Frame, g: Geometry, style: Style
+    drawing: Drawing,
+    view: View,
+    frame: Frame,
+    g: Geometry,
+    style: Style,
+    *,
+    marks: list[Mark] | None = None,
+    flash: bool = False,
 ) -> list[Mark]:
-    """Add the bands of ``frame`` to ``drawing``; return the marks drawn (for the legend)."""
+    """Add the bands of ``frame`` to ``drawing``; return the marks drawn (for the legend).
+
+    ``marks`` are the targets to highlight, ``frame``'s own step's by default.
+    With ``flash`` they are tinted in their event colour too and each kind is
+    tagged with its name, as the page flashes them while the step plays: the
+    animated slides draw a step's marks so over the frame before it
+    (:mod:`mapviz.render.keyframes`).
+    """
     theme = style.theme
     _draw_links(drawing, frame, g, theme)
     # The lanes' tracks are the frame's first quads: opaque, after the ribbons, so a tie
     # passes behind the lanes it crosses instead of tinting an empty one.
     _draw_quads(drawing, frame, g, style)
     _draw_breaks(drawing, view, g, style)
-    marks = marks_of(frame)
-    tagged = _draw_marks(drawing, view, marks, g, style)
+    marks = marks_of(frame) if marks is None else marks
+    tagged = _draw_marks(drawing, view, marks, g, style, flash)
     _draw_words(drawing, frame, g, style, tagged)
     return marks
 
@@ -298,16 +336,21 @@ def _draw_words(
 
 
 def _draw_marks(
-    drawing: Drawing, view: View, marks: list[Mark], g: Geometry, style: Style
+    drawing: Drawing, view: View, marks: list[Mark], g: Geometry, style: Style, flash: bool
 ) -> dict[int, list[tuple[float, float]]]:
-    """Outline and tag what the step touched; the tags' x extents, by band."""
+    """Outline and tag what the step touched (filled too, ``flash``); tags' x extents, by band."""
     theme = style.theme
     tagged: dict[int, list[tuple[float, float]]] = {}
     bands = view.layout.bands
+    if flash:  # under the outlines; one tint per range and colour (fault and map_page: one)
+        filled = {(m.band, m.x0, m.x1, m.colour): m for m in marks if m.colour}
+        for mark in filled.values():
+            _fill(drawing, mark, bands[mark.band], g, style)
     tags: list[Shape] = []
     tag_end: dict[int, float] = {}
     seen: set[tuple[int, int, int, str]] = set()
     rings: dict[tuple[int, int, int], int] = {}
+    named: set[tuple[int, str]] = set()
     for mark in marks:
         band = bands[mark.band]
         x0, x1 = g.x(mark.x0), g.x(mark.x1)
@@ -321,13 +364,18 @@ def _draw_marks(
             rings[place] = ring + 1
             _outline(drawing, mark, band, x0, x1, style.stroke * (1 + 1.5 * min(ring, 3)), g, style)
         label = mark.result if mark.kind == "refuse" else TAGS.get(mark.kind)
-        if label and mark.colour:
+        if flash:  # while it flashes, every kind says what it is, once per lane
+            label = label or kind_words(mark.kind)
+            if (mark.band, label) in named:
+                continue
+            named.add((mark.band, label))
+        if label and (mark.colour or flash):
             start = max(x0 - style.stroke, g.left, tag_end.get(mark.band, -math.inf))
             shapes, end = tag(
                 start,
                 g.y(band.y1) - style.stroke,
                 label,
-                theme.colour(mark.colour),
+                theme.colour(mark.colour) if mark.colour else theme.muted,
                 style,
                 lock=mark.kind == "seal",
                 right=g.right,
@@ -338,6 +386,20 @@ def _draw_marks(
     for shape in tags:  # tags last: no outline crosses their text
         drawing.add(shape)
     return tagged
+
+
+def _fill(drawing: Drawing, mark: Mark, band: Band, g: Geometry, style: Style) -> None:
+    # The page's flash at its height (anim.js drawFlash, drawRefuse, drawStrike): the
+    # range tinted in its event colour, refusals and signals the strongest.  A kind with
+    # no colour stays clear: a grey tint would read as a hole.
+    theme = style.theme
+    x0, x1 = g.x(mark.x0), g.x(mark.x1)
+    if x1 - x0 < 8:
+        x0, x1 = (x0 + x1) / 2 - 4, (x0 + x1) / 2 + 4
+    colour = theme.colour(mark.colour)
+    opacity = FLASH_OPACITY["strong" if mark.kind in STRONG else "coloured"]
+    top, bottom = g.y(band.y1), g.y(band.y0)
+    drawing.add(Rect(x0, top, x1 - x0, bottom - top, fill=colour, opacity=opacity))
 
 
 def _outline(

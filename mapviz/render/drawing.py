@@ -88,6 +88,22 @@ class Drawing:
         self.shapes.extend(shapes)
 
 
+def reach(shape: Shape) -> tuple[float, float]:
+    """How far up and down ``shape`` may paint (generously: strokes, ascenders, descenders).
+
+    >>> reach(Rect(0, 10, 5, 20))
+    (8.0, 32.0)
+    """
+    if isinstance(shape, Rect):
+        pad = shape.stroke_width + 2
+        return shape.y - pad, shape.y + shape.h + pad
+    if isinstance(shape, Polygon):
+        ys = [y for _, y in shape.points]
+        pad = shape.stroke_width + 2
+        return min(ys) - pad, max(ys) + pad
+    return shape.y - shape.size * 1.5, shape.y + shape.size * 0.6
+
+
 def luminance(colour: str) -> float:
     """Relative luminance of ``#RRGGBB`` (0 black .. 1 white), to pick a hatch that shows.
 

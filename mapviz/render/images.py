@@ -95,16 +95,17 @@ def write_pngs(
         The files written, frame 0 (the start) first.
     """
     # Pillow is imported only here, so SVG export and `import mapviz.render.images` need none.
-    from mapviz.render.png import to_image
+    from mapviz.render.png import HatchMasks, to_image
 
     if width < 16:
         raise ValueError(f"a PNG must be at least 16 pixels wide, not {width}")
     out = _directory(directory)
     paths = []
+    hatches: HatchMasks = {}
     for index, drawing in enumerate(drawings(view, theme)):
         path = out / slide_name(index, "png")
         # Default zlib level: `optimize` halves the speed for 1-2 % smaller files.
-        to_image(drawing, width).save(path)
+        to_image(drawing, width, hatches).save(path)
         paths.append(path)
     return paths
 

@@ -24,7 +24,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from mapviz.render.drawing import Drawing, Point, Polygon, Rect, Text, hatch_tile
+from mapviz.render.drawing import Drawing, Point, Polygon, Rect, Text, hatch_tile, reach, rgb
 
 SUPERSAMPLE = 2
 FONTS = {
@@ -82,13 +82,41 @@ SPELLED = str.maketrans(
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 
-def to_image(drawing: Drawing, width: int) -> Image.Image:
-    """``drawing`` painted ``width`` pixels wide (height in proportion), as RGB."""
+HatchMasks = dict[tuple[object, ...], Image.Image]
+"""Hatch masks over a whole canvas, by hatch and canvas: reusable across slides of one size."""
+
+
+def to_image(
+    drawing: Drawing,
+    width: int,
+    hatches: HatchMasks | None = None,
+    rows: tuple[int, int] | None = None,
+) -> Image.Image:
+    """``drawing`` painted ``width`` pixels wide (height in proportion), as RGB.
+
+    ``hatches`` keeps the tiled hatch masks for the next drawing of the same
+    size (a series of slides): building them is half the cost of a slide.
+    ``rows`` paints only the image's rows ``[top, bottom)``: the very pixels
+    of the whole image cropped there, for a fraction of the work when only
+    part of a slide changes (``mapviz.render.animation``).
+    """
     height = max(1, round(drawing.height * width / drawing.width))
+    top, bottom = (0, height) if rows is None else rows
+    if not 0 <= top < bottom <= height:
+        raise ValueError(f"rows {top}..{bottom} are not inside an image {height} high")
     scale = width * SUPERSAMPLE / drawing.width
-    canvas = Image.new("RGB", (width * SUPERSAMPLE, height * SUPERSAMPLE), drawing.background)
-    painter = _Painter(canvas, scale, drawing)
+    full = (width * SUPERSAMPLE, height * SUPERSAMPLE)
+    canvas = Image.new("RGB", (full[0], (bottom - top) * SUPERSAMPLE), drawing.background)
+    painter = _Painter(
+        canvas, scale, drawing, {} if hatches is None else hatches, full, -top * SUPERSAMPLE
+    )
+    # Whatever reaches the rows is painted (and clipped); what cannot is skipped.
+    low, high = top / scale * SUPERSAMPLE, bottom / scale * SUPERSAMPLE
     for shape in drawing.shapes:
+        if rows is not None:
+            up, down = reach(shape)
+            if up >= high or down <= low:
+                continue
         if isinstance(shape, Rect):
             painter.rect(shape)
         elif isinstance(shape, Polygon):
@@ -99,16 +127,27 @@ def to_image(drawing: Drawing, width: int) -> Image.Image:
 
 
 class _Painter:
-    def __init__(self, canvas: Image.Image, scale: float, drawing: Drawing) -> None:
+    def __init__(
+        self,
+        canvas: Image.Image,
+        scale: float,
+        drawing: Drawing,
+        hatches: HatchMasks,
+        full: tuple[int, int],
+        dy: int,
+    ) -> None:
         self.canvas = canvas
         self.draw = ImageDraw.Draw(canvas)
+        self.blend = ImageDraw.Draw(canvas, "RGBA")
         self.k = scale
         self.drawing = drawing
-        self.hatches: dict[str, Image.Image] = {}  # hatch code -> mask over the canvas
+        self.hatches = hatches
+        self.full = full  # the whole image's canvas; ``canvas`` is its rows from -dy on
+        self.dy = dy
 
     def rect(self, r: Rect) -> None:
-        k = self.k
-        box = (r.x * k, r.y * k, (r.x + r.w) * k, (r.y + r.h) * k)
+        k, dy = self.k, self.dy
+        box = (r.x * k, r.y * k + dy, (r.x + r.w) * k, (r.y + r.h) * k + dy)
         if r.fill is not None:
             if r.opacity < 1:
                 self._translucent(
@@ -130,7 +169,7 @@ class _Painter:
                 self.draw.rectangle(outer, outline=r.stroke, width=w)
 
     def polygon(self, p: Polygon) -> None:
-        points = [(x * self.k, y * self.k) for x, y in p.points]
+        points = [(x * self.k, y * self.k + self.dy) for x, y in p.points]
         if p.closed and p.fill is not None:
             if p.opacity < 1:
                 self._translucent(points, p.fill, p.opacity)
@@ -149,21 +188,13 @@ class _Painter:
         )
         text = t.text.translate(SPELLED) if builtin else t.text
         anchor = {"start": "ls", "middle": "ms", "end": "rs"}[t.anchor]
-        self.draw.text((t.x * self.k, t.y * self.k), text, font=font, fill=t.colour, anchor=anchor)
+        self.draw.text(
+            (t.x * self.k, t.y * self.k + self.dy), text, font=font, fill=t.colour, anchor=anchor
+        )
 
     def _translucent(self, points: list[Point], colour: str, opacity: float) -> None:
-        # Composite only the polygon's bounding box: a full-canvas layer per ribbon is slow.
-        xs, ys = [x for x, _ in points], [y for _, y in points]
-        left, top = max(0, int(min(xs))), max(0, int(min(ys)))
-        right = min(self.canvas.width, int(max(xs)) + 2)
-        bottom = min(self.canvas.height, int(max(ys)) + 2)
-        if right <= left or bottom <= top:
-            return
-        mask = Image.new("L", (right - left, bottom - top), 0)
-        ImageDraw.Draw(mask).polygon(
-            [(x - left, y - top) for x, y in points], fill=round(255 * opacity)
-        )
-        self.canvas.paste(colour, (left, top, right, bottom), mask)
+        # Blended as it is drawn (an RGBA pen on the RGB canvas): no layer, no mask.
+        self.blend.polygon(points, fill=(*rgb(colour), round(255 * opacity)))
 
     def _hatch(self, box: tuple[float, float, float, float], code: str, colour: str) -> None:
         left, top = max(0, round(box[0])), max(0, round(box[1]))
@@ -171,11 +202,13 @@ class _Painter:
         bottom = min(self.canvas.height, round(box[3]))
         if right <= left or bottom <= top:
             return
-        mask = self.hatches.get(code)
+        key = (code, self.full, self.k, self.drawing.hatch_spacing, self.drawing.hatch_width)
+        mask = self.hatches.get(key)
         if mask is None:
-            mask = self.hatches[code] = self._tiled(code)
-        box = (left, top, right, bottom)
-        self.canvas.paste(colour, box, mask.crop(box))
+            mask = self.hatches[key] = self._tiled(code)
+        # The mask spans the whole image: its tiles line up however much of it is painted.
+        piece = mask.crop((left, top - self.dy, right, bottom - self.dy))
+        self.canvas.paste(colour, (left, top, right, bottom), piece)
 
     def _tiled(self, code: str) -> Image.Image:
         size = max(2, round(self.drawing.hatch_spacing * self.k))
@@ -193,11 +226,12 @@ class _Painter:
                 fill=255,
             )
         # A row of tiles, then rows of rows: two short loops instead of one per tile.
-        row = Image.new("L", (self.canvas.width, size), 0)
-        for x in range(0, self.canvas.width, size):
+        width, height = self.full
+        row = Image.new("L", (width, size), 0)
+        for x in range(0, width, size):
             row.paste(tile, (x, 0))
-        mask = Image.new("L", self.canvas.size, 0)
-        for y in range(0, self.canvas.height, size):
+        mask = Image.new("L", self.full, 0)
+        for y in range(0, height, size):
             mask.paste(row, (0, y))
         return mask
 

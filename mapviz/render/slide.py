@@ -17,6 +17,7 @@ needs.  Slides are 16:9 unless the bands need more height.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from mapviz.core.outcome import STRERROR
 from mapviz.render.diagram import (
@@ -27,6 +28,8 @@ from mapviz.render.diagram import (
     draw_gutter,
     hatch_colour,
     ink_on,
+    kind_words,
+    marks_of,
     mix,
     tag,
 )
@@ -43,19 +46,10 @@ from mapviz.render.typeset import fit, text_width, wrap
 from mapviz.view.frames import OWNER_TINTS, PROTECTIONS, STATES, Frame
 from mapviz.view.storyboard import View
 
+Phase = Literal["before", "flash", "after"]
+"""A moment of a step: the bands before it, its targets lit up over them, the step done."""
+
 MAX_LINES = {"why": 3, "events": 2, "note": 3}
-KIND_WORDS = {
-    "map_page": "page mapped",
-    "zap_page": "entries removed",
-    "write_protect": "write-protected",
-    "cache_fill": "cache filled",
-    "cache_drop": "cache dropped",
-    "size_change": "size changed",
-    "lease_break": "lease broken",
-    "metadata_sync": "metadata synced",
-    "sigbus": "SIGBUS",
-    "sigsegv": "SIGSEGV",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +72,7 @@ class Plan:
     margin: float
     title: tuple[str, ...]
     panel_top: float
+    panel_bottom: float  # where the tallest step panel ends; the bands start below a gap
     geometry: Geometry
     gutter_left: float
     legend_top: float
@@ -116,14 +111,53 @@ def plan_slides(view: View, theme: str | Theme = "light") -> Plan:
     gutter = _gutter_width(view, style)
     geometry = Geometry(margin + gutter, DESIGN_WIDTH - margin, above + spare / 2, unit)
     return Plan(
-        style, height, margin, title, panel_top, geometry, margin, height - margin - legend, entries
+        style,
+        height,
+        margin,
+        title,
+        panel_top,
+        panel_top + panel,
+        geometry,
+        margin,
+        height - margin - legend,
+        entries,
     )
 
 
-def draw_slide(view: View, index: int, plan: Plan) -> Drawing:
-    """The slide of frame ``index`` of ``view``."""
-    style, theme = plan.style, plan.style.theme
+def draw_slide(view: View, index: int, plan: Plan, phase: Phase = "after") -> Drawing:
+    """The slide of frame ``index`` of ``view``, at one ``phase`` of its step.
+
+    ``after`` (the default) is the step done: its frame, what it touched
+    outlined.  ``before`` and ``flash`` are the moments the page plays first
+    (``mapviz/render/js/player.js``): the bands still as the frame before,
+    and, at ``flash``, the step's targets lit up over them.  The header, the
+    step panel (the command and its result) and the legend are the step's in
+    every phase.
+
+    Raises
+    ------
+    ValueError
+        ``before`` or ``flash`` of frame 0, which has no step.
+    """
+    if phase != "after" and index == 0:
+        raise ValueError(f"frame 0 is the start: it has no {phase} phase")
     frame = view.frames[index]
+    before = view.frames[index - 1] if phase != "after" else None
+    return draw_moment(view, frame, before, plan, phase)
+
+
+def draw_moment(
+    view: View, frame: Frame, before: Frame | None, plan: Plan, phase: Phase = "after"
+) -> Drawing:
+    """:func:`draw_slide` of ``frame``, given the frame ``before`` it (for a walk in order).
+
+    ``before`` is needed for the ``before`` and ``flash`` phases only: a
+    view's frames are drawn as they are read (``mapviz.view.frames.Frames``),
+    so a renderer that walks them in order hands each one on.
+    """
+    style, theme = plan.style, plan.style.theme
+    if phase != "after" and before is None:
+        raise ValueError(f"the {phase} phase of frame {frame.index} needs the frame before it")
     drawing = Drawing(
         DESIGN_WIDTH,
         plan.height,
@@ -134,9 +168,12 @@ def draw_slide(view: View, index: int, plan: Plan) -> Drawing:
     )
     _draw_header(drawing, view, frame, plan)
     _draw_panel(drawing, view, frame, plan)
-    marks = draw_diagram(drawing, view, frame, plan.geometry, style)
-    draw_gutter(drawing, view, frame, plan.geometry, plan.gutter_left, style)
-    _draw_legend(drawing, plan, marks, index)
+    marks = marks_of(frame)
+    bands = before if before is not None and phase != "after" else frame
+    shown = [] if phase == "before" else marks
+    draw_diagram(drawing, view, bands, plan.geometry, style, marks=shown, flash=phase == "flash")
+    draw_gutter(drawing, view, bands, plan.geometry, plan.gutter_left, style)
+    _draw_legend(drawing, plan, marks, frame.index)
     return drawing
 
 
@@ -415,11 +452,7 @@ def _step_entries(marks: list[Mark], theme: Theme) -> list[tuple[str, str]]:
     """(colour, kinds in words) per outline colour used this step, strongest last."""
     words: dict[str, list[str]] = {}
     for mark in marks:
-        word = (
-            f"refused ({mark.result})"
-            if mark.kind == "refuse"
-            else KIND_WORDS.get(mark.kind, mark.kind.replace("_", " "))
-        )
+        word = f"refused ({mark.result})" if mark.kind == "refuse" else kind_words(mark.kind)
         colour = theme.colour(mark.colour) if mark.colour else ""
         kinds = words.setdefault(colour, [])
         if word not in kinds:
