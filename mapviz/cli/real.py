@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from mapviz.core.changes import only_changes_document
 from mapviz.realkernel.runner import run_real
 from mapviz.realkernel.sidebyside import side_by_side
 from mapviz.realkernel.testbed import Interrupted
@@ -28,7 +29,9 @@ def run_on_real_kernel(args: argparse.Namespace) -> int:
         print(f"mapviz run --real: interrupted by {signal}", file=sys.stderr)
         return 128 + signal.signum
     if args.json:
-        json.dump(run.real, sys.stdout, indent=1)
+        json.dump(
+            only_changes_document(run.real) if args.changes else run.real, sys.stdout, indent=1
+        )
         sys.stdout.write("\n")
         for divergence in run.divergences:
             print(f"{scenario.source}:{divergence}", file=sys.stderr)

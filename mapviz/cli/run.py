@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
+from mapviz.errors import MapvizError
 from mapviz.scenario import KERNEL_MODELS, load_scenario
 from mapviz.scenario.directives import scenario_under
 
@@ -19,6 +19,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("scenario", metavar="FILE|NAME")
     parser.add_argument("--json", action="store_true", help="print SCENARIO.md's schema 1 JSON")
+    parser.add_argument(
+        "--changes",
+        action="store_true",
+        help="with --json: each step lists only the files it changed (SCENARIO.md, "
+        "`mapviz run --json --changes`)",
+    )
     parser.add_argument("--kernel", choices=KERNEL_MODELS, help="override the scenario's %%kernel")
     parser.add_argument("--brief", action="store_true", help="leave out each step's events")
     parser.add_argument(
@@ -39,9 +45,11 @@ def run(args: argparse.Namespace) -> int:
     # Imported here, not at the top: every `mapviz` command builds this parser.
     from mapviz.cli.real import run_on_real_kernel
     from mapviz.core.simulation import Simulation
-    from mapviz.report.json_report import run_json
+    from mapviz.report.json_report import iter_run_json
     from mapviz.report.transcript import transcript
 
+    if args.changes and not args.json:
+        raise MapvizError("mapviz run: --changes needs --json")
     if args.real:
         return run_on_real_kernel(args)
     scenario = load_scenario(args.scenario)
@@ -54,8 +62,9 @@ def run(args: argparse.Namespace) -> int:
     )
     sim.run(scenario_under(scenario, sim.kernel).items)  # each %note as it reads there
     if args.json:
-        json.dump(run_json(sim, scenario), sys.stdout, indent=1)
-        sys.stdout.write("\n")
+        write = sys.stdout.write
+        for piece in iter_run_json(sim, scenario, changes=args.changes):
+            write(piece)
     else:
         for line in transcript(sim, scenario.title, events=not args.brief):
             print(line)

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mapviz.core.changes import full_steps
 from mapviz.scenario.numbers import short_bytes
 
 
@@ -134,15 +135,16 @@ class StepPair:
 def pair_steps(real: Mapping[str, Any], simulated: Mapping[str, Any]) -> list[StepPair]:
     """Pair the two runs' steps by line, in scenario order, with their divergences.
 
-    ``real`` and ``simulated`` are ``mapviz run --json`` documents; the
-    block size for clipping at EOF is the real run's.
+    ``real`` and ``simulated`` are ``mapviz run --json`` documents, in schema
+    1's form or ``--changes``'s (unchanged files carried forward); the block
+    size for clipping at EOF is the real run's.
     """
     blocksize = int((real.get("fs") or {}).get("blocksize") or 4096)
     waiting: dict[int, list[Mapping[str, Any]]] = {}
-    for step in simulated["steps"]:
+    for step in full_steps(simulated):
         waiting.setdefault(int(step["line"]), []).append(step)
     pairs = []
-    for step in real["steps"]:
+    for step in full_steps(real):
         candidates = waiting.get(int(step["line"])) or []
         other = candidates.pop(0) if candidates else None
         pairs.append(_pair(step, other, blocksize))

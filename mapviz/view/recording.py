@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mapviz.core.changes import full_steps
 from mapviz.core.events import (
     DeviceRange,
     Event,
@@ -38,6 +39,9 @@ DEVICE_FALLBACK = 64 << 20  # SCENARIO.md's default device, for a document that 
 def view_of_run(document: Mapping[str, Any], source: str = "run") -> View:
     """The frames of a saved run (``mapviz run --json``, or ``--real --json``).
 
+    Either form: schema 1, or ``--changes`` (each file's entry carried
+    forward to the steps that leave it alone).
+
     Raises
     ------
     MapvizError
@@ -52,10 +56,10 @@ def view_of_run(document: Mapping[str, Any], source: str = "run") -> View:
             dax=bool(fs.get("dax", False)),
         )
         steps, scenes = [], [_scene({}, config, 0.0)]
-        for index, step in enumerate(document["steps"]):
+        for index, step in enumerate(full_steps(document)):
             steps.append(_step(index, step))
             scenes.append(_scene(step.get("files") or {}, config, float(step.get("clock", 0))))
-    except (KeyError, TypeError, ValueError) as error:
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
         raise MapvizError(f"{source}: not a mapviz run --json document ({error!r})") from None
     pictures = take_pictures(steps, scenes, fold=False)
     layout = plan_layout(pictures)

@@ -18,7 +18,6 @@ recording, which matters to the shrinker (hundreds of recordings per case).
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 import subprocess
@@ -28,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from mapviz.core.changes import expand
 from mapviz.core.simulation import Simulation
 from mapviz.errors import MapvizError, ScenarioError
 from mapviz.realkernel.errors import OracleFailureError
@@ -189,14 +189,14 @@ def trim_restarts(real: Doc, simulated: Doc) -> tuple[Doc, Doc]:
     mapviz the process lives on.  So the comparison stops at that step,
     and of that step only the result counts: its files are blanked on both
     sides, since the real snapshot was taken after the restart.  The
-    arguments are not changed.
+    arguments are not changed; either may be in ``--changes`` form (the
+    trimmed runs are schema 1's).
     """
     cut = next((step["line"] for step in real.get("steps", []) if step.get("restarted")), None)
     if cut is None:
         return real, simulated
     trimmed = []
-    for doc in (real, simulated):
-        doc = copy.copy(doc)
+    for doc in (expand(real), expand(simulated)):  # blanking needs schema 1's whole steps
         steps = [dict(step) for step in doc.get("steps", []) if step.get("line", 0) <= cut]
         for step in steps:
             if step.get("line") == cut:
