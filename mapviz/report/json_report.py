@@ -57,8 +57,8 @@ def iter_run_json(sim: Simulation, scenario: Scenario, *, changes: bool = False)
             continue
         files: Mapping[str, FileView | None] = step.files
         if changes:
-            files = listed_files(before, step.files, _same_json)
-            before = step.files
+            changed = listed_files(before, step.files, _same_json)
+            files, before = changed, step.files
         members = ",".join(
             f"\n{_MEMBER_PAD}{indented(key)}: "
             + (

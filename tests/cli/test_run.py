@@ -105,3 +105,18 @@ def test_console_script_runs() -> None:
     )
     assert out.returncode == 0, out.stderr
     assert "A tour" in out.stdout
+
+
+def test_json_changes_lists_changed_files_only(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run_cli(capsys, "run", "--json", "--changes", "pinned-block-map")
+    assert status == 0
+    doc = json.loads(out)
+    assert doc["schema"] == 1 and doc["changes"] is True
+    listed = [list(step["files"]) for step in doc["steps"]]
+    assert listed[0] and [] in listed  # the first step lists every file; some list none
+
+
+def test_changes_needs_json(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run_cli(capsys, "run", "--changes", "pinned-block-map")
+    assert status == 2 and not out
+    assert err == "mapviz run: --changes needs --json\n"

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from mapviz.cli import main
+from mapviz.core.changes import only_changes_document
 from mapviz.realkernel.normalise import compare_runs
 from tests.conftest import CONFORMANCE_SUITE, differences_from_recording
 
@@ -179,3 +180,27 @@ def test_cli_a_command_without_json_is_an_error(
     assert main(["conformance", str(suite), "--cmd", "echo nothing here; exit 3"]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("ERROR punch-xfs: ") and "printed no JSON (exit 3" in out[0]
+
+
+def test_cli_reads_runs_and_recordings_saved_with_changes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    suite = _suite_of(tmp_path, "punch-xfs", "truncate-xfs")
+    for case in ("punch-xfs", "truncate-xfs"):
+        recording = suite / f"{case}.expected.json"
+        recording.write_text(json.dumps(only_changes_document(json.loads(recording.read_text()))))
+    command = f"{sys.executable} -m mapviz run --json --changes {{}}"
+    assert main(["conformance", str(suite), "--cmd", command]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "PASS punch-xfs",
+        "PASS truncate-xfs",
+        "2 passed, 0 failed",
+    ]
+    # A change left out of the recording is carried forward: the case fails, not passes.
+    recording = suite / "truncate-xfs.expected.json"
+    doctored = json.loads(recording.read_text())
+    last = next(step for step in reversed(doctored["steps"]) if step["files"])
+    last["files"] = {}
+    recording.write_text(json.dumps(doctored))
+    assert main(["conformance", str(suite), "--cmd", command]) == 1
+    assert capsys.readouterr().out.splitlines()[1].startswith("FAIL truncate-xfs: ")

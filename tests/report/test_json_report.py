@@ -128,3 +128,20 @@ def test_conformance_reads_either_form(case: Path) -> None:
         (only_changes_document(recording), simulated),
     ):
         assert [str(d) for d in compare_runs(real, ours)] == expected
+
+
+def test_the_reader_in_scenario_md_carries_forward_as_ours_does() -> None:
+    text = (ROOT / "docs" / "SCENARIO.md").read_text()
+    section = text[text.index("## `mapviz run --json --changes`") :]
+    code = section[
+        section.index("```python\n") + 10 : section.index("\n```", section.index("```python"))
+    ]
+    namespace: dict[str, Any] = {}
+    exec(code, namespace)  # the documented reader, as a reader would copy it
+    for seed in SEEDS:
+        scenario = parse_scenario(generate(seed), source=f"seed-{seed}")
+        document = run_json(Simulation.from_scenario(scenario), scenario, changes=True)
+        theirs = list(namespace["carry_forward"](document["steps"]))
+        assert theirs == list(carry_forward(document["steps"]))
+    gone = [{"files": {"a": 1, "b": 2}}, {"files": {"b": None}}, {"files": {"c": 3}}]
+    assert list(namespace["carry_forward"](gone)) == list(carry_forward(gone))

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from mapviz.cli import main
+from mapviz.core.changes import only_changes_document
 from mapviz.view.frames import STATES
 from mapviz.view.recording import view_of_run
 from tests.conftest import CONFORMANCE_SUITE
@@ -61,3 +62,25 @@ def test_a_broken_run_is_one_line(
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and words in err and "bad.json" in err
     assert not (tmp_path / "x.html").exists()
+
+
+@pytest.mark.parametrize("name", ["pinned-block-map", "punch-xfs"])
+def test_a_run_saved_with_changes_is_drawn_as_the_whole_run(
+    capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    if name == "punch-xfs":  # a real kernel's recording, turned into the --changes form
+        whole = json.loads((CONFORMANCE_SUITE / f"{name}.expected.json").read_text())
+        changes = only_changes_document(whole)
+    else:
+        assert main(["run", "--json", name]) == 0
+        whole = json.loads(capsys.readouterr().out)
+        assert main(["run", "--json", "--changes", name]) == 0
+        changes = json.loads(capsys.readouterr().out)
+    assert changes != whole and changes["changes"] is True
+    drawn = [view_of_run(document, name) for document in (whole, changes)]
+    assert len(drawn[0].frames) == len(whole["steps"]) + 1
+    assert drawn[0].layout == drawn[1].layout
+    for ours, theirs in zip(drawn[0].frames, drawn[1].frames, strict=True):
+        assert ours.picture is not None and theirs.picture is not None
+        assert ours.picture.to_json() == theirs.picture.to_json()
+        assert ours.quads == theirs.quads and ours.links == theirs.links
