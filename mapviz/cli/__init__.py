@@ -36,7 +36,13 @@ class _Parser(argparse.ArgumentParser):
         raise MapvizError(f"{self.prog}: {message}")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The ``mapviz`` parser; with ``only``, just that subcommand's.
+
+    Each subcommand module imports what its parser needs (``run``: the
+    scenario language), so a command that knows its subcommand builds that
+    one alone: ``mapviz fiemap`` then starts without loading the simulator.
+    """
     parser = _Parser(
         prog="mapviz",
         description="Watch Linux map a file into memory: simulate and animate block maps, "
@@ -45,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mapviz {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
-    for name in SUBCOMMANDS:
+    for name in SUBCOMMANDS if only is None else (only,):
         module = importlib.import_module(f"mapviz.cli.{name}")
         module.register(subparsers)
     return parser
@@ -53,8 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mapviz`` console script."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    only = argv[0] if argv and argv[0] in SUBCOMMANDS else None
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(only).parse_args(argv)
         status: int = args.handler(args)
     except MapvizError as error:
         print(error, file=sys.stderr)

@@ -11,17 +11,16 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from itertools import chain
 from pathlib import Path, PurePath
 from typing import TextIO
 
-from mapviz.cli.output import check_target, write_atomic
 from mapviz.errors import MapvizError
 from mapviz.realfs.blockmap import BlockMap, read_block_map
 from mapviz.realfs.errors import shown
-from mapviz.realfs.export import iter_files_json, scenario_prologue
-from mapviz.report.fiemap_table import format_fiemap
+from mapviz.realfs.records import FIEMAP_EXTENT_DATA_INLINE, FIEMAP_EXTENT_UNKNOWN
+from mapviz.report.fiemap_table import fiemap_table
 
 PROG = "mapviz fiemap"
 
@@ -83,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     if args.json:
+        from mapviz.realfs.export import iter_files_json  # json: only when asked for
+
         if block_map.method == "seek":
             print(f"{PROG}: {_seek_note(block_map)}", file=sys.stderr)
         _write(chain(iter_files_json(block_map), "\n"))
@@ -91,16 +92,19 @@ def run(args: argparse.Namespace) -> int:
         _html(block_map, Path(args.html), args.theme, force=args.force, fs_type=args.fs)
         return 0
     if args.scenario:
+        from mapviz.realfs.export import scenario_prologue
+
         try:
             lines = scenario_prologue(block_map, fs_type=args.fs)
         except MapvizError as error:
             raise MapvizError(f"{PROG}: {shown(args.path)}: {error}") from None
-    else:
-        name = shown(block_map.path)  # as xfs_io names it, but never breaking a line
-        table = format_fiemap(name, block_map.extents, verbose=True, size=block_map.size)
-        lines = [_header(block_map), *table]
-    # In pieces: a 100,000-extent table need not become one huge string.
-    _write("\n".join(lines[i : i + 4096]) + "\n" for i in range(0, len(lines), 4096))
+        # In pieces: a 100,000-extent prologue need not become one huge string.
+        _write("\n".join(lines[i : i + 4096]) + "\n" for i in range(0, len(lines), 4096))
+        return 0
+    name = shown(block_map.path)  # as xfs_io names it, but never breaking a line
+    table = fiemap_table(_table_records(block_map), verbose=True, size=block_map.size)
+    # Written as it is formatted, a few thousand lines at a time.
+    _write(chain([f"{_header(block_map)}\n{name}:\n"], ("\n".join(c) + "\n" for c in table)))
     return 0
 
 
@@ -108,7 +112,10 @@ def _html(
     block_map: BlockMap, output: Path, theme: str, *, force: bool, fs_type: str | None = None
 ) -> None:
     """The real file, replayed in the simulator, drawn as the export page draws scenarios."""
+    from mapviz.cli.output import check_target, write_atomic
+
     check_target(output, force=force, command=PROG)
+    from mapviz.realfs.export import scenario_prologue
     from mapviz.realfs.replay import simulation_from_block_map  # simulator, Bokeh: when asked
     from mapviz.render.html import standalone_html
     from mapviz.view import Storyboard
@@ -125,6 +132,18 @@ def _html(
     ).encode("utf-8")
     write_atomic(output, page, force=force, command=PROG)
     print(f"wrote {output} ({len(page) / 1e6:.1f} MB)")
+
+
+def _table_records(block_map: BlockMap) -> Iterator[tuple[int, int, int, int]]:
+    """The records as xfs_io's table shows them: no address (0) where FIEMAP has none."""
+    no_address = FIEMAP_EXTENT_UNKNOWN | FIEMAP_EXTENT_DATA_INLINE  # FiemapExtent.physical
+    extents = block_map.extents
+    if not any(flags & no_address for flags in extents.columns()[3]):
+        return extents.tuples()
+    return (
+        (offset, 0 if flags & no_address else address, length, flags)
+        for offset, address, length, flags in extents.tuples()
+    )
 
 
 def _write(pieces: Iterable[str]) -> None:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from functools import partial
 from itertools import islice
+from operator import add, eq
 from pathlib import PurePath
 from typing import NamedTuple
 
@@ -141,21 +142,41 @@ def iter_files_json(
     """
     name = PurePath(block_map.path).name if name is None else name
     yield f'{{"files": {{{json.dumps(name)}: {{"size": {block_map.size}, "extents": ['
-    runs = _merged(block_map.extents)
     separator = "\n"
-    while True:
-        # Written by hand rather than json.dumps: one line per extent, and
-        # three times faster for the files this is meant for.
-        lines = [
-            f'{{"offset": {offset}, "length": {length}, '
-            f'"physical": {"null" if physical is None else physical}, {_JSON_TAILS[kind]}'
-            for offset, length, physical, kind in islice(runs, chunk)
-        ]
-        if not lines:
-            break
+    for lines in _json_lines(block_map.extents, chunk):
         yield separator + ",\n".join(lines)
         separator = ",\n"
     yield "]}}}" if separator == "\n" else "\n]}}}"
+
+
+def _json_lines(extents: ExtentArray, chunk: int) -> Iterator[list[str]]:
+    """Each merged run's line of :func:`files_json`, in lists of ``chunk``.
+
+    Written by hand rather than json.dumps: one line per extent, and three
+    times faster for the files this is meant for.
+    """
+    offsets, addresses, lengths, flags = extents.columns()
+    if not any(map(eq, islice(offsets, 1, None), map(add, offsets, lengths))):
+        # No extent ends where the next begins, so none merges (a fragmented file, the
+        # case that has 100,000 extents): format the records as they are, no loop in Python.
+        for at in range(0, len(offsets), chunk):
+            part = slice(at, at + chunk)
+            yield [
+                f'{{"offset": {offset}, "length": {length}, '
+                f'"physical": {"null" if kind & _NO_ADDRESS else address}, '
+                f"{_JSON_TAILS[kind & _KIND]}"
+                for offset, address, length, kind in zip(
+                    offsets[part], addresses[part], lengths[part], flags[part], strict=True
+                )
+            ]
+        return
+    runs = _merged(extents)
+    while lines := [
+        f'{{"offset": {offset}, "length": {length}, '
+        f'"physical": {"null" if physical is None else physical}, {_JSON_TAILS[kind]}'
+        for offset, length, physical, kind in islice(runs, chunk)
+    ]:
+        yield lines
 
 
 def scenario_prologue(

@@ -45,6 +45,7 @@ FLAG_NAMES = {
 # struct fiemap_extent: fe_logical, fe_physical, fe_length, 2 reserved u64,
 # fe_flags, 3 reserved u32 -- padding skipped so each unpack is one record.
 EXTENT_STRUCT = struct.Struct("=QQQ16xI12x")
+_FLAGS_WORD = 40 // 4  # fe_flags: the 32-bit word after three u64 fields and two reserved
 
 
 class FiemapExtent(NamedTuple):
@@ -131,6 +132,26 @@ class ExtentArray(Sequence[FiemapExtent]):
     def tuples(self) -> Iterator[tuple[int, int, int, int]]:
         """``(offset, address, length, flags)`` plain tuples: the fast way through."""
         return EXTENT_STRUCT.iter_unpack(self._data)
+
+    def columns(self) -> tuple[list[int], list[int], list[int], list[int]]:
+        """``(offsets, addresses, lengths, flags)``: each field of every record, as a list.
+
+        Read straight out of the packed structs in C, for checks over a whole
+        file that a loop per extent would make slow (``mapviz fiemap`` on
+        100,000+ extents).
+
+        >>> ExtentArray.from_records([(0, 4096, 8192, 0x800), (8192, 0, 4096, 0x7)]).columns()
+        ([0, 8192], [4096, 0], [8192, 4096], [2048, 7])
+        """
+        words = memoryview(self._data).cast("Q")  # fe_logical, fe_physical, fe_length, ...
+        stride = EXTENT_STRUCT.size // 8
+        flags = memoryview(self._data).cast("I")[_FLAGS_WORD :: EXTENT_STRUCT.size // 4]
+        return (
+            words[0::stride].tolist(),
+            words[1::stride].tolist(),
+            words[2::stride].tolist(),
+            flags.tolist(),
+        )
 
     def __len__(self) -> int:
         return len(self._data) // EXTENT_STRUCT.size

@@ -20,12 +20,13 @@ All offsets and lengths in the output are 512-byte sectors, as in xfs_io.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain, islice
 
 from mapviz.report.bmap_table import format_bmap
 from mapviz.report.extents import Extent
 
-__all__ = ["Extent", "fiemap_flags", "format_bmap", "format_fiemap"]
+__all__ = ["Extent", "fiemap_flags", "fiemap_table", "format_bmap", "format_fiemap"]
 
 SECTOR = 512
 """xfs_io prints FIEMAP and GETBMAPX ranges in 512-byte "basic blocks"."""
@@ -141,38 +142,69 @@ def format_fiemap(
     >>> format_fiemap("f", extents[:1], verbose=False)
     ['f:', '\\t0: [0..31]: 262336..262367']
     """
-    records = _fiemap_records(extents)
     lines = [f"{name}:"]
+    for chunk in fiemap_table(_fiemap_records(extents), verbose=verbose, size=size):
+        lines += chunk
+    return lines
+
+
+def fiemap_table(
+    records: Iterable[tuple[int, int, int, int]],
+    *,
+    verbose: bool,
+    size: int | None = None,
+    chunk: int = 4096,
+) -> Iterator[list[str]]:
+    """The lines of :func:`format_fiemap` after the name, from raw FIEMAP records.
+
+    ``records`` are ``(logical, physical, length, flags)`` in bytes, in
+    offset order, as the ioctl returns them (``mapviz fiemap`` hands in a
+    real file's 100,000+ without making an object per extent).  The lines
+    come in lists of about ``chunk``, so a caller can write them as they come.
+
+    >>> list(fiemap_table([(0, 8192, 4096, 0x801)], verbose=False, size=8192))
+    [['\\t0: [0..7]: 16..23', '\\t1: [8..15]: hole']]
+    """
+    records = iter(records)
+    first = list(islice(records, _FIEMAP_BATCH))
+    if not first:
+        return
     if verbose:
-        foff_w, boff_w, tot_w, flg_w = _fiemap_widths(records)
-        # The widths are fixed for the whole table, so build the row formats once.
-        row = f"{{:>4}}: {{:<{foff_w}}} {{:<{boff_w}}} {{:>{tot_w}}} {{:>{flg_w}}}".format
-        hole = f"{{:>4}}: {{:<{foff_w}}} {'hole':<{boff_w}} {{:>{tot_w}}}".format
-        if records:  # io/fiemap.c prints the header with the first extent only
-            lines.append(row("EXT", "FILE-OFFSET", "BLOCK-RANGE", "TOTAL", "FLAGS"))
+        foff_w, boff_w, tot_w, flg_w = _fiemap_widths(first)
+        # The widths are fixed for the whole table: one %-format per line, built once.
+        row = f"%4d: %-{foff_w}s %-{boff_w}s %{tot_w}d %#{flg_w}x"
+        hole = f"%4d: %-{foff_w}s {'hole':<{boff_w}} %{tot_w}d"
+        header = f"{{:>4}}: {{:<{foff_w}}} {{:<{boff_w}}} {{:>{tot_w}}} {{:>{flg_w}}}"
+        # io/fiemap.c prints the header with the first extent only.
+        lines = [header.format("EXT", "FILE-OFFSET", "BLOCK-RANGE", "TOTAL", "FLAGS")]
+    else:
+        row, hole, lines = "\t%d: %s %d..%d", "\t%d: %s hole", []
     index = 0
     last_end = 0  # bytes, like xfs_io's last_logical
-    for logical, physical, length, flags in records:
+    append = lines.append
+    for logical, physical, length, flags in chain(first, records):
+        # One loop for both tables, in locals: it runs once per extent of huge files.
         start, count, block = logical // SECTOR, length // SECTOR, physical // SECTOR
         hole_start = last_end // SECTOR
         if start > hole_start:  # io/fiemap.c print_hole(): holes are synthesised
             offsets = f"[{hole_start}..{start - 1}]:"
-            if verbose:
-                lines.append(hole(index, offsets, start - hole_start))
-            else:
-                lines.append(f"\t{index}: {offsets} hole")
+            append(hole % ((index, offsets, start - hole_start) if verbose else (index, offsets)))
             index += 1
         offsets = f"[{start}..{start + count - 1}]:"
-        blocks = f"{block}..{block + count - 1}"
         if verbose:
-            lines.append(row(index, offsets, blocks, count, f"0x{flags:x}"))
+            append(row % (index, offsets, f"{block}..{block + count - 1}", count, flags))
         else:
-            lines.append(f"\t{index}: {offsets} {blocks}")
+            append(row % (index, offsets, block, block + count - 1))
         index += 1
         last_end = logical + length
-    if records and size is not None and last_end < size:
+        if len(lines) >= chunk:
+            yield lines
+            lines = []
+            append = lines.append
+    if size is not None and last_end < size:
         # io/fiemap.c: the hole to EOF, only when some extent was printed.
         start, end = last_end // SECTOR, size // SECTOR
         offsets = f"[{start}..{end - 1}]:"
-        lines.append(hole(index, offsets, end - start) if verbose else f"\t{index}: {offsets} hole")
-    return lines
+        append(hole % ((index, offsets, end - start) if verbose else (index, offsets)))
+    if lines:
+        yield lines
