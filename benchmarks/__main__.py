@@ -1,6 +1,7 @@
-"""Run every benchmark: ``python -m benchmarks [--only NAME ...] [--out FILE]``.
+"""Run every benchmark: ``python -m benchmarks [--only NAME ...] [--out FILE] [--profile]``.
 
-Each ``benchmarks/bench_*.py`` module exposes ``run() -> dict``; every figure
+Each ``benchmarks/bench_*.py`` module exposes ``run() -> dict`` (and may expose
+``profile() -> str``, cProfile's top functions, which ``--profile`` prints); every figure
 in it is measured against a baseline in the same run, because the machines
 here are shared and noisy.  Prints each result, then one table of every goal
 (``--markdown``: as the README's Performance section shows it), and writes
@@ -38,6 +39,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
     parser.add_argument("--markdown", action="store_true", help="print the final table in Markdown")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also run each benchmark that has a profile() under cProfile and print its top "
+        "functions (engine: the 20,000-command script)",
+    )
     args = parser.parse_args(argv)
     names = [n for n in discover() if not args.only or n.removeprefix("bench_") in args.only]
     results: dict[str, Any] = {
@@ -53,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
             module = importlib.import_module(f"benchmarks.{name}")
             result = module.run()
             table.extend(module.rows(result) if hasattr(module, "rows") else [])
+            if args.profile and hasattr(module, "profile"):
+                report = module.profile()
+                print(report, flush=True)
+                result["profile"] = report.splitlines()
         except Exception as error:  # a benchmark that breaks must not hide the others
             traceback.print_exc()
             result = {"error": f"{type(error).__name__}: {error}"}

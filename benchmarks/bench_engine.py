@@ -17,7 +17,11 @@ shared and noisy):
 from __future__ import annotations
 
 import bisect
+import contextlib
+import cProfile
+import io
 import os
+import pstats
 import random
 import shutil
 import subprocess
@@ -116,6 +120,29 @@ def _real_kernel_seconds(text: str, runs: int) -> tuple[float | None, str]:
                 subprocess.run(["umount", str(mount)], check=True)
                 image.unlink()
     return min(times), ""
+
+
+def profile(top: int = 20) -> str:
+    """``mapviz run --brief`` of the 20,000-command script under cProfile, in this process.
+
+    The functions that take the most time, twice: by cumulative time (where
+    the time goes, callees included) and by own time (where it is spent).
+    ``python -m benchmarks --only engine --profile`` prints it.
+    """
+    from mapviz.cli import main
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "random.scenario"
+        path.write_text(script_text())
+        profiler = cProfile.Profile()
+        with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+            profiler.runcall(main, ["run", "--brief", str(path)])
+    out = io.StringIO()
+    for order, title in (("cumulative", "cumulative time"), ("tottime", "own time")):
+        out.write(f"mapviz run --brief, {COMMANDS:,}-command script: top {top} by {title}\n")
+        stats = pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order)
+        stats.print_stats(top)
+    return out.getvalue()
 
 
 def _extent_map(n: int) -> Any:

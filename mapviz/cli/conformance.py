@@ -20,7 +20,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--cmd",
         metavar="COMMAND",
         help="run COMMAND instead of the in-process simulator and read its stdout as "
-        "`mapviz run --json` ({} is the scenario's path), e.g. 'mapviz run --json {}'",
+        "`mapviz run --json`, with or without --changes ({} is the scenario's path), "
+        "e.g. 'mapviz run --json {}'",
     )
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="print every difference of a failing case"

@@ -31,7 +31,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "export",
         help="write the animated views as one offline HTML file (and/or SVG/PNG per step)",
         description="Export a scenario (a file, or a bundled name: see `mapviz scenarios`) -- or "
-        "a saved run, RUN.json from `mapviz run --json` or `mapviz run --real --json` -- as "
+        "a saved run, RUN.json from `mapviz run --json` (with or without --changes) or "
+        "`mapviz run --real --json` -- as "
         "a self-contained HTML page that plays it with no network, as images per step, or as "
         "one animated image for a slide. Exit status: 0 written, "
         "2 bad input.",
