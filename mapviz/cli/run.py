@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     # Imported here, not at the top: every `mapviz` command builds this parser.
     from mapviz.cli.real import run_on_real_kernel
     from mapviz.core.simulation import Simulation
-    from mapviz.report.json_report import iter_run_json
+    from mapviz.report.json_report import stream_run_json
     from mapviz.report.transcript import transcript
 
     if args.changes and not args.json:
@@ -53,17 +53,20 @@ def run(args: argparse.Namespace) -> int:
     if args.real:
         return run_on_real_kernel(args)
     scenario = load_scenario(args.scenario)
+    kernel = args.kernel or scenario.kernel
     sim = Simulation(
-        scenario.fs,
-        args.kernel or scenario.kernel,
-        source=scenario.source,
-        record_files=args.json,
-        check=args.check,
+        scenario.fs, kernel, source=scenario.source, record_files=False, check=args.check
     )
-    sim.run(scenario_under(scenario, sim.kernel).items)  # each %note as it reads there
+    items = scenario_under(scenario, kernel).items  # each %note as it reads there
+    sim.run(items)
     if args.json:
+        # Run again, writing each step as it ends: the first run said whether every
+        # %expect held (the document says so first), and no step's views are kept.
+        again = Simulation(scenario.fs, kernel, source=scenario.source, record_files=False)
         write = sys.stdout.write
-        for piece in iter_run_json(sim, scenario, changes=args.changes):
+        for piece in stream_run_json(
+            again, items, scenario, ok=not sim.failures, changes=args.changes
+        ):
             write(piece)
     else:
         for line in transcript(sim, scenario.title, events=not args.brief):

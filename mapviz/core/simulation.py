@@ -163,7 +163,7 @@ class Simulation:
         """
         self.record_files = True
         if self.steps:
-            self.steps[-1] = replace(self.steps[-1], files=self._named_views())
+            self.steps[-1] = replace(self.steps[-1], files=self.named_views())
 
     def apply(self, item: Item | ExtentRun) -> Step | None:
         """Apply one item; return the step it made (None for notes, expectations, ...).
@@ -349,13 +349,16 @@ class Simulation:
     def _views(self, name: str, file: str | None) -> dict[str, FileView]:
         fs = self.machine.fs
         if self.record_files:
-            return self._named_views()
+            return self.named_views()
         if name in ("fiemap", "bmap") and file is not None:
             return {file: file_view(fs, fs.files[file])}
         return {}
 
-    def _named_views(self) -> dict[str, FileView]:
-        """The view of every file the scenario named, now."""
+    def named_views(self) -> dict[str, FileView]:
+        """The view of every file the scenario named, now: what a step records.
+
+        Views of files unchanged since the last call are the same objects.
+        """
         fs = self.machine.fs
         return {n: self._file_views.get(fs, fs.files[n]) for n in self.named if n in fs.files}
 

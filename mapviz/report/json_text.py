@@ -64,20 +64,17 @@ def indented(value: Any, pad: str = "") -> str:
     return json.dumps(value, indent=STEP).replace("\n", "\n" + pad)
 
 
-def file_entry(view: FileView | None, pad: str) -> str:
+def file_entry(view: FileView, pad: str) -> str:
     """A file's schema 1 entry, ``{"size": ..., "extents": [...]}``, as :func:`indented` writes it.
 
     One format per extent instead of a dict and a generator per extent: the
-    entries of the files are nearly all of a long run's bytes.  ``None``
-    (a file that is gone, under ``--changes``) is ``null``.
+    entries of the files are nearly all of a long run's bytes.
 
     >>> from mapviz.core.snapshot import ExtentView
     >>> view = FileView("f", 8192, (ExtentView(0, 4096, None, "delalloc", False),))
     >>> file_entry(view, "") == indented(view.to_json())
     True
     """
-    if view is None:
-        return "null"
     member = pad + " " * STEP
     item = member + " " * STEP
     field = item + " " * STEP
@@ -95,27 +92,22 @@ def file_entry(view: FileView | None, pad: str) -> str:
     return f'{{\n{member}"size": {view.size},\n{member}"extents": [{extents}\n{member}]\n{pad}}}'
 
 
-def files_member(
-    files: Mapping[str, FileView | None], pad: str, texts: dict[str, tuple[FileView, str]]
-) -> str:
-    """A step's ``files`` object: each entry by :func:`file_entry`, or from ``texts``.
+def files_member(entries: Mapping[str, str | None], pad: str) -> str:
+    """A step's ``files`` object from each file's entry already written by :func:`file_entry`.
 
-    ``texts`` remembers the last text written for each file name: a file whose
-    view is the very object written last time (most steps leave most files
-    alone, and the simulator hands out the same view then) is not formatted
-    again.
+    ``None`` is a file that is gone (``--changes``): ``null``.
+
+    >>> print(files_member({"a": "{}", "b": None}, " "))
+    {
+      "a": {},
+      "b": null
+     }
     """
-    if not files:
+    if not entries:
         return "{}"
     inner = pad + " " * STEP
-    members = []
-    for name, view in files.items():
-        last = texts.get(name)
-        if last is not None and last[0] is view:
-            text = last[1]
-        else:
-            text = file_entry(view, inner)
-            if view is not None:
-                texts[name] = (view, text)
-        members.append(f"\n{inner}{_string(name)}: {text}")
-    return "{" + ",".join(members) + f"\n{pad}}}"
+    members = ",".join(
+        f"\n{inner}{_string(name)}: {'null' if text is None else text}"
+        for name, text in entries.items()
+    )
+    return f"{{{members}\n{pad}}}"

@@ -14,12 +14,14 @@ from typing import Any
 
 import pytest
 
+from mapviz.cli import main
 from mapviz.core.changes import carry_forward, expand, only_changes_document
 from mapviz.core.simulation import Simulation
 from mapviz.realkernel.normalise import compare_runs
-from mapviz.report.json_report import iter_run_json, run_json
+from mapviz.report.json_report import iter_run_json, run_json, stream_run_json
 from mapviz.scenario import load_scenario, parse_scenario
 from mapviz.scenario.bundled import bundled_names
+from mapviz.scenario.directives import scenario_under
 from tests.conftest import CONFORMANCE_SUITE, ROOT
 from tools.kernel_diff.generate import generate
 
@@ -39,10 +41,19 @@ def _runs(sim: Simulation, scenario: Any) -> tuple[str, str]:
     )
 
 
+def _streamed(sim: Simulation, scenario: Any, *, changes: bool) -> str:
+    """What `mapviz run --json` prints: written while a second simulation runs."""
+    fresh = Simulation(scenario.fs, sim.kernel, source=scenario.source, record_files=False)
+    items = scenario_under(scenario, sim.kernel).items
+    return "".join(stream_run_json(fresh, items, scenario, ok=not sim.failures, changes=changes))
+
+
 def _check(sim: Simulation, scenario: Any) -> None:
     text, changes = _runs(sim, scenario)
     assert text == json.dumps(run_json(sim, scenario), indent=1) + "\n"
     assert changes == json.dumps(run_json(sim, scenario, changes=True), indent=1) + "\n"
+    assert _streamed(sim, scenario, changes=False) == text
+    assert _streamed(sim, scenario, changes=True) == changes
     document = json.loads(changes)
     assert document["changes"] is True and list(document)[:2] == ["schema", "changes"]
     assert json.dumps(expand(document), indent=1) + "\n" == text
@@ -145,3 +156,18 @@ def test_the_reader_in_scenario_md_carries_forward_as_ours_does() -> None:
         assert theirs == list(carry_forward(document["steps"]))
     gone = [{"files": {"a": 1, "b": 2}}, {"files": {"b": None}}, {"files": {"c": 3}}]
     assert list(namespace["carry_forward"](gone)) == list(carry_forward(gone))
+
+
+@pytest.mark.parametrize("changes", [False, True])
+def test_the_cli_prints_run_json_even_when_an_expectation_fails(
+    capsys: pytest.CaptureFixture[str], changes: bool
+) -> None:
+    scenario = load_scenario("hole-sigbus")  # expects SIGBUS; mainline fills the hole
+    sim = Simulation(scenario.fs, "mainline", source=scenario.source)
+    sim.run(scenario_under(scenario, "mainline").items)
+    assert sim.failures
+    flags = ["--changes"] if changes else []
+    assert main(["run", "--json", *flags, "--kernel", "mainline", "hole-sigbus"]) == 1
+    document = run_json(sim, scenario, changes=changes)
+    assert document["ok"] is False and any("expect" in step for step in document["steps"])
+    assert capsys.readouterr().out == json.dumps(document, indent=1) + "\n"
