@@ -62,8 +62,10 @@ def file_view(fs: Filesystem, inode: Inode) -> FileView:
     # `mapviz run --json` takes a view after every step that changed a file: decode the
     # packed records, and look up sharing only when some block on the device is shared.
     nothing_shared = not len(fs.refcounts)
-    out: list[ExtentView] = []
+    delalloc = ExtentState.DELALLOC.label
+    runs: list[list[Any]] = []  # [offset, length, physical, state, shared], merged as they come
     for file_block, count, physical_block, state in inode.data.records():
+        label = _LABELS[state]
         pieces: list[tuple[int, int, int | None, bool]]
         if physical_block is None or nothing_shared:
             pieces = [(file_block, count, physical_block, False)]
@@ -73,25 +75,25 @@ def file_view(fs: Filesystem, inode: Inode) -> FileView:
                 for a, b, shared in fs.shared_runs(physical_block, count)
             ]
         for block, length, physical, shared in pieces:
-            view = ExtentView(
-                block * bs,
-                length * bs,
-                None if physical is None else physical * bs,
-                _LABELS[state],
-                shared,
-            )
-            if out and _continues(out[-1], view):
-                last = out[-1]
-                view = ExtentView(
-                    last.offset, last.length + view.length, last.physical, last.state, last.shared
-                )
-                out[-1] = view
-            else:
-                out.append(view)
+            offset, size = block * bs, length * bs
+            address = None if physical is None else physical * bs
+            if runs:
+                last = runs[-1]
+                # Contiguous in the file with the same state and sharing, and on disk too
+                # unless delalloc (which has no disk address): one extent, as FIEMAP shows it.
+                if (
+                    last[0] + last[1] == offset
+                    and last[3] == label
+                    and last[4] == shared
+                    and (label == delalloc or last[2] + last[1] == address)
+                ):
+                    last[1] += size
+                    continue
+            runs.append([offset, size, address, label, shared])
     return FileView(
         name=inode.name,
         size=inode.size,
-        extents=tuple(out),
+        extents=tuple(ExtentView(*run) for run in runs),
         immutable=inode.immutable,
         swapfile=inode.swapfile,
         sealed=inode.sealed,
@@ -99,15 +101,6 @@ def file_view(fs: Filesystem, inode: Inode) -> FileView:
 
 
 _LABELS = {state: state.label for state in ExtentState}
-
-
-def _continues(left: ExtentView, right: ExtentView) -> bool:
-    if left.end != right.offset or left.state != right.state or left.shared != right.shared:
-        return False
-    if left.state == ExtentState.DELALLOC.label:
-        return True
-    assert left.physical is not None and right.physical is not None
-    return left.physical + left.length == right.physical
 
 
 T = TypeVar("T")
