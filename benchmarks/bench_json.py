@@ -17,7 +17,6 @@ a ratio to the transcript's in the same run.  Run it alone with
 
 from __future__ import annotations
 
-import os
 import random
 import subprocess
 import sys
@@ -73,17 +72,31 @@ def script_text(lines: int = LINES, seed: int = SEED) -> str:
     return "\n".join(out[:lines]) + "\n"
 
 
+# The child reports its own peak (VmHWM) on the way out: ru_maxrss survives exec, so a
+# child of this process would report the parent's peak instead of its own.
+_CHILD = """
+import atexit, runpy, sys
+def peak():
+    status = open("/proc/self/status").read()
+    sys.stderr.write("VmHWM " + status.split("VmHWM:")[1].split()[0] + "\\n")
+atexit.register(peak)
+sys.argv = ["mapviz", *sys.argv[1:]]
+runpy.run_module("mapviz", run_name="__main__")
+"""
+
+
 def _run(argv: list[str], output: Path) -> tuple[float, int]:
     """Seconds and peak resident bytes of one ``mapviz`` process writing to ``output``."""
     with open(output, "wb") as out:
         start = time.perf_counter()
-        child = subprocess.Popen([sys.executable, "-m", "mapviz", *argv], stdout=out)
-        _, status, usage = os.wait4(child.pid, 0)
+        done = subprocess.run(
+            [sys.executable, "-c", _CHILD, *argv], stdout=out, stderr=subprocess.PIPE, check=False
+        )
         seconds = time.perf_counter() - start
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode not in (0, 1):  # 1: an %expect failed; there are none here
-        raise RuntimeError(f"mapviz {' '.join(argv)} exited {child.returncode}")
-    return seconds, usage.ru_maxrss * 1024  # Linux: kilobytes
+    if done.returncode not in (0, 1):  # 1: an %expect failed; there are none here
+        raise RuntimeError(f"mapviz {' '.join(argv)} exited {done.returncode}: {done.stderr!r}")
+    peak = done.stderr.decode().rsplit("VmHWM ", 1)[1].split()[0]
+    return seconds, int(peak) * 1024
 
 
 def run(lines: int = LINES) -> dict[str, Any]:
