@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from functools import partial
 from itertools import islice
@@ -257,11 +258,49 @@ def scenario_prologue(
     ]
     if not place:
         lines.append("# physical addresses left to the simulated allocator")
+        runs = [run._replace(physical=None) for run in runs]
+    else:
+        runs = _off_metadata(runs, shift, fs_type, device, blocksize, lines)
     for run in runs:
-        lines.extend(
-            _replay(run._replace(physical=None) if not place else run, shift, block_map.size)
-        )
+        lines.extend(_replay(run, shift, block_map.size))
     return lines
+
+
+def _off_metadata(
+    runs: list[Run], shift: int, fs_type: str, device: int, blocksize: int, lines: list[str]
+) -> list[Run]:
+    """``runs`` with those whose blocks the simulated mkfs keeps for itself left to the allocator.
+
+    Another filesystem's layout (ext4's, replayed on a simulated XFS) or a
+    real mkfs that differs from the model can put data where the simulated
+    filesystem has its own headers and log.  Those runs lose their address and
+    come last, after every run that keeps one, so the allocator cannot take
+    a block a later line names.
+    """
+    # Imported here: `mapviz fiemap`'s table and JSON need no simulator.
+    from mapviz.core.geometry import mkfs_geometry
+
+    metadata = sorted(mkfs_geometry(fs_type, device, blocksize, True).metadata)
+    starts = [start for start, _ in metadata]
+
+    def on_metadata(run: Run) -> bool:
+        if run.physical is None or run.state == "delalloc":
+            return False
+        first = (run.physical - shift) // blocksize
+        stop = first + -(-run.length // blocksize)
+        index = bisect_right(starts, stop - 1) - 1
+        return index >= 0 and metadata[index][0] + metadata[index][1] > first
+
+    moved = [run for run in runs if on_metadata(run)]
+    if not moved:
+        return runs
+    lines.append(
+        f"# {len(moved):,} extents fall on the simulated {fs_type}'s own metadata: "
+        "the simulator places them (last)"
+    )
+    return [run for run in runs if not on_metadata(run)] + [
+        run._replace(physical=None) for run in moved
+    ]
 
 
 def _block_runs(runs: Iterable[Run], blocksize: int) -> Iterator[Run]:
