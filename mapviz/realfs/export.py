@@ -208,14 +208,14 @@ def scenario_prologue(
     --------
     >>> from mapviz.realfs.blockmap import FileSystem
     >>> block_map = BlockMap("/data/f", 10000, FileSystem(0x58465342, 4096), "fiemap",
-    ...                      False, ExtentArray.from_records([(0, 1 << 20, 4096, 0),
+    ...                      False, ExtentArray.from_records([(0, 8 << 20, 4096, 0),
     ...                                                       (4096, 0, 4096, 0x7)]))
     >>> print("\\n".join(scenario_prologue(block_map)[2:]))
     %kernel map-direct-v5
     %fs xfs blocksize=4k size=16m
     open -f f
     truncate 10000
-    %extent 0 4k 1m
+    %extent 0 4k 8m
     pwrite -q 4k 4k
     """
     filesystem = block_map.filesystem
@@ -294,9 +294,10 @@ def _off_metadata(
     moved = [run for run in runs if on_metadata(run)]
     if not moved:
         return runs
+    some = f"{len(moved):,} extents fall" if len(moved) > 1 else "1 extent falls"
     lines.append(
-        f"# {len(moved):,} extents fall on the simulated {fs_type}'s own metadata: "
-        "the simulator places them (last)"
+        f"# {some} on the simulated {fs_type}'s own metadata: the simulator places "
+        + ("them (last)" if len(moved) > 1 else "it (last)")
     )
     return [run for run in runs if not on_metadata(run)] + [
         run._replace(physical=None) for run in moved
