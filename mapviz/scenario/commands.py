@@ -10,13 +10,13 @@ what a command does is the simulator's business (``fpunch 0 0`` parses).
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
 from mapviz.scenario.lexer import LineError, parse_index, parse_number, quote, suggest
+from mapviz.scenario.names import check_path
 from mapviz.scenario.syntax import Command
 
 
@@ -124,9 +124,6 @@ SPECS: dict[str, Spec] = {
 }
 """Every xfs_io command of SCENARIO.md, by name."""
 
-# A component may not start with "-" or "+": xfs_io would read it as an option,
-# and the real-kernel recorder refuses such names too.
-_PATH = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.+-]*(/[A-Za-z0-9_.][A-Za-z0-9_.+-]*)*")
 _LARGEST_SEED = 0xFFFFFFFF
 
 
@@ -275,23 +272,6 @@ def _argument(arg: Arg, word: str, blocksize: int) -> int | str:
     if arg.kind is Kind.INDEX:
         return parse_index(word, arg.what)
     return parse_number(word, blocksize, arg.what)
-
-
-def check_path(word: str) -> str:
-    """A file name as the simulator keys it: relative, inside the filesystem, normalised.
-
-    >>> check_path("dir/./data")
-    'dir/data'
-    """
-    if _PATH.fullmatch(word) is None or ".." in word.split("/"):
-        raise LineError(
-            f'bad path {quote(word)} (a relative name of letters, digits and "._+-", '
-            'with "/" between names; no "..")'
-        )
-    path = posixpath.normpath(word)
-    if path == ".":
-        raise LineError(f"bad path {quote(word)} (it names the filesystem's root)")
-    return path
 
 
 def _chattr_word(words: Sequence[str]) -> str:

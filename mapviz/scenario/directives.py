@@ -24,6 +24,7 @@ from mapviz.scenario.lexer import (
     strip_comment,
     suggest,
 )
+from mapviz.scenario.names import check_text_name
 from mapviz.scenario.numbers import short_bytes
 from mapviz.scenario.syntax import (
     FS_TYPES,
@@ -64,7 +65,6 @@ _FS_USAGE = "%fs xfs|ext4 [blocksize=N] [size=N] [dax] [noreflink]"
 _FS_OPTIONS = {"blocksize": True, "size": True, "dax": False, "noreflink": False}
 _PROC_OPTIONS = {"uid": True, "nocap": False, "cap": True}
 _DIGIT = re.compile("[0-9]")
-_PROCESS_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _SECONDS = re.compile(r"[0-9]+(\.[0-9]*)?|\.[0-9]+")
 _NOTE_USAGE = "%note [MODEL,...] TEXT"
 ALL_MODELS = "*"
@@ -242,10 +242,11 @@ def _proc(rest: str, line: int, fs: FsConfig) -> Proc:
     if not words:
         raise LineError("missing NAME (usage: %proc NAME [uid=N] [nocap] [cap=CAP_X,...])")
     name = words[0]
-    if _PROCESS_NAME.fullmatch(name) is None:
+    check_text_name(name, "process name")
+    if "=" in name:
         raise LineError(
-            f"bad process name {quote(name)} (letters, digits, _ and -, "
-            "not starting with a digit or -; the name comes first)"
+            f'bad process name {quote(name)}: "=" belongs to the options (uid=N, cap=...); '
+            "the name comes first"
         )
     given = _keywords(words[1:], _PROC_OPTIONS)
     if "nocap" in given and "cap" in given:
