@@ -26,6 +26,7 @@ import fcntl
 import os
 import stat
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,12 +81,13 @@ def swap_header(size: int) -> bytes:
     return bytes(header)
 
 
-def xfs_io_line(command: Command) -> str:
+def xfs_io_line(command: Command, spell: Callable[[str], str] = str) -> str:
     """The line handed to xfs_io: numbers in plain bytes, ``-D`` dropped from ``mmap``.
 
     Mainline ignores MAP_DIRECT (an unknown flag with plain MAP_SHARED), so
     ``mmap -D`` runs as ``mmap``.  Plain decimal bytes mean xfs_io's own idea
-    of a block (for the ``b`` suffix) never matters.
+    of a block (for the ``b`` suffix) never matters.  ``spell`` turns a file
+    name into the word xfs_io gets (:meth:`Testbed.xfs_io_path`).
 
     >>> xfs_io_line(Command(3, "mmap -rwD 0 64k", "mmap", "rwD", (), (0, 65536)))
     'mmap -rw 0 65536'
@@ -98,7 +100,7 @@ def xfs_io_line(command: Command) -> str:
         words.append("-" + flags)
     for letter, value in command.options:
         words += [f"-{letter}", str(value)]
-    words += [str(arg) for arg in command.args]
+    words += [spell(arg) if isinstance(arg, str) else str(arg) for arg in command.args]
     return " ".join(words)
 
 
@@ -129,6 +131,7 @@ class RealProcess:
     name: str
     uid: int
     caps: frozenset[str]
+    spell: Callable[[str], str] = str  # a file name as xfs_io gets it
     io: XfsIo | None = None
     files: list[_OpenFile] = field(default_factory=list)
     current: int | None = None
@@ -185,12 +188,12 @@ class RealProcess:
         current, current_map = self.current, self.current_map
         self.files, self.maps = [], []
         for entry in files:
-            if self._open(io, entry.path, entry.flags, warnings):
+            if self._open(io, self.spell(entry.path), entry.flags, warnings):
                 self.files.append(entry)
         for mapping in maps:
             index = next((i for i, f in enumerate(self.files) if f.path == mapping.path), None)
             if index is None:  # closed after mmap: open it just to map it
-                if not self._open(io, mapping.path, mapping.open_flags, warnings):
+                if not self._open(io, self.spell(mapping.path), mapping.open_flags, warnings):
                     continue
             else:
                 io.run(f"file {index}")
@@ -264,13 +267,15 @@ class Recorder:
             uid = item.uid or 0
             default = CAPABILITIES if uid == 0 else frozenset[str]()
             caps = item.caps if item.caps is not None else default
-            self.processes[item.name] = RealProcess(item.name, uid, caps)
+            self.processes[item.name] = RealProcess(item.name, uid, caps, self.testbed.xfs_io_path)
         self.process_name = item.name
 
     @property
     def process(self) -> RealProcess:
         if self.process_name not in self.processes:
-            self.processes[self.process_name] = RealProcess(self.process_name, 0, CAPABILITIES)
+            self.processes[self.process_name] = RealProcess(
+                self.process_name, 0, CAPABILITIES, self.testbed.xfs_io_path
+            )
         return self.processes[self.process_name]
 
     def _step(self, command: Command) -> dict[str, Any]:
@@ -302,7 +307,7 @@ class Recorder:
                     self._mention(arg)
         io = process.io if process.io is not None else process.start(self.testbed.mnt)
         file = process.current_path
-        line = xfs_io_line(command)
+        line = xfs_io_line(command, self.testbed.xfs_io_path)
         reply = io.run(line)
         if reply.died:
             warnings = process.restore(self.testbed.mnt)

@@ -33,7 +33,9 @@ PATH_MAX = 4095
 
 # Format characters that reorder what follows them on screen (Unicode's
 # bidirectional controls): a name holding one would not read as it is.
-_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
 # Control characters, surrogates, line and paragraph separators.
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
 
@@ -71,7 +73,7 @@ def check_text_name(word: str, what: str) -> str:
             "a control or layout character (a name must print as one line of text)"
         )
     if word.startswith("-"):
-        raise LineError(f"bad {what} {quote(word)}: it may not start with \"-\" (an option)")
+        raise LineError(f'bad {what} {quote(word)}: it may not start with "-" (an option)')
     return word
 
 

@@ -120,3 +120,33 @@ def test_changes_needs_json(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run_cli(capsys, "run", "--changes", "pinned-block-map")
     assert status == 2 and not out
     assert err == "mapviz run: --changes needs --json\n"
+
+
+def _stdin(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+
+
+def test_run_dash_reads_the_scenario_from_stdin(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _stdin(monkeypatch, "%kernel mainline\nopen -f 'd\u00e4t\u00e4 1'\npwrite 0 4k\n%expect ok\n")
+    status, out, _ = run_cli(capsys, "run", "--json", "-")
+    assert status == 0
+    document = json.loads(out)
+    assert document["scenario"] == "stdin"
+    assert list(document["steps"][-1]["files"]) == ["d\u00e4t\u00e4 1"]
+    _stdin(monkeypatch, "open -f x\npwrtie 0 4k\n")
+    status, _, err = run_cli(capsys, "run", "-")
+    assert (status, err) == (2, '<stdin>:2: unknown command "pwrtie" (did you mean "pwrite"?)\n')
+    _stdin(monkeypatch, "open -f x\n")
+    assert run_cli(capsys, "picture", "-")[0] == 0
+
+
+def test_no_arguments_prints_usage_and_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run_cli(capsys)
+    assert status == 2 and out == ""
+    assert err.startswith("usage: mapviz")
+    for command in ("run", "compare", "picture", "export", "serve", "conformance"):
+        assert f"\n    {command} " in err or f"\n    {command}\n" in err

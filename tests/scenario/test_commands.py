@@ -200,7 +200,7 @@ CONTROL = "a control or layout character (a name must print as one line of text)
         ("open //x", f'open: bad path "//x": {ABSOLUTE}'),
         ("open a//b", f'open: bad path "a//b": {EMPTY_NAME}'),
         ("open a/", f'open: bad path "a/": {EMPTY_NAME}'),
-        ("open ''", 'open: empty path'),
+        ("open ''", "open: empty path"),
         ("open 'a\tb'", f'open: bad path "a\\tb": it holds U+0009, {CONTROL}'),
         ("open 'a\x7fb'", f'open: bad path "a\\x7fb": it holds U+007F, {CONTROL}'),
         (
@@ -214,8 +214,11 @@ CONTROL = "a control or layout character (a name must print as one line of text)
         ),
         ("open -f -- x", 'open: unknown option "--" (open takes -f -r -t)'),
         ("reflink ./-x", 'reflink: bad path "./-x": it may not start with "-" (an option)'),
-        ("open " + "x" * 256, f'open: bad path "{"x" * 57}...": the name "{"x" * 57}..." '
-         "is longer than 255 bytes (NAME_MAX)"),
+        (
+            "open " + "x" * 256,
+            f'open: bad path "{"x" * 57}...": the name "{"x" * 57}..." '
+            "is longer than 255 bytes (NAME_MAX)",
+        ),
         ("open .", 'open: bad path "." (it names the filesystem\'s root)'),
         ("open ./.", 'open: bad path "./." (it names the filesystem\'s root)'),
         ("chattr", "chattr: missing +i or -i (usage: chattr +i | chattr -i)"),

@@ -77,8 +77,14 @@ def test_b_counts_blocks_of_the_given_size() -> None:
         ("1 k", 'malformed length "1 k" (decimal or 0x hex, optional suffix k m g t p e s b)'),
         ("k", 'malformed length "k" (decimal or 0x hex, optional suffix k m g t p e s b)'),
         ("1_000", 'malformed length "1_000" (decimal or 0x hex, optional suffix k m g t p e s b)'),
-        ("\u0661", 'malformed length "\u0661" (decimal or 0x hex, optional suffix k m g t p e s b)'),
-        ("1\u212a", 'malformed length "1\u212a" (decimal or 0x hex, optional suffix k m g t p e s b)'),
+        (
+            "\u0661",
+            'malformed length "\u0661" (decimal or 0x hex, optional suffix k m g t p e s b)',
+        ),
+        (
+            "1\u212a",
+            'malformed length "1\u212a" (decimal or 0x hex, optional suffix k m g t p e s b)',
+        ),
         ("9223372036854775808", 'number too large "9223372036854775808" (the limit is 2^63 - 1)'),
         ("8388608t", 'number too large "8388608t" (the limit is 2^63 - 1)'),
         ("8e", 'number too large "8e" (the limit is 2^63 - 1)'),
