@@ -268,13 +268,13 @@ def confined(mnt: str, name: str) -> str:
     ...     confined("/tmp/t/mnt", "../fs.img")
     ... except ConfinementError as error:
     ...     print(str(error).removeprefix("mapviz run --real: "))
-    refused the file name "../fs.img": ".." would climb out of the filesystem
+    refused a file name: bad path "../fs.img": ".." would climb out of the filesystem
     """
     try:
         checked = check_path(name)
     except LineError as problem:
         raise ConfinementError(
-            f"mapviz run --real: refused the file name {quote(name)}: {problem}"
+            f"mapviz run --real: refused a file name: {problem}"
         ) from None
     top = os.path.normpath(mnt)
     path = os.path.normpath(os.path.join(top, checked))
