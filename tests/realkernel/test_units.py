@@ -131,15 +131,15 @@ def test_missing_tools_are_named(
 def test_a_bad_script_is_caught_before_anything_is_mounted(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    # The simulator runs first: "no file is open" is a scenario error, exit 2.
+    # The simulator runs first: a malformed line is a scenario error, exit 2.
     monkeypatch.setattr("mapviz.realkernel.runner.check_machine", lambda scenario: None)
 
     def no_recording(scenario: object) -> None:
         raise AssertionError("the real kernel must not be touched")
 
     monkeypatch.setattr("mapviz.realkernel.runner.record", no_recording)
-    status, _, err = _cli(capsys, "run", "--real", _write(tmp_path, MAINLINE + "pwrite 0 4k\n"))
-    assert status == 2 and ":3:" in err
+    status, _, err = _cli(capsys, "run", "--real", _write(tmp_path, MAINLINE + "open -f a\npwrite 0 4q\n"))
+    assert status == 2 and ":4:" in err
 
 
 # --- the xfs_io driver --------------------------------------------------------------

@@ -13,7 +13,7 @@ from mapviz.core.memory import OpenFile
 from mapviz.core.ops.release import release, xfs_blockgc_free_space
 from mapviz.core.ops.setsize import check_size_change, setattr_size
 from mapviz.core.ops.writeback import writeback_all
-from mapviz.core.outcome import SyscallError
+from mapviz.core.outcome import NO_FILES, SyscallError
 
 _SERIALS = itertools.count(1)
 
@@ -97,15 +97,15 @@ def _xfs_create_space(ctx: Context, name: str) -> None:
 
 def file_(ctx: Context) -> None:
     process = ctx.process
+    if not process.files:
+        raise ctx.refuse(NO_FILES)  # `file` needs an open file (io/init.c)
     if not ctx.command.args:
         print_(ctx)
         return
     index = ctx.command.number(0)
     if index >= len(process.files):
-        raise ctx.refuse(
-            f"file: no open file number {index} in process {process.name} "
-            f"(it has {len(process.files)})"
-        )
+        # io/file.c filelist_f(): the index must name an open file
+        raise ctx.refuse(f"value {index} is out of range (0-{len(process.files) - 1})")
     process.current_file = index
 
 

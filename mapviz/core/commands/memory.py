@@ -10,7 +10,7 @@ from mapviz.core.ops.fault import touch
 from mapviz.core.ops.pages import zap
 from mapviz.core.ops.release import release
 from mapviz.core.ops.writeback import writeback
-from mapviz.core.outcome import SyscallError
+from mapviz.core.outcome import NO_FILES, NO_MAPPINGS, SyscallError
 
 MWRITE_FILL = ord("X")  # xfs_io's default mwrite pattern
 
@@ -18,18 +18,21 @@ MWRITE_FILL = ord("X")  # xfs_io's default mwrite pattern
 def mmap(ctx: Context) -> None:
     command = ctx.command
     process = ctx.process
+    listing = not command.args or (len(command.args) == 1 and not command.has("A"))
+    # io/mmap.c mmap_f(): listing or choosing needs a mapping, mapping needs a file
+    if listing and not process.mappings:
+        raise ctx.refuse(NO_MAPPINGS if process.files else NO_FILES)
     if not command.args:
         _list(ctx)
         return
     if len(command.args) == 1 and not command.has("A"):
         index = command.number(0)
         if index >= len(process.mappings):
-            raise ctx.refuse(
-                f"mmap: no mapping number {index} in process {process.name} "
-                f"(it has {len(process.mappings)})"
-            )
+            raise ctx.refuse(f"value {index} is out of range (0-{len(process.mappings) - 1})")
         process.current_mapping = index
         return
+    if not command.has("A") and not process.files:
+        raise ctx.refuse(NO_FILES)
     _map(ctx)
 
 
@@ -148,20 +151,30 @@ def munmap(ctx: Context) -> None:
 
 
 def _range(ctx: Context, mapping: Mapping) -> tuple[int, int]:
-    """mread/mwrite/msync's [OFF LEN]: file offsets inside the current mapping."""
-    first, last = mapping.file_offset, mapping.file_offset + mapping.length
+    """mread/mwrite/msync's [OFF LEN]: file offsets inside the current mapping.
+
+    The checks and their words are xfsprogs' io/mmap.c check_mapping_range(),
+    including its slip: the end is compared with the mapping's file offset
+    plus its length, so a mapping at a file offset above 0 lets a range run
+    past its end.  The bytes past the end are whatever xfs_io has mapped
+    there; mapviz touches only the mapping's own pages
+    (kernel-divergences.md).
+    """
+    first, length_mapped = mapping.file_offset, mapping.length
     if not ctx.command.args:
-        return first, last
+        return first, first + length_mapped
     offset, length = ctx.command.number(0), ctx.command.number(1)
     if offset < first:
+        raise ctx.refuse(f"offset ({offset}) is before start of mapping ({first})")
+    relative = offset - first
+    if relative > length_mapped:
+        # xfs_io prints the relative offset, then the mapping's file offset
+        raise ctx.refuse(f"offset ({relative}) is beyond end of mapping ({first})")
+    if relative + length > first + length_mapped:
         raise ctx.refuse(
-            f"{ctx.command.name}: offset {offset} is before the start of the mapping ({first})"
+            f"range ({offset}:{relative}) is beyond mapping ({first}:{length_mapped})"
         )
-    if offset + length > last:
-        raise ctx.refuse(
-            f"{ctx.command.name}: {offset}+{length} is beyond the end of the mapping ({last})"
-        )
-    return offset, offset + length
+    return offset, min(offset + length, first + length_mapped)
 
 
 def mread(ctx: Context) -> None:
@@ -187,7 +200,8 @@ def msync(ctx: Context) -> None:
     start, stop = _range(ctx, mapping)
     if (start - mapping.file_offset) % PAGE_SIZE:
         # xfs_io's check_mapping_range(..., pagealign=1) refuses it before msync(2)
-        ctx.output.append(f"offset ({start}) is not aligned to a {PAGE_SIZE} byte boundary")
+        address = mapping.start + start - mapping.file_offset
+        ctx.output.append(f"offset address ({address:#x}) is not page aligned")
         return
     # MS_ASYNC does nothing since 2.6.19; MS_SYNC is vfs_fsync_range over the range.
     if ctx.command.has("s") and mapping.shared and mapping.file is not None:
