@@ -20,7 +20,7 @@ class Failure(Exception):
         self.range: tuple[int, int] | None = None
 
 
-class NotIssued(Exception):  # noqa: N818 (an outcome, like Signal; not an error of mapviz)
+class NotIssued(Exception):
     """xfs_io refused the command itself, printing ``message``: no system call was made.
 
     xfs_io survives it and goes on, and so does the scenario: the step ends in

@@ -273,9 +273,7 @@ def confined(mnt: str, name: str) -> str:
     try:
         checked = check_path(name)
     except LineError as problem:
-        raise ConfinementError(
-            f"mapviz run --real: refused a file name: {problem}"
-        ) from None
+        raise ConfinementError(f"mapviz run --real: refused a file name: {problem}") from None
     top = os.path.normpath(mnt)
     path = os.path.normpath(os.path.join(top, checked))
     if os.path.commonpath([top, path]) != top or path == top:

@@ -53,9 +53,7 @@ _CAPABILITY_NAMES = """
 CAPABILITIES = frozenset(_CAPABILITY_NAMES.split())
 """Linux capability names (``include/uapi/linux/capability.h``), lower case, no ``cap_``."""
 
-RESULTS = frozenset(
-    {"ok", "skipped", "SIGBUS", "SIGSEGV", "EOPNOTSUPP", *errno.errorcode.values()}
-)
+RESULTS = frozenset({"ok", "skipped", "SIGBUS", "SIGSEGV", "EOPNOTSUPP", *errno.errorcode.values()})
 """What ``%expect`` may name.  Python calls errno 95 ENOTSUP; the kernel's name is EOPNOTSUPP."""
 
 LARGEST_UID = 0xFFFFFFFE  # (uid_t)-1 means "no change" to the kernel: not a user
@@ -379,7 +377,10 @@ def scenario_under(scenario: Scenario, model: str) -> Scenario:
 def _expect(rest: str, line: int, fs: FsConfig) -> Expect:
     (result,) = _words(rest, "%expect RESULT")
     if result not in RESULTS:
-        hint = suggest(result, RESULTS) or " (ok, skipped, SIGBUS, SIGSEGV or an errno name like EINVAL)"
+        hint = (
+            suggest(result, RESULTS)
+            or " (ok, skipped, SIGBUS, SIGSEGV or an errno name like EINVAL)"
+        )
         raise LineError(f"unknown result {quote(result)}{hint}")
     return Expect(line, result)
 

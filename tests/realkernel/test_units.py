@@ -138,7 +138,9 @@ def test_a_bad_script_is_caught_before_anything_is_mounted(
         raise AssertionError("the real kernel must not be touched")
 
     monkeypatch.setattr("mapviz.realkernel.runner.record", no_recording)
-    status, _, err = _cli(capsys, "run", "--real", _write(tmp_path, MAINLINE + "open -f a\npwrite 0 4q\n"))
+    status, _, err = _cli(
+        capsys, "run", "--real", _write(tmp_path, MAINLINE + "open -f a\npwrite 0 4q\n")
+    )
     assert status == 2 and ":4:" in err
 
 

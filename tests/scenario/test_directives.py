@@ -369,7 +369,8 @@ def test_expect(result: str) -> None:
         ("fsync\n%expect EINVALL", '2: %expect: unknown result "EINVALL" (did you mean "EINVAL"?)'),
         (
             "fsync\n%expect crash",
-            '2: %expect: unknown result "crash" (ok, skipped, SIGBUS, SIGSEGV or an errno name like EINVAL)',
+            '2: %expect: unknown result "crash" '
+            "(ok, skipped, SIGBUS, SIGSEGV or an errno name like EINVAL)",
         ),
         ("%expect ok", "1: %expect before any command: it checks the command before it"),
         ("%note x\n%expect ok", "2: %expect before any command: it checks the command before it"),

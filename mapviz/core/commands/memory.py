@@ -171,9 +171,7 @@ def _range(ctx: Context, mapping: Mapping) -> tuple[int, int]:
         # xfs_io prints the relative offset, then the mapping's file offset
         raise ctx.refuse(f"offset ({relative}) is beyond end of mapping ({first})")
     if relative + length > first + length_mapped:
-        raise ctx.refuse(
-            f"range ({offset}:{relative}) is beyond mapping ({first}:{length_mapped})"
-        )
+        raise ctx.refuse(f"range ({offset}:{relative}) is beyond mapping ({first}:{length_mapped})")
     return offset, min(offset + length, first + length_mapped)
 
 
