@@ -29,6 +29,7 @@ def open_(ctx: Context) -> None:
         raise SyscallError(
             "ENOENT", f"{name}: there are no directories on the simulated filesystem"
         )
+    created = inode is None
     if inode is None:
         if not command.has("f"):
             raise SyscallError("ENOENT", f"{name}: no such file (open -f creates it)")
@@ -43,7 +44,9 @@ def open_(ctx: Context) -> None:
         refused = may_open(process, inode, write or command.has("t"))
         if refused is not None:
             raise refused
-    if command.has("t"):
+    # do_open(): an open that created the file drops O_TRUNC, so no truncate
+    # and none of its close-time flushes follow (§9.1)
+    if command.has("t") and not created:
         # O_TRUNC always ends in notify_change(ATTR_SIZE, 0), even for an empty file
         check_size_change(ctx.machine, process, inode, 0, "open O_TRUNC")
         setattr_size(ctx.machine, inode, 0, "open O_TRUNC")
