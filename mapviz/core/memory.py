@@ -172,6 +172,10 @@ class OpenFile:
     ra_async: int = 0
     ra_order: int = 0
     ra_prev_pos: int = -1
+    # open flags that change what reads and writes do (§9.2, §9.3)
+    sync: bool = False  # O_SYNC: each write is flushed before it returns
+    append: bool = False  # O_APPEND: each write goes to EOF
+    direct: bool = False  # O_DIRECT: reads and writes bypass the page cache
 
 
 @dataclass(slots=True)
@@ -216,6 +220,9 @@ class Process:
                     f.ra_async,
                     f.ra_order,
                     f.ra_prev_pos,
+                    f.sync,
+                    f.append,
+                    f.direct,
                 )
                 for f in self.files
             ],

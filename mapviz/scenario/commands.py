@@ -72,7 +72,12 @@ OPTIONAL_RANGE = ((), RANGE)
 SPECS: dict[str, Spec] = {
     spec.name: spec
     for spec in (
-        Spec("open", "frt", shapes=((PATH,),), usage="open [-f] [-r] [-t] PATH"),
+        Spec(
+            "open",
+            "frtsad",
+            shapes=((PATH,),),
+            usage="open [-f] [-r] [-t] [-s] [-a] [-d] PATH",
+        ),
         Spec("file", shapes=((), (FILE_N,)), usage="file [N]"),
         Spec("close", usage="close"),
         Spec(

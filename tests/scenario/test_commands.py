@@ -193,7 +193,7 @@ CONTROL = "a control or layout character (a name must print as one line of text)
             "dedupe: missing SRC_OFF DST_OFF LEN (usage: dedupe INFILE SRC_OFF DST_OFF LEN)",
         ),
         ("swapext", "swapext: missing DONOR (usage: swapext DONOR)"),
-        ("open", "open: missing PATH (usage: open [-f] [-r] [-t] PATH)"),
+        ("open", "open: missing PATH (usage: open [-f] [-r] [-t] [-s] [-a] [-d] PATH)"),
         ("open ../x", 'open: bad path "../x": ".." would climb out of the filesystem'),
         ("open a/../../x", 'open: bad path "a/../../x": ".." would climb out of the filesystem'),
         ("open /etc/passwd", f'open: bad path "/etc/passwd": {ABSOLUTE}'),
@@ -212,7 +212,7 @@ CONTROL = "a control or layout character (a name must print as one line of text)
             'open: bad path "a\\/b": a backslash is not part of a name ("/" is the only '
             "separator and cannot be escaped)",
         ),
-        ("open -f -- x", 'open: unknown option "--" (open takes -f -r -t)'),
+        ("open -f -- x", 'open: unknown option "--" (open takes -f -r -t -s -a -d)'),
         ("reflink ./-x", 'reflink: bad path "./-x": it may not start with "-" (an option)'),
         (
             "open " + "x" * 256,

@@ -50,7 +50,17 @@ def open_(ctx: Context) -> None:
         # O_TRUNC always ends in notify_change(ATTR_SIZE, 0), even for an empty file
         check_size_change(ctx.machine, process, inode, 0, "open O_TRUNC")
         setattr_size(ctx.machine, inode, 0, "open O_TRUNC")
-    process.files.append(OpenFile(name, readable=True, writable=write, serial=next(_SERIALS)))
+    process.files.append(
+        OpenFile(
+            name,
+            readable=True,
+            writable=write,
+            serial=next(_SERIALS),
+            sync=command.has("s"),
+            append=command.has("a"),
+            direct=command.has("d"),
+        )
+    )
     process.current_file = len(process.files) - 1
     mode = "read-write" if write else "read-only"
     ctx.machine.emit(

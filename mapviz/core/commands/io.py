@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from mapviz.core.commands.context import Context, may_open
 from mapviz.core.inode import Inode
+from mapviz.core.ops import direct, readahead, setsize, write, writeback
 from mapviz.core.ops import fallocate as falloc_ops
-from mapviz.core.ops import readahead, setsize, write, writeback
 from mapviz.core.ops import remap as remap_ops
 from mapviz.core.ops.fallocate import Mode
 from mapviz.core.ops.release import release
@@ -27,7 +27,16 @@ def pwrite(ctx: Context) -> None:
     # geometry's block size, 4096 for a foreign (non-XFS) file.  One write(2) each.
     default = ctx.machine.fs.blocksize if ctx.machine.fs.config.type == "xfs" else 4096
     chunk = command.option("b", default) or default
-    write.write(ctx.machine, ctx.process, inode, offset, length, fill, chunk)
+    # O_APPEND: every write(2) goes to EOF, whatever the offset (§9.2); xfs_io
+    # still reports the offset it asked for
+    at = inode.size if entry.append else offset
+    if entry.direct and not ctx.machine.fs.config.dax:
+        direct.write(ctx.machine, ctx.process, inode, at, length, fill, chunk)
+    else:
+        write.write(ctx.machine, ctx.process, inode, at, length, fill, chunk)
+    if entry.sync:
+        # O_SYNC: generic_write_sync() -> vfs_fsync_range() over what was written (§9.2)
+        writeback.writeback(ctx.machine, inode, at, at + length, "O_SYNC pwrite flushes it")
     if not command.has("q"):
         ctx.output.append(f"wrote {length}/{length} bytes at offset {offset}")
     if command.has("w") or command.has("W"):
@@ -42,6 +51,8 @@ def pread(ctx: Context) -> None:
     chunk = ctx.command.option("b", default) or default
     if ctx.machine.fs.config.dax:
         done = write.read(ctx.machine, inode, offset, length)
+    elif entry.direct:
+        done = direct.read(ctx.machine, inode, offset, length, chunk)
     else:
         done = readahead.read(ctx.machine, entry, inode, offset, length, chunk)
     if not ctx.command.has("q"):
@@ -116,7 +127,16 @@ def reflink(ctx: Context) -> None:
         src, dst, length = 0, 0, 0  # FICLONE: the whole source
     try:
         remap_ops.remap(
-            ctx.machine, ctx.process, source, dest, entry.writable, src, dst, length, dedupe=False
+            ctx.machine,
+            ctx.process,
+            source,
+            dest,
+            entry.writable,
+            src,
+            dst,
+            length,
+            dedupe=False,
+            dest_append=entry.append,
         )
     finally:
         _close_other(ctx, source, write=False)
