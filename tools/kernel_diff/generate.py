@@ -23,7 +23,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from mapviz.core.simulation import Simulation
+from mapviz.core.simulation import SKIPPED, Simulation
 from mapviz.errors import ScenarioError
 from mapviz.scenario import parse_scenario
 
@@ -523,15 +523,22 @@ def generate(seed: int) -> str:
 
 
 def runnable_prefix(text: str) -> str:
-    """``text`` without the first line the simulator cannot even issue, and all after it.
+    """``text`` without the first command xfs_io would not even issue, and all after it.
+
+    Such a command is a ``skipped`` step (SCENARIO.md "Results"): it tests
+    xfs_io, not the kernel, and a case keeps to what the kernel is asked.
 
     >>> runnable_prefix("%kernel mainline\\nopen -f a\\nclose\\nclose\\npwrite 0 4k\\n")
     '%kernel mainline\\nopen -f a\\nclose\\n'
     """
     scenario = parse_scenario(text)
     try:
-        Simulation.from_scenario(scenario, record_files=False)
+        sim = Simulation.from_scenario(scenario, record_files=False)
     except ScenarioError as refused:
         if refused.line > 0:
             return "".join(text.splitlines(keepends=True)[: refused.line - 1])
+        return text
+    skipped = next((step.line for step in sim.steps if step.result == SKIPPED), None)
+    if skipped is not None:
+        return "".join(text.splitlines(keepends=True)[: skipped - 1])
     return text
