@@ -190,6 +190,8 @@ class Process:
     mappings: list[Mapping] = field(default_factory=list)
     current_mapping: int | None = None
     next_address: int = MAPPING_BASE
+    # xfs_io's global ``vectors`` (pwrite -V N): it stays for later pwrites (§9.4)
+    io_vectors: int = 0
 
     def capable(self, capability: str) -> bool:
         return capability in self.caps
@@ -230,4 +232,5 @@ class Process:
             [m.copy() for m in self.mappings],
             self.current_mapping,
             self.next_address,
+            self.io_vectors,
         )

@@ -66,6 +66,7 @@ FILE_N = Arg("N", "file index", Kind.INDEX)
 MAP_N = Arg("N", "mapping index", Kind.INDEX)
 SEED = ("S", Arg("seed", "seed", Kind.SEED))
 BUFSIZE = ("b", Arg("bs", "buffer size", Kind.SIZE))
+VECTORS = ("V", Arg("N", "vector count", Kind.INDEX))
 RANGE = (OFF, LEN)
 OPTIONAL_RANGE = ((), RANGE)
 
@@ -82,10 +83,10 @@ SPECS: dict[str, Spec] = {
         Spec("close", usage="close"),
         Spec(
             "pwrite",
-            "qwW",
-            (SEED, BUFSIZE),
+            "qwWDNBF",
+            (SEED, BUFSIZE, VECTORS),
             (RANGE,),
-            "pwrite [-q] [-w] [-W] [-S seed] [-b bs] OFF LEN",
+            "pwrite [-q] [-w] [-W] [-D] [-N] [-B|-F] [-V N] [-S seed] [-b bs] OFF LEN",
         ),
         Spec("pread", "qv", (BUFSIZE,), (RANGE,), "pread [-q] [-v] [-b bs] OFF LEN"),
         Spec("falloc", "kpcu", shapes=(RANGE,), usage="falloc [-k] [-p|-c|-u] OFF LEN"),
@@ -217,9 +218,11 @@ def _unknown_option(spec: Spec, letter: str) -> str:
 
 
 def _option_value(arg: Arg, word: str, blocksize: int) -> int:
-    """The value given with an option: a seed, or a size greater than zero."""
+    """The value given with an option: a seed, a count, or a size greater than zero."""
     if arg.kind is Kind.SEED:
         return _seed(word)
+    if arg.kind is Kind.INDEX:
+        return parse_index(word, arg.what)
     value = parse_number(word, blocksize, arg.what)
     if value == 0:
         raise LineError(f"the {arg.what} {quote(word)} must be more than 0")

@@ -3,8 +3,11 @@ fallocate family, reflink, dedupe, swapext, fiemap, bmap."""
 
 from __future__ import annotations
 
+from mapviz.core.commands import xfs_io_writes
 from mapviz.core.commands.context import Context, may_open
 from mapviz.core.inode import Inode
+from mapviz.core.machine import Machine
+from mapviz.core.memory import OpenFile
 from mapviz.core.ops import direct, readahead, setsize, write, writeback
 from mapviz.core.ops import fallocate as falloc_ops
 from mapviz.core.ops import remap as remap_ops
@@ -18,6 +21,7 @@ PWRITE_FILL = 0xCD  # xfs_io's default pwrite pattern (conformance README)
 def pwrite(ctx: Context) -> None:
     entry, inode = ctx.current_file()
     command = ctx.command
+    machine = ctx.machine
     offset, length = command.number(0), command.number(1)
     if not entry.writable:
         raise SyscallError("EBADF", f"pwrite: {inode.name} is open read-only")
@@ -25,22 +29,91 @@ def pwrite(ctx: Context) -> None:
     fill = PWRITE_FILL if seed is None else seed & 0xFF
     # xfs_io's pwrite_f(): "bsize = fsblocksize" from init_cvtnum(): the XFS
     # geometry's block size, 4096 for a foreign (non-XFS) file.  One write(2) each.
-    default = ctx.machine.fs.blocksize if ctx.machine.fs.config.type == "xfs" else 4096
+    default = machine.fs.blocksize if machine.fs.config.type == "xfs" else 4096
     chunk = command.option("b", default) or default
+    process = ctx.process
+    vectors = command.option("V")
+    if vectors is not None:
+        process.io_vectors = vectors  # a global of xfs_io: later pwrites keep it (§9.4)
+    vectors = process.io_vectors
+    if vectors > _IOV_MAX:
+        raise SyscallError("EINVAL", f"pwritev: {vectors} vectors, more than IOV_MAX ({_IOV_MAX})")
+    # RWF_DSYNC / RWF_NOWAIT go with pwritev2() only: without -V they are dropped (§9.4)
+    dsync = bool(vectors) and command.has("D")
+    backward = next((f for f in reversed(command.flags) if f in "BF"), "F") == "B"
+    if backward:
+        calls, reported = xfs_io_writes.backward_calls(offset, length, chunk, vectors)
+    elif vectors:
+        calls, reported = xfs_io_writes.forward_calls(offset, length, chunk, vectors), length
+    else:
+        calls, reported = [(offset, length)], length  # write_buffer()'s pieces: ops/write.py
+    total = 0
+    for at, count in calls:
+        _write_call(ctx, entry, inode, at, count, fill, chunk if len(calls) == 1 else count)
+        if entry.sync or dsync:
+            # O_SYNC / RWF_DSYNC: generic_write_sync() -> vfs_fsync_range() (§9.2)
+            start = inode.size - count if entry.append else at
+            writeback.writeback(machine, inode, start, start + count, "a synchronous write")
+        total += count
+    if not command.has("q"):
+        ctx.output.append(f"wrote {total}/{reported} bytes at offset {offset}")
+    if command.has("w") or command.has("W"):
+        writeback.writeback_all(machine, inode, "pwrite -w/-W syncs after writing")
+
+
+_IOV_MAX = 1024
+
+
+def _write_call(
+    ctx: Context,
+    entry: OpenFile,
+    inode: Inode,
+    offset: int,
+    length: int,
+    fill: int,
+    chunk: int,
+) -> None:
+    """One write system call (or xfs_io's chunked run of them), per the fd's flags."""
+    machine = ctx.machine
+    command = ctx.command
+    if ctx.process.io_vectors and command.has("N"):  # RWF_NOWAIT rides pwritev2() only
+        _check_nowait(machine, entry, inode, offset, length)
     # O_APPEND: every write(2) goes to EOF, whatever the offset (§9.2); xfs_io
     # still reports the offset it asked for
     at = inode.size if entry.append else offset
-    if entry.direct and not ctx.machine.fs.config.dax:
-        direct.write(ctx.machine, ctx.process, inode, at, length, fill, chunk)
+    if entry.direct and not machine.fs.config.dax:
+        direct.write(machine, ctx.process, inode, at, length, fill, chunk)
     else:
-        write.write(ctx.machine, ctx.process, inode, at, length, fill, chunk)
-    if entry.sync:
-        # O_SYNC: generic_write_sync() -> vfs_fsync_range() over what was written (§9.2)
-        writeback.writeback(ctx.machine, inode, at, at + length, "O_SYNC pwrite flushes it")
-    if not command.has("q"):
-        ctx.output.append(f"wrote {length}/{length} bytes at offset {offset}")
-    if command.has("w") or command.has("W"):
-        writeback.writeback_all(ctx.machine, inode, "pwrite -w/-W syncs after writing")
+        write.write(machine, ctx.process, inode, at, length, fill, chunk)
+
+
+def _check_nowait(
+    machine: Machine, entry: OpenFile, inode: Inode, offset: int, length: int
+) -> None:
+    """RWF_NOWAIT: EAGAIN (or EOPNOTSUPP) where the write would have to wait (§9.4)."""
+    if machine.fs.config.type == "xfs":
+        # xfs_file_write_checks() -> kiocb_modified(): updating the file's times needs a
+        # transaction, so a NOWAIT write gives up -- and after a stat, which the
+        # recorder makes every step, the times always need it (multigrain ctime)
+        raise SyscallError(
+            "EAGAIN", f"pwritev2 RWF_NOWAIT: {inode.name}'s times must be updated, which may block"
+        )
+    if not entry.direct:
+        # ext4_buffered_write_iter(): no IOCB_NOWAIT for buffered writes
+        raise SyscallError("EOPNOTSUPP", "pwritev2 RWF_NOWAIT: ext4 buffered writes cannot")
+    # ext4_dio_write_checks(): only an aligned overwrite inside EOF may go without waiting
+    bs = machine.fs.blocksize
+    first, stop = machine.fs.block_range(offset, offset + length)
+    if (
+        offset + length > inode.size
+        or (offset | length) % bs
+        or any(extent is None for _, _, extent in inode.data.walk(first, stop))
+    ):
+        raise SyscallError(
+            "EAGAIN",
+            f"pwritev2 RWF_NOWAIT: {inode.name} {machine.span(offset, offset + length)} is not "
+            "an aligned overwrite inside EOF: it would wait for allocation or locks",
+        )
 
 
 def pread(ctx: Context) -> None:
