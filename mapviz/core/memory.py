@@ -176,6 +176,9 @@ class OpenFile:
     sync: bool = False  # O_SYNC: each write is flushed before it returns
     append: bool = False  # O_APPEND: each write goes to EOF
     direct: bool = False  # O_DIRECT: reads and writes bypass the page cache
+    # posix_fadvise(2) readahead hints (§9.5): FMODE_RANDOM, and ra->ra_pages (0: the default)
+    ra_random: bool = False
+    ra_max: int = 0
 
 
 @dataclass(slots=True)
@@ -225,6 +228,8 @@ class Process:
                     f.sync,
                     f.append,
                     f.direct,
+                    f.ra_random,
+                    f.ra_max,
                 )
                 for f in self.files
             ],

@@ -12,8 +12,48 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from mapviz.core.extents import ExtentState
+from mapviz.core.inode import Inode
+from mapviz.core.machine import Machine
+from mapviz.core.memory import PAGE_SIZE
+
 SEEK_DATA = "DATA"
 SEEK_HOLE = "HOLE"
+
+
+def data_ranges(machine: Machine, inode: Inode) -> list[tuple[int, int]]:
+    """What SEEK_DATA finds: byte ranges of data inside EOF, in order (§9.6).
+
+    ``iomap_seek_data()`` / ``iomap_seek_hole()`` [fs/iomap/seek.c] with the
+    filesystems' report mappings: written and delalloc blocks are data, holes
+    are holes, and in an unwritten extent a page that is in the page cache
+    (uptodate: read in, or written) is data (``mapping_seek_hole_data()``).
+    """
+    bs = machine.fs.blocksize
+    ranges: list[tuple[int, int]] = []
+
+    def add(start: int, stop: int) -> None:
+        stop = min(stop, inode.size)
+        if start >= stop:
+            return
+        if ranges and ranges[-1][1] >= start:
+            ranges[-1] = (ranges[-1][0], max(ranges[-1][1], stop))
+        else:
+            ranges.append((start, stop))
+
+    eof_block = -(-inode.size // bs)
+    cached = [
+        (page * PAGE_SIZE, (page + count) * PAGE_SIZE) for page, count, _ in inode.cache.runs()
+    ]
+    for start, stop, extent in inode.data.walk(0, eof_block):
+        if extent is None:
+            continue
+        if extent.state is not ExtentState.UNWRITTEN:
+            add(start * bs, stop * bs)
+            continue
+        for lo, hi in cached:  # O(runs) per unwritten extent: both are few
+            add(max(lo, start * bs), min(hi, stop * bs))
+    return ranges
 
 
 def lseek(ranges: Sequence[tuple[int, int]], size: int, start: int, whence: str) -> int | None:

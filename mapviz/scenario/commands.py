@@ -122,6 +122,10 @@ SPECS: dict[str, Spec] = {
         Spec("mwrite", "r", (SEED,), OPTIONAL_RANGE, "mwrite [-r] [-S seed] [OFF LEN]"),
         Spec("msync", "ais", shapes=OPTIONAL_RANGE, usage="msync [-a] [-i] [-s] [OFF LEN]"),
         Spec("munmap", usage="munmap"),
+        Spec("madvise", "drsw", shapes=OPTIONAL_RANGE, usage="madvise [-d|-r|-s|-w] [OFF LEN]"),
+        Spec("mincore", shapes=OPTIONAL_RANGE, usage="mincore [OFF LEN]"),
+        Spec("fadvise", "dnrsw", shapes=((), RANGE), usage="fadvise [-d|-n|-r|-s|-w] [OFF LEN]"),
+        Spec("seek", "adhrs", shapes=((OFF,),), usage="seek -a|-d|-h [-r] [-s] OFF"),
         Spec("fiemap", "v", usage="fiemap [-v]"),
         Spec("bmap", "vp", usage="bmap [-v] [-p]"),
         Spec("stat", "v", usage="stat [-v]"),
@@ -243,12 +247,18 @@ def _check_flag_rules(name: str, flags: str) -> None:
     """Flags that exclude each other."""
     if name == "falloc" and sum(letter in flags for letter in "pcu") > 1:
         raise LineError(f"-p, -c and -u exclude each other (got {quote('-' + flags)})")
+    if name == "seek" and not any(letter in flags for letter in "adh"):
+        raise LineError("one of -a, -d or -h is needed (usage: seek -a|-d|-h [-r] [-s] OFF)")
     if name == "mmap" and "A" in flags and "S" in flags:
         raise LineError('"-S" (MAP_SYNC) needs a file; it cannot go with "-A"')
 
 
 def _shapes(spec: Spec, flags: str) -> tuple[tuple[Arg, ...], ...]:
     """The argument shapes ``spec`` allows with these flags."""
+    if spec.name == "fadvise":
+        # xfs_io's fadvise_f(): -d -n -w take a range, -r -s and no flag none (the last wins)
+        last = next((f for f in reversed(flags) if f in "dnrsw"), "")
+        return (RANGE,) if last in ("d", "n", "w") else ((),)
     if spec.name != "mmap":
         return spec.shapes
     if "A" in flags:

@@ -133,9 +133,7 @@ def test_accessors() -> None:
     assert command("reflink src 0 0 4k").word(0) == "src"
 
 
-USAGE_PWRITE = (
-    "usage: pwrite [-q] [-w] [-W] [-D] [-N] [-B|-F] [-V N] [-S seed] [-b bs] OFF LEN"
-)
+USAGE_PWRITE = "usage: pwrite [-q] [-w] [-W] [-D] [-N] [-B|-F] [-V N] [-S seed] [-b bs] OFF LEN"
 USAGE_MMAP = "usage: mmap [-r] [-w] [-x] [-S] [-D] [-P] OFF LEN | mmap -A [-rwxDP] LEN | mmap [N]"
 HINT = "decimal or 0x hex, optional suffix k m g t p e s b"
 ONLY_I = "mapviz models only the immutable flag (+i / -i)"
@@ -151,10 +149,16 @@ CONTROL = "a control or layout character (a name must print as one line of text)
         ("PWRITE 0 4k", 'unknown command "PWRITE" (did you mean "pwrite"?)'),
         ("madvise", 'unknown command "madvise"'),
         ("quit", 'unknown command "quit"'),
-        ("pwrite -z 0 4k", 'pwrite: unknown option "-z" (pwrite takes -q -w -W -D -N -B -F -S -b -V)'),
+        (
+            "pwrite -z 0 4k",
+            'pwrite: unknown option "-z" (pwrite takes -q -w -W -D -N -B -F -S -b -V)',
+        ),
         ("pwrite -s 0 4k", 'pwrite: unknown option "-s" (did you mean "-S"?)'),
         ("fsync -v", 'fsync: unknown option "-v" (fsync takes no options)'),
-        ("pwrite -- 0 4k", 'pwrite: unknown option "--" (pwrite takes -q -w -W -D -N -B -F -S -b -V)'),
+        (
+            "pwrite -- 0 4k",
+            'pwrite: unknown option "--" (pwrite takes -q -w -W -D -N -B -F -S -b -V)',
+        ),
         ("pwrite -S", 'pwrite: option "-S" needs a value'),
         ("pwrite -q -b", 'pwrite: option "-b" needs a value'),
         ("pwrite -S 1k 0 4k", 'pwrite: malformed seed "1k" (decimal or 0x hex, no suffix)'),

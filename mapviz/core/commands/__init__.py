@@ -39,6 +39,10 @@ HANDLERS: dict[str, Handler] = {
     "mread": memory.mread,
     "mwrite": memory.mwrite,
     "msync": memory.msync,
+    "madvise": memory.madvise,
+    "mincore": memory.mincore,
+    "fadvise": io.fadvise,
+    "seek": io.seek,
     "swapon": swap.swapon,
     "swapoff": swap.swapoff,
 }
@@ -47,8 +51,10 @@ HANDLERS: dict[str, Handler] = {
 # (CMD_NOFILE_OK) and which need a mapping (no CMD_NOMAP_OK).  The rest need
 # an open file; xfs_io checks before it parses anything (io/init.c
 # init_check_command()).  %swapon / %swapoff act on the current file too.
-FILELESS = frozenset({"open", "print", "sync", "mmap", "mread", "mwrite", "msync", "munmap"})
-MAPPED = frozenset({"mread", "mwrite", "msync", "munmap"})
+FILELESS = frozenset(
+    {"open", "print", "sync", "mmap", "mread", "mwrite", "msync", "munmap", "madvise", "mincore"}
+)
+MAPPED = frozenset({"mread", "mwrite", "msync", "munmap", "madvise", "mincore"})
 
 
 def run_command(ctx: Context) -> None:

@@ -8,12 +8,14 @@ from mapviz.core.commands.context import Context, may_open
 from mapviz.core.inode import Inode
 from mapviz.core.machine import Machine
 from mapviz.core.memory import OpenFile
+from mapviz.core.ops import advice as advice_ops
 from mapviz.core.ops import direct, readahead, setsize, write, writeback
 from mapviz.core.ops import fallocate as falloc_ops
 from mapviz.core.ops import remap as remap_ops
 from mapviz.core.ops.fallocate import Mode
 from mapviz.core.ops.release import release
 from mapviz.core.outcome import SyscallError
+from mapviz.core.seek import data_ranges, xfs_io_seek
 
 PWRITE_FILL = 0xCD  # xfs_io's default pwrite pattern (conformance README)
 
@@ -130,6 +132,41 @@ def pread(ctx: Context) -> None:
         done = readahead.read(ctx.machine, entry, inode, offset, length, chunk)
     if not ctx.command.has("q"):
         ctx.output.append(f"read {done}/{length} bytes at offset {offset}")
+
+
+def fadvise(ctx: Context) -> None:
+    """posix_fadvise(2) (§9.5).  xfs_io checks ``posix_fadvise() < 0``, which never
+    holds (it returns an error number), so the command never reports a failure."""
+    entry, inode = ctx.current_file()
+    command = ctx.command
+    advice = next((f for f in reversed(command.flags) if f in "dnrsw"), "")
+    offset, length = (command.number(0), command.number(1)) if command.args else (0, 0)
+    if advice == "w":
+        advice_ops.fadvise_willneed(ctx.machine, inode, offset, length)
+    elif advice == "d":
+        advice_ops.fadvise_dontneed(ctx.machine, inode, offset, length)
+    elif advice in ("r", "s", ""):
+        # generic_fadvise(): RANDOM sets FMODE_RANDOM; SEQUENTIAL doubles the window
+        entry.ra_random = advice == "r"
+        entry.ra_max = 2 * readahead.RA_PAGES if advice == "s" else 0
+    # "n" (NOREUSE) only changes how the pages age on the LRU lists
+
+
+def seek(ctx: Context) -> None:
+    """lseek(2) SEEK_DATA / SEEK_HOLE, printed as xfs_io's seek_f() prints (§9.6)."""
+    _entry, inode = ctx.current_file()
+    command = ctx.command
+    ctx.output.extend(
+        xfs_io_seek(
+            data_ranges(ctx.machine, inode),
+            inode.size,
+            command.number(0),
+            data=command.has("a") or command.has("d"),
+            hole=command.has("a") or command.has("h"),
+            repeat=command.has("r"),
+            show_start=command.has("s"),
+        )
+    )
 
 
 def fsync(ctx: Context) -> None:

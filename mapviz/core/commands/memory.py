@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from mapviz.core.commands.context import Context
 from mapviz.core.events import EventKind
+from mapviz.core.inode import Inode
 from mapviz.core.memory import PAGE_SIZE, Mapping
 from mapviz.core.models.base import MmapRequest
+from mapviz.core.ops import advice as advice_ops
 from mapviz.core.ops.fault import touch
 from mapviz.core.ops.pages import zap
 from mapviz.core.ops.release import release
@@ -204,3 +206,59 @@ def msync(ctx: Context) -> None:
     # MS_ASYNC does nothing since 2.6.19; MS_SYNC is vfs_fsync_range over the range.
     if ctx.command.has("s") and mapping.shared and mapping.file is not None:
         writeback(ctx.machine, ctx.machine.inode(mapping.file), start, stop, "msync MS_SYNC")
+
+
+def madvise(ctx: Context) -> None:
+    """madvise(2) over the current mapping (§9.5); the range check is xfs_io's."""
+    mapping = ctx.current_mapping()
+    start, stop = _range(ctx, mapping)
+    if (start - mapping.file_offset) % PAGE_SIZE:
+        address = mapping.start + start - mapping.file_offset
+        ctx.output.append(f"offset address ({address:#x}) is not page aligned")
+        return
+    if stop <= start:
+        return
+    advice = next((f for f in reversed(ctx.command.flags) if f in "drsw"), "")
+    if advice == "d":
+        advice_ops.madvise_dontneed(ctx.machine, mapping, start, stop)
+    elif advice == "w" and mapping.file is not None:
+        # madvise_willneed() -> vfs_fadvise(POSIX_FADV_WILLNEED) over the file range
+        inode = ctx.machine.inode(mapping.file)
+        advice_ops.fadvise_willneed(ctx.machine, inode, start, stop - start)
+    # "r" / "s" set VM_RAND_READ / VM_SEQ_READ: fault read-around, not modelled (fault.py)
+
+
+def mincore(ctx: Context) -> None:
+    """mincore(2): which pages of the range are resident, printed as xfs_io's mincore_f()."""
+    mapping = ctx.current_mapping()
+    start, stop = _range(ctx, mapping)
+    if (start - mapping.file_offset) % PAGE_SIZE:
+        address = mapping.start + start - mapping.file_offset
+        ctx.output.append(f"offset address ({address:#x}) is not page aligned")
+        return
+    base = mapping.start + start - mapping.file_offset
+    pages = (stop - start) // PAGE_SIZE
+    inode = ctx.machine.inode(mapping.file) if mapping.file is not None else None
+    resident = [_resident(mapping, inode, mapping.page_at(start) + i) for i in range(pages)]
+    run_start: int | None = None
+    for i, present in enumerate([*resident, False]):
+        if present and run_start is None:
+            run_start = i
+        elif not present and run_start is not None:
+            first, end = base + run_start * PAGE_SIZE, base + i * PAGE_SIZE
+            ctx.output.append(
+                f"{first:#x} - {end:#x}  {i - run_start} pages "
+                f"({start + run_start * PAGE_SIZE} : {end - first})"
+            )
+            run_start = None
+
+
+def _resident(mapping: Mapping, inode: Inode | None, vpage: int) -> bool:
+    """mincore_page(): a file page is resident if it is in the page cache; an
+    anonymous page (or a private copy) if an entry maps it."""
+    pte = mapping.ptes.get(vpage)
+    if pte is not None and pte.target == "anon":
+        return True
+    if inode is None:
+        return False
+    return inode.cache.frame_of(mapping.file_page(vpage)) is not None
