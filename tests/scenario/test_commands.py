@@ -97,6 +97,24 @@ SHAPES: list[tuple[str, str, tuple[tuple[str, int], ...], tuple[int | str, ...]]
     ("stat", "", (), ()),
     ("stat -v", "v", (), ()),
     ("print", "", (), ()),
+    ("open -sad data", "sad", (), ("data",)),
+    ("pwrite -D -N -B -F -V 1 0 4k", "DNBF", (("V", 1),), (0, 4096)),
+    ("pwrite -V0 0 4k", "", (("V", 0),), (0, 4096)),
+    ("madvise", "", (), ()),
+    ("madvise -d 0 4k", "d", (), (0, 4096)),
+    ("madvise -rsw", "rsw", (), ()),
+    ("mincore", "", (), ()),
+    ("mincore 4k 8k", "", (), (4096, 8192)),
+    ("fadvise", "", (), ()),
+    ("fadvise -r", "r", (), ()),
+    ("fadvise -s", "s", (), ()),
+    ("fadvise -d 0 64k", "d", (), (0, 65536)),
+    ("fadvise -w 4k 0", "w", (), (4096, 0)),
+    ("fadvise -n 0 4k", "n", (), (0, 4096)),
+    ("fadvise -dr", "dr", (), ()),
+    ("seek -a 0", "a", (), (0,)),
+    ("seek -d -r -s 4k", "drs", (), (4096,)),
+    ("seek -h 1m", "h", (), (1 << 20,)),
 ]
 
 
@@ -147,7 +165,15 @@ CONTROL = "a control or layout character (a name must print as one line of text)
     [
         ("pwrtie 0 4k", 'unknown command "pwrtie" (did you mean "pwrite"?)'),
         ("PWRITE 0 4k", 'unknown command "PWRITE" (did you mean "pwrite"?)'),
-        ("madvise", 'unknown command "madvise"'),
+        ("madvize", 'unknown command "madvize" (did you mean "madvise"?)'),
+        ("fadvise -d", "fadvise: missing OFF LEN (usage: fadvise [-d|-n|-r|-s|-w] [OFF LEN])"),
+        (
+            "fadvise -r 0 4k",
+            'fadvise: unexpected argument "0" (usage: fadvise [-d|-n|-r|-s|-w] [OFF LEN])',
+        ),
+        ("seek 0", "seek: one of -a, -d or -h is needed (usage: seek -a|-d|-h [-r] [-s] OFF)"),
+        ("seek -a", "seek: missing OFF (usage: seek -a|-d|-h [-r] [-s] OFF)"),
+        ("pwrite -V x 0 4k", 'pwrite: malformed vector count "x" (a plain decimal number)'),
         ("quit", 'unknown command "quit"'),
         (
             "pwrite -z 0 4k",
