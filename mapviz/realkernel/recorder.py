@@ -52,6 +52,7 @@ _NAMING = ("open", "reflink", "dedupe", "swapext")
 # XFS_IOC_GETBMAPX = _IOWR('X', 56, struct getbmap); XFS_IOC_SWAPEXT = _IOWR('X', 109, ...).
 _XFS_ONLY_IOCTL = {"bmap": (0xC0205838, 0x20 * 4), "swapext": (0xC0C0586D, 0xC0)}
 _FOREIGN = "is for XFS filesystems only"
+_VFS_IOCTLS = ("unresvsp", "zero")
 # xfs_io's own refusals: the command was never issued (no file, no mapping,
 # a range outside the mapping, an index that does not exist).
 _REFUSALS = (
@@ -334,7 +335,14 @@ class Recorder:
         return file, result, why, {}
 
     def _foreign(self, command: Command, process: RealProcess, said: str) -> tuple[str, str]:
-        """A command xfs_io runs on XFS files only: issue its ioctl ourselves, record the answer."""
+        """A command xfs_io runs on XFS files only: issue its ioctl ourselves, record the answer.
+
+        For an ioctl the VFS itself serves on any filesystem (``unresvsp``,
+        ``zero``: fs/ioctl.c turns them into fallocate), issuing it would do
+        what xfs_io did not: the step is ``skipped``, as xfs_io left it.
+        """
+        if command.name in _VFS_IOCTLS:
+            return SKIPPED, f"xfs_io did not issue it: {said}"
         request = _XFS_ONLY_IOCTL.get(command.name)
         path = process.current_path
         if request is None or path is None:

@@ -115,6 +115,11 @@ SHAPES: list[tuple[str, str, tuple[tuple[str, int], ...], tuple[int | str, ...]]
     ("seek -a 0", "a", (), (0,)),
     ("seek -d -r -s 4k", "drs", (), (4096,)),
     ("seek -h 1m", "h", (), (1 << 20,)),
+    ("resvsp 0 64k", "", (), (0, 65536)),
+    ("unresvsp 4k 4k", "", (), (4096, 4096)),
+    ("zero 0 4k", "", (), (0, 4096)),
+    ("sync_range -a 0 4k", "a", (), (0, 4096)),
+    ("sync_range 0 0", "", (), (0, 0)),
 ]
 
 

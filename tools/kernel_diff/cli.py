@@ -28,7 +28,8 @@ NEEDS_REAL_KERNEL = ("run", "check", "shrink")
 _CLI_HELP = "run `mapviz run --json` as a subprocess"
 _VOCABULARY_HELP = (
     "1: the commands of the first campaigns (a seed keeps its case); 2: also issue 14's "
-    "open -s/-a/-d, pwrite -D/-N/-V/-B/-F, fadvise, madvise, mincore and seek"
+    "open -s/-a/-d, pwrite -D/-N/-V/-B/-F, fadvise, madvise, mincore, seek, resvsp, "
+    "unresvsp, zero and sync_range"
 )
 
 

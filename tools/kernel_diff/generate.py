@@ -505,6 +505,8 @@ class ScenarioGenerator:
             extra.choice(["fadvise -r", "fadvise -s", "fadvise", f"fadvise -n {offset} 4k"]),
             f"seek -a -r {extra.choice(['0', offset])}",
             f"seek {extra.choice(['-d', '-h', '-a -s'])} {offset}",
+            f"{extra.choice(['resvsp', 'unresvsp', 'zero'])} {offset} {length}",
+            f"sync_range {extra.choice(['', '-a ', '-b ', '-w '])}{offset} {length}",
         ]
         if process.current_map is not None:
             choices += [extra.choice(["madvise -d", "madvise -w", "madvise -r", "madvise -s"])]
@@ -578,7 +580,8 @@ def generate(seed: int, vocabulary: int = 1) -> str:
     """The case of ``seed``, up to the first command xfs_io would not issue.
 
     ``vocabulary`` 2 adds issue 14's commands and flags (open -s/-a/-d/-t,
-    pwrite -D/-N/-V/-B/-F, fadvise, madvise, mincore, seek) to the draws.
+    pwrite -D/-N/-V/-B/-F, fadvise, madvise, mincore, seek, resvsp, unresvsp,
+    zero, sync_range) to the draws.
     """
     return runnable_prefix(ScenarioGenerator(seed, vocabulary).scenario())
 

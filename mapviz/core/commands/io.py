@@ -227,6 +227,41 @@ def fallocate(ctx: Context) -> None:
     )
 
 
+# The XFS_IOC_{RESVSP64,UNRESVSP64,ZERO_RANGE} ioctls: the VFS turns each into a
+# fallocate that keeps the size (fs/ioctl.c ioctl_preallocate(), §9.7)
+_PREALLOCATE = {"resvsp": Mode.ALLOCATE, "unresvsp": Mode.PUNCH, "zero": Mode.ZERO}
+
+
+def preallocate(ctx: Context) -> None:
+    entry, inode = ctx.current_file()
+    command = ctx.command
+    if command.name != "resvsp" and ctx.machine.fs.config.type != "xfs":
+        # xfs_io's prealloc.c: only resvsp is CMD_FOREIGN_OK (§9.7)
+        raise ctx.refuse(f"foreign file active, {command.name} command is for XFS filesystems only")
+    falloc_ops.fallocate(
+        ctx.machine,
+        ctx.process,
+        inode,
+        entry.writable,
+        _PREALLOCATE[command.name],
+        True,
+        command.number(0),
+        command.number(1),
+    )
+
+
+def sync_range(ctx: Context) -> None:
+    """sync_file_range(2): only SYNC_FILE_RANGE_WRITE (the default) starts writeback (§9.7)."""
+    _entry, inode = ctx.current_file()
+    command = ctx.command
+    mode = next((f for f in reversed(command.flags) if f in "abw"), "w")  # assigned: last wins
+    if mode == "w":
+        offset, length = command.number(0), command.number(1)
+        end = inode.size if length == 0 else offset + length  # nbytes 0: to the end of the file
+        why = "sync_file_range WRITE starts writeback (nobody waits)"
+        writeback.writeback(ctx.machine, inode, offset, end, why)
+
+
 def reflink(ctx: Context) -> None:
     entry, dest = ctx.current_file()
     command = ctx.command

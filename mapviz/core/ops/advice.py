@@ -55,7 +55,9 @@ def fadvise_dontneed(machine: Machine, inode: Inode, offset: int, length: int) -
     }
     # __filemap_fdatawrite_range(WB_SYNC_NONE): the writeback is started (and, in
     # mapviz, done); those pages are under writeback when the eviction looks at them
-    writeback(machine, inode, offset, min(end + 1, 1 << 62), f"{why} starts writeback")
+    writeback(
+        machine, inode, offset, min(end + 1, 1 << 62), f"{why} starts writeback (nobody waits)"
+    )
     mapped = _mapped_pages(machine, inode)
     evict: list[tuple[int, int]] = []
     for page, count, _frame in list(inode.cache.runs()):
