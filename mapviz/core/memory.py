@@ -193,8 +193,10 @@ class Process:
     mappings: list[Mapping] = field(default_factory=list)
     current_mapping: int | None = None
     next_address: int = MAPPING_BASE
-    # xfs_io's global ``vectors`` (pwrite -V N): it stays for later pwrites (§9.4)
+    # xfs_io's global ``vectors`` (pwrite -V N): it stays for later pwrites (§9.4),
+    # and its plain buffer's size (``highwater``, 0: never allocated)
     io_vectors: int = 0
+    io_buffer: int = 0
 
     def capable(self, capability: str) -> bool:
         return capability in self.caps
@@ -238,4 +240,5 @@ class Process:
             self.current_mapping,
             self.next_address,
             self.io_vectors,
+            self.io_buffer,
         )

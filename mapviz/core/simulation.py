@@ -297,6 +297,9 @@ class Simulation:
                 )
             elif failure.result == "SIGSEGV":
                 machine.emit(EventKind.SIGSEGV, failure.why, result="SIGSEGV")
+            if failure.result in ("SIGBUS", "SIGSEGV"):
+                # xfs_io died; the one that takes its place starts with its globals unset
+                process.io_vectors = process.io_buffer = 0
         if command.name in ("open", "file") and result == "ok":
             entry = machine.process.open_file()
             step_file = entry.name if entry else None

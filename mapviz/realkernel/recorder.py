@@ -101,7 +101,8 @@ def xfs_io_line(command: Command, spell: Callable[[str], str] = str) -> str:
         words.append("-" + flags)
     for letter, value in command.options:
         words += [f"-{letter}", str(value)]
-    words += [spell(arg) if isinstance(arg, str) else str(arg) for arg in command.args]
+    naming = command.name in _NAMING  # chattr's "+i" is a word, not a file name
+    words += [spell(arg) if naming and isinstance(arg, str) else str(arg) for arg in command.args]
     return " ".join(words)
 
 

@@ -161,6 +161,15 @@ def test_command_lines_for_xfs_io() -> None:
     assert line("chattr +i") == "chattr +i"
     assert line("falloc -k 0 1m") == "falloc -k 0 1048576"
     assert line("reflink a 0 4k 4k") == "reflink a 0 4096 4096"
+    # File names go through the spelling (the testbed's links); chattr's word does not.
+    spelled = parse_line("reflink 'my file' 0 4k 4k")
+    assert isinstance(spelled, Command)
+    assert (
+        xfs_io_line(spelled, lambda name: f"/links/{len(name)}") == "reflink /links/7 0 4096 4096"
+    )
+    chattr = parse_line("chattr -i")
+    assert isinstance(chattr, Command)
+    assert xfs_io_line(chattr, lambda name: 1 / 0) == "chattr -i"  # type: ignore[arg-type,return-value]
 
 
 def test_results_are_read_from_perror_lines() -> None:

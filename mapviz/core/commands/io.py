@@ -38,6 +38,8 @@ def pwrite(ctx: Context) -> None:
     if vectors is not None:
         process.io_vectors = vectors  # a global of xfs_io: later pwrites keep it (§9.4)
     vectors = process.io_vectors
+    if not vectors:  # alloc_buffer(): the plain buffer grows to the largest size asked
+        process.io_buffer = max(process.io_buffer, chunk)
     if vectors > _IOV_MAX:
         raise SyscallError("EINVAL", f"pwritev: {vectors} vectors, more than IOV_MAX ({_IOV_MAX})")
     # RWF_DSYNC / RWF_NOWAIT go with pwritev2() only: without -V they are dropped (§9.4)
@@ -124,6 +126,8 @@ def pread(ctx: Context) -> None:
     # xfs_io's pread_f(): read(2) calls of "bsize = fsblocksize" (4096 on a foreign file)
     default = ctx.machine.fs.blocksize if ctx.machine.fs.config.type == "xfs" else 4096
     chunk = ctx.command.option("b", default) or default
+    if not ctx.process.io_vectors:
+        ctx.process.io_buffer = max(ctx.process.io_buffer, chunk)
     if ctx.machine.fs.config.dax:
         done = write.read(ctx.machine, inode, offset, length)
     elif entry.direct:

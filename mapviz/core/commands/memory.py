@@ -12,7 +12,7 @@ from mapviz.core.ops.fault import touch
 from mapviz.core.ops.pages import zap
 from mapviz.core.ops.release import release
 from mapviz.core.ops.writeback import writeback
-from mapviz.core.outcome import NO_FILES, NO_MAPPINGS, SyscallError
+from mapviz.core.outcome import NO_FILES, NO_MAPPINGS, Signal, SyscallError
 
 MWRITE_FILL = ord("X")  # xfs_io's default mwrite pattern
 
@@ -180,8 +180,22 @@ def _range(ctx: Context, mapping: Mapping) -> tuple[int, int]:
 def mread(ctx: Context) -> None:
     mapping = ctx.current_mapping()
     start, stop = _range(ctx, mapping)
+    process = ctx.process
+    reverse = ctx.command.has("r")
+    if process.io_vectors and not process.io_buffer and stop > start:
+        # xfs_io's mread_f() copies each byte into io_buffer, which alloc_buffer() does
+        # not allocate while -V N is set: the first byte read is stored through NULL (§9.4)
+        byte = stop - 1 if reverse else start
+        touch(ctx.machine, mapping, byte, byte + 1, write=False)
+        raise Signal(
+            "SIGSEGV",
+            "xfs_io's mread copies into its plain buffer, never allocated since pwrite -V "
+            "set vectors: a store through a NULL pointer kills xfs_io with SIGSEGV",
+        )
+    if not process.io_vectors:
+        process.io_buffer = max(process.io_buffer, PAGE_SIZE)
     if stop > start:
-        touch(ctx.machine, mapping, start, stop, write=False, reverse=ctx.command.has("r"))
+        touch(ctx.machine, mapping, start, stop, write=False, reverse=reverse)
 
 
 def mwrite(ctx: Context) -> None:

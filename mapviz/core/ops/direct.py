@@ -154,13 +154,16 @@ def _write_call(
 
 
 def _ext4_map_holes(machine: Machine, inode: Inode, first: int, stop: int, why: str) -> None:
-    """ext4_iomap_alloc(): a direct write's holes inside EOF get unwritten blocks first.
+    """ext4_iomap_alloc(): a direct write's holes get blocks before any data moves.
 
-    EXT4_GET_BLOCKS_IO_CREATE_EXT (converted when the I/O completes).  Blocks
-    it maps from EOF on (EXT4_GET_BLOCKS_CREATE) a failed extending write
-    truncates again (``ext4_inode_extension_cleanup()``), so none stay.
+    Inside EOF they are unwritten (EXT4_GET_BLOCKS_IO_CREATE_EXT) and stay
+    when the write then fails; from EOF on they are allocated too
+    (EXT4_GET_BLOCKS_CREATE) -- so a full filesystem says ENOSPC first -- and
+    a failed extending write truncates them again
+    (``ext4_inode_extension_cleanup()``).  Raises :class:`NoSpace`.
     """
     eof_block = -(-inode.size // machine.fs.blocksize)
+    past_eof = sum(b - a for a, b, e in inode.data.walk(max(first, eof_block), stop) if e is None)
     for a, b, extent in list(inode.data.walk(first, min(stop, eof_block))):
         if extent is None:
             blocks.allocate(
@@ -171,6 +174,8 @@ def _ext4_map_holes(machine: Machine, inode: Inode, first: int, stop: int, why: 
                 ExtentState.UNWRITTEN,
                 f"{why}: ext4 maps the hole's blocks first",
             )
+    if past_eof > machine.fs.available():
+        raise NoSpace(f"{why}: no room for the blocks past EOF")
 
 
 def _settle_blocks(machine: Machine, inode: Inode, first: int, stop: int, why: str) -> None:
