@@ -25,8 +25,6 @@ def pwrite(ctx: Context) -> None:
     command = ctx.command
     machine = ctx.machine
     offset, length = command.number(0), command.number(1)
-    if not entry.writable:
-        raise SyscallError("EBADF", f"pwrite: {inode.name} is open read-only")
     seed = command.option("S")
     fill = PWRITE_FILL if seed is None else seed & 0xFF
     # xfs_io's pwrite_f(): "bsize = fsblocksize" from init_cvtnum(): the XFS
@@ -80,6 +78,8 @@ def _write_call(
     """One write system call (or xfs_io's chunked run of them), per the fd's flags."""
     machine = ctx.machine
     command = ctx.command
+    if not entry.writable:  # (a pwrite -B that makes no call cannot fail)
+        raise SyscallError("EBADF", f"pwrite: {inode.name} is open read-only")
     if ctx.process.io_vectors and command.has("N"):  # RWF_NOWAIT rides pwritev2() only
         _check_nowait(machine, entry, inode, offset, length)
     # O_APPEND: every write(2) goes to EOF, whatever the offset (§9.2); xfs_io
@@ -315,6 +315,9 @@ def swapext(ctx: Context) -> None:
             "swapext: XFS_IOC_SWAPEXT is an XFS ioctl; on ext4 it is "
             '"Inappropriate ioctl for device"',
         )
+    if entry.append:
+        # xfs_ioc_swapext(): neither file may be open O_APPEND (§9.2)
+        raise SyscallError("EBADF", f"swapext: {target.name} is open O_APPEND")
     donor = _open_other(ctx, ctx.command.word(0), write=True)
     try:
         remap_ops.swapext(ctx.machine, ctx.process, target, entry.writable, donor)
