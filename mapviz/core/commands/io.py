@@ -49,9 +49,11 @@ def pwrite(ctx: Context) -> None:
         calls, reported = xfs_io_writes.forward_calls(offset, length, chunk, vectors), length
     else:
         calls, reported = [(offset, length)], length  # write_buffer()'s pieces: ops/write.py
+    # one system call per entry, except the plain forward run, cut into -b pieces by ops
+    piece = None if backward or vectors else chunk
     total = 0
     for at, count in calls:
-        _write_call(ctx, entry, inode, at, count, fill, chunk if len(calls) == 1 else count)
+        _write_call(ctx, entry, inode, at, count, fill, piece or count)
         if entry.sync or dsync:
             # O_SYNC / RWF_DSYNC: generic_write_sync() -> vfs_fsync_range() (§9.2)
             start = inode.size - count if entry.append else at

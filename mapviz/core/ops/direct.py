@@ -144,6 +144,8 @@ def _write_call(
             # ext4: ext4_iomap_alloc() maps the holes before iomap checks the alignment
             _ext4_map_holes(machine, inode, first, last, why)
             check_alignment(start, stop - start, "pwrite")
+        if machine.fs.config.type == "xfs":
+            _xfs_reserve(machine, inode, first, last)
         _settle_blocks(machine, inode, first, last, why)
     except NoSpace:
         raise blocks.enospc(machine, "pwrite") from None
@@ -176,6 +178,14 @@ def _ext4_map_holes(machine: Machine, inode: Inode, first: int, stop: int, why: 
             )
     if past_eof > machine.fs.available():
         raise NoSpace(f"{why}: no room for the blocks past EOF")
+
+
+def _xfs_reserve(machine: Machine, inode: Inode, first: int, stop: int) -> None:
+    """xfs_iomap_write_direct(): the transaction reserves XFS_DIOSTRAT_SPACE_RES, the
+    new blocks plus ``bmap_levels - 1`` for a bmbt split, or fails with ENOSPC."""
+    holes = sum(b - a for a, b, extent in inode.data.walk(first, stop) if extent is None)
+    if holes and machine.fs.available() < holes + machine.fs.geometry.bmap_levels - 1:
+        raise NoSpace(f"{inode.name}: no room for {holes} blocks and a bmbt split")
 
 
 def _settle_blocks(machine: Machine, inode: Inode, first: int, stop: int, why: str) -> None:
