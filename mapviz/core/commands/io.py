@@ -53,12 +53,14 @@ def pwrite(ctx: Context) -> None:
     piece = None if backward or vectors else chunk
     total = 0
     for at, count in calls:
-        _write_call(ctx, entry, inode, at, count, fill, piece or count)
+        written = _write_call(ctx, entry, inode, at, count, fill, piece or count)
         if entry.sync or dsync:
             # O_SYNC / RWF_DSYNC: generic_write_sync() -> vfs_fsync_range() (§9.2)
-            start = inode.size - count if entry.append else at
-            writeback.writeback(machine, inode, start, start + count, "a synchronous write")
-        total += count
+            start = inode.size - written if entry.append else at
+            writeback.writeback(machine, inode, start, start + written, "a synchronous write")
+        total += written
+        if written < count:
+            break  # a short write: xfs_io's loops stop without an error
     if not command.has("q"):
         ctx.output.append(f"wrote {total}/{reported} bytes at offset {offset}")
     if command.has("w") or command.has("W"):
@@ -76,8 +78,11 @@ def _write_call(
     length: int,
     fill: int,
     chunk: int,
-) -> None:
-    """One write system call (or xfs_io's chunked run of them), per the fd's flags."""
+) -> int:
+    """One write system call (or xfs_io's chunked run of them), per the fd's flags.
+
+    Returns the bytes written (fewer after a short write).
+    """
     machine = ctx.machine
     command = ctx.command
     if not entry.writable:  # (a pwrite -B that makes no call cannot fail)
@@ -89,8 +94,8 @@ def _write_call(
     at = inode.size if entry.append else offset
     if entry.direct and not machine.fs.config.dax:
         direct.write(machine, ctx.process, inode, at, length, fill, chunk)
-    else:
-        write.write(machine, ctx.process, inode, at, length, fill, chunk)
+        return length
+    return write.write(machine, ctx.process, inode, at, length, fill, chunk)
 
 
 def _check_nowait(

@@ -38,6 +38,7 @@ from mapviz.core.ops.limits import check_file_limit
 from mapviz.core.ops.pages import invalidate
 from mapviz.core.ops.setsize import xfs_zero_range
 from mapviz.core.ops.write import grow
+from mapviz.core.ops.write import write as buffered_write
 from mapviz.core.ops.writeback import writeback
 from mapviz.core.outcome import SyscallError
 
@@ -99,7 +100,15 @@ def write(
                 fills=_fills(machine, inode, position, stop),
             ),
         )
-        _write_call(machine, inode, position, stop, fill)
+        if xfs and inode.reflinked and (position | (stop - position)) % machine.fs.blocksize:
+            # xfs_file_dio_write_unaligned(): "we can't properly handle unaligned direct
+            # I/O to reflink files yet" -- ENOTBLK, and xfs_file_write_iter() falls back
+            # to a buffered write (§9.3)
+            buffered_write(
+                machine, process, inode, position, stop - position, fill, stop - position
+            )
+        else:
+            _write_call(machine, inode, position, stop, fill)
         position = stop
 
 
