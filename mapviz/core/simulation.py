@@ -90,7 +90,8 @@ class Simulation:
     outside the mapping) is a ``skipped`` step with xfs_io's message as its
     ``why``, as xfs_io prints it and goes on.  ``replay`` is for running a
     script under a kernel model other than its own: such a ``why`` then says
-    which model it happened under.
+    which model it happened under.  ``strict`` (set by a live session once it
+    has replayed) turns such a command into a :class:`ScenarioError` instead.
     """
 
     def __init__(
@@ -118,6 +119,9 @@ class Simulation:
         self.record_scenes = record_scenes
         self.check = check
         self.replay = replay
+        # A live command box wants what is typed to be possible: a command xfs_io
+        # would not issue is then an error to fix, not a skipped step.
+        self.strict = False
         self.machine = Machine(fs=Filesystem.create(fs), model=model_named(kernel))
         self.machine.processes["app"] = Process("app")
         self.steps: list[Step] = []
@@ -277,6 +281,10 @@ class Simulation:
         try:
             run_command(ctx)
         except NotIssued as refused:
+            if self.strict:
+                raise ScenarioError(
+                    self.source, command.line, f"{command.name}: {refused.message}"
+                ) from None
             # xfs_io prints its message and goes on; so does the scenario (SCENARIO.md "Results")
             # (replayed under another model, an earlier step may have failed there)
             under = f" (under {self.kernel})" if self.replay else ""

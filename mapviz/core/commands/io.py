@@ -88,6 +88,13 @@ def _write_call(
     if not entry.writable:  # (a pwrite -B that makes no call cannot fail)
         raise SyscallError("EBADF", f"pwrite: {inode.name} is open read-only")
     if ctx.process.io_vectors and command.has("N"):  # RWF_NOWAIT rides pwritev2() only
+        # the write checks come first: an immutable ext4 file, an active swapfile
+        if machine.fs.config.type == "ext4" and inode.immutable:
+            raise SyscallError(
+                "EPERM", f"{inode.name} is immutable (chattr +i): ext4 refuses writes"
+            )
+        if inode.swapfile:
+            raise SyscallError("ETXTBSY", f"{inode.name} is an active swapfile: writes are refused")
         _check_nowait(machine, entry, inode, offset, length)
     # O_APPEND: every write(2) goes to EOF, whatever the offset (§9.2); xfs_io
     # still reports the offset it asked for
@@ -322,11 +329,11 @@ def swapext(ctx: Context) -> None:
             "swapext: XFS_IOC_SWAPEXT is an XFS ioctl; on ext4 it is "
             '"Inappropriate ioctl for device"',
         )
-    if entry.append:
-        # xfs_ioc_swapext(): neither file may be open O_APPEND (§9.2)
-        raise SyscallError("EBADF", f"swapext: {target.name} is open O_APPEND")
-    donor = _open_other(ctx, ctx.command.word(0), write=True)
+    donor = _open_other(ctx, ctx.command.word(0), write=True)  # xfs_io opens it first
     try:
+        if entry.append:
+            # xfs_ioc_swapext(): neither file may be open O_APPEND (§9.2)
+            raise SyscallError("EBADF", f"swapext: {target.name} is open O_APPEND")
         remap_ops.swapext(ctx.machine, ctx.process, target, entry.writable, donor)
     finally:
         _close_other(ctx, donor, write=True)

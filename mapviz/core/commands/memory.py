@@ -182,20 +182,17 @@ def mread(ctx: Context) -> None:
     start, stop = _range(ctx, mapping)
     process = ctx.process
     reverse = ctx.command.has("r")
-    # xfs_io's mread_f() copies each byte into io_buffer, up to a page at a time; while
-    # -V N is set alloc_buffer() does not grow that buffer (NULL if never allocated),
-    # and on the recording machine overrunning it kills xfs_io with SIGSEGV (§9.4)
-    copied = min(stop - start, PAGE_SIZE)
-    if process.io_vectors and process.io_buffer < copied:
-        fits = process.io_buffer  # bytes stored before the first one that overruns
-        if reverse:
-            touch(ctx.machine, mapping, stop - fits - 1, stop, write=False, reverse=True)
-        else:
-            touch(ctx.machine, mapping, start, start + fits + 1, write=False)
+    # xfs_io's mread_f() copies each byte it loads into io_buffer; while -V N is set
+    # alloc_buffer() does not allocate that buffer, and if nothing allocated it before
+    # the first store goes through NULL: xfs_io dies with SIGSEGV (§9.4).  (Overrunning
+    # a smaller buffer is the C heap's business: kernel-divergences.md §10.)
+    if process.io_vectors and not process.io_buffer and stop > start:
+        byte = stop - 1 if reverse else start
+        touch(ctx.machine, mapping, byte, byte + 1, write=False)
         raise Signal(
             "SIGSEGV",
-            f"xfs_io's mread copies into its plain buffer ({process.io_buffer} bytes, not grown "
-            "while pwrite -V set vectors): storing past it kills xfs_io with SIGSEGV",
+            "xfs_io's mread copies into its plain buffer, never allocated since pwrite -V "
+            "set vectors: a store through a NULL pointer kills xfs_io with SIGSEGV",
         )
     if not process.io_vectors:
         process.io_buffer = max(process.io_buffer, PAGE_SIZE)
