@@ -184,8 +184,9 @@ def mread(ctx: Context) -> None:
     reverse = ctx.command.has("r")
     # xfs_io's mread_f() copies each byte it loads into io_buffer; while -V N is set
     # alloc_buffer() does not allocate that buffer, and if nothing allocated it before
-    # the first store goes through NULL: xfs_io dies with SIGSEGV (§9.4).  (Overrunning
-    # a smaller buffer is the C heap's business: kernel-divergences.md §10.)
+    # the first store goes through NULL: xfs_io dies with SIGSEGV (§9.4).  Overrunning
+    # a smaller buffer is the C heap's business, not modelled (kernel-divergences.md,
+    # "xfs_io's own memory errors").
     if process.io_vectors and not process.io_buffer and stop > start:
         byte = stop - 1 if reverse else start
         touch(ctx.machine, mapping, byte, byte + 1, write=False)
