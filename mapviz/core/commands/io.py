@@ -88,7 +88,12 @@ def _write_call(
     if not entry.writable:  # (a pwrite -B that makes no call cannot fail)
         raise SyscallError("EBADF", f"pwrite: {inode.name} is open read-only")
     if ctx.process.io_vectors and command.has("N"):  # RWF_NOWAIT rides pwritev2() only
-        # the write checks come first: an immutable ext4 file, an active swapfile
+        if machine.fs.config.type == "ext4" and not entry.direct:
+            # ext4_buffered_write_iter() refuses IOCB_NOWAIT before any other check
+            raise SyscallError("EOPNOTSUPP", "pwritev2 RWF_NOWAIT: ext4 buffered writes cannot")
+        if machine.fs.config.type == "xfs" and entry.direct:
+            direct.check_alignment(offset, length, "pwrite")  # xfs_file_dio_write() first
+        # otherwise the write checks come first: an immutable ext4 file, a swapfile
         if machine.fs.config.type == "ext4" and inode.immutable:
             raise SyscallError(
                 "EPERM", f"{inode.name} is immutable (chattr +i): ext4 refuses writes"

@@ -6,8 +6,8 @@
   (512 bytes on the loop devices the recordings use), else EINVAL.  Where
   the check sits decides what happened before it: XFS checks a write first
   (``xfs_file_dio_write()``, ``bt_logical_sectormask``); everything else
-  meets iomap's check in ``iomap_dio_bio_iter()``, only for a range the
-  filesystem mapped to blocks -- after the flush below, and for an ext4
+  meets iomap's check in ``iomap_dio_bio_iter()``, one extent at a time and
+  only for an extent the filesystem mapped to blocks -- after the flush below, and for an ext4
   write after ``ext4_iomap_alloc()`` gave its holes blocks (unwritten inside
   EOF, written past it).  A misaligned read of holes and unwritten blocks
   never meets the check (``iomap_dio_hole_iter()``) and reads zeros.  A chunk
@@ -112,13 +112,16 @@ def write(
         position = stop
 
 
-def _holds_blocks(machine: Machine, inode: Inode, start: int, stop: int) -> bool:
-    """Whether iomap maps part of the range to written blocks (reads check only those)."""
+def _mapped_pieces(machine: Machine, inode: Inode, start: int, stop: int) -> list[tuple[int, int]]:
+    """The byte pieces of ``[start, stop)`` that iomap maps to written blocks, one per
+    extent: a read checks the alignment of each of these, and only of these."""
+    bs = machine.fs.blocksize
     first, last = machine.fs.block_range(start, stop)
-    return any(
-        extent is not None and extent.state is not ExtentState.UNWRITTEN
-        for _, _, extent in inode.data.walk(first, last)
-    )
+    return [
+        (max(start, a * bs), min(stop, b * bs))
+        for a, b, extent in inode.data.walk(first, last)
+        if extent is not None and extent.state is not ExtentState.UNWRITTEN
+    ]
 
 
 def _fills(machine: Machine, inode: Inode, start: int, stop: int) -> bool:
@@ -247,8 +250,8 @@ def read(machine: Machine, inode: Inode, offset: int, length: int, chunk: int) -
             stop,
             f"O_DIRECT pread {machine.span(position, stop)} writes the cached range back first",
         )
-        if _holds_blocks(machine, inode, position, min(stop, inode.size)):
-            check_alignment(position, stop - position, "pread")
+        for lo, hi in _mapped_pieces(machine, inode, position, stop):
+            check_alignment(lo, hi - lo, "pread")
         got = min(stop, inode.size) - position
         done += got  # straight from the device into the buffer: no page is cached
         if got < stop - position:
