@@ -58,10 +58,18 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``mapviz`` console script."""
+    """Entry point of the ``mapviz`` console script.
+
+    With no arguments at all it prints the usage and the main commands on
+    stderr and exits 2: a missing command is a usage error, as argparse
+    treats one, but a newcomer gets the whole list instead of one line.
+    """
     argv = sys.argv[1:] if argv is None else list(argv)
     only = argv[0] if argv and argv[0] in SUBCOMMANDS else None
     try:
+        if not argv:
+            sys.stderr.write(build_parser().format_help())
+            return 2
         args = build_parser(only).parse_args(argv)
         status: int = args.handler(args)
     except MapvizError as error:

@@ -101,6 +101,9 @@ def run(args: argparse.Namespace) -> int:
         # In pieces: a 100,000-extent prologue need not become one huge string.
         _write("\n".join(lines[i : i + 4096]) + "\n" for i in range(0, len(lines), 4096))
         return 0
+    if block_map.method == "seek":
+        _write(line + "\n" for line in _seek_lines(block_map))
+        return 0
     name = shown(block_map.path)  # as xfs_io names it, but never breaking a line
     table = fiemap_table(_table_records(block_map), verbose=True, size=block_map.size)
     # Written as it is formatted, a few thousand lines at a time.
@@ -168,6 +171,28 @@ def _seek_note(block_map: BlockMap) -> str:
         f"FIEMAP not supported on {block_map.filesystem.name} ({block_map.fiemap_error}); "
         "data ranges from SEEK_DATA/SEEK_HOLE, physical locations unknown"
     )
+
+
+def _seek_lines(block_map: BlockMap) -> list[str]:
+    """Where FIEMAP is missing: what ``xfs_io -c 'fiemap -v'`` prints, then the data ranges.
+
+    xfs_io prints the file's name, then (on stderr) the ioctl's error and
+    nothing else: no table, since there are no block ranges to show.  The
+    data ranges follow as ``xfs_io -c 'seek -r -a 0'`` prints them (byte
+    offsets; ``HOLE`` at the end of the last data range).
+    """
+    from mapviz.core.seek import xfs_io_seek  # the simulator's module: only when asked for
+
+    name = shown(block_map.path)
+    print(f'xfs_io: ioctl(FS_IOC_FIEMAP) ["{name}"]: {block_map.fiemap_error}', file=sys.stderr)
+    lines = [
+        f"# {shown(block_map.path)} on {block_map.filesystem.name} (block size "
+        f"{block_map.filesystem.blocksize}): {_seek_note(block_map)}; "
+        "they follow as xfs_io -c 'seek -r -a 0' prints them",
+        f"{name}:",
+    ]
+    ranges = [(offset, offset + length) for offset, _, length, _ in block_map.extents.tuples()]
+    return lines + xfs_io_seek(ranges, block_map.size, 0, data=True, hole=True, repeat=True)
 
 
 class _Progress:

@@ -17,7 +17,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Run a scenario and print, after each step, everything the views draw, "
         "in the units of the thing drawn (docs/PICTURE.md). Exit status: 0, or 2 for bad input.",
     )
-    parser.add_argument("scenario", metavar="FILE|NAME")
+    parser.add_argument(
+        "scenario",
+        metavar="FILE|NAME",
+        help="a scenario file, a bundled scenario's name, or - for standard input",
+    )
     parser.add_argument("--kernel", choices=KERNEL_MODELS, help="override the scenario's %%kernel")
     parser.add_argument(
         "--step", metavar="N", help="print only step N (0: before the first command; end: the last)"

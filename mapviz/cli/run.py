@@ -17,7 +17,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Run a scenario (a file, or the name of a bundled one: see "
         "`mapviz scenarios`). Exit status: 0 every %%expect held, 1 one failed, 2 bad input.",
     )
-    parser.add_argument("scenario", metavar="FILE|NAME")
+    parser.add_argument(
+        "scenario",
+        metavar="FILE|NAME",
+        help="a scenario file, a bundled scenario's name, or - for standard input",
+    )
     parser.add_argument("--json", action="store_true", help="print SCENARIO.md's schema 1 JSON")
     parser.add_argument(
         "--changes",

@@ -172,6 +172,13 @@ class OpenFile:
     ra_async: int = 0
     ra_order: int = 0
     ra_prev_pos: int = -1
+    # open flags that change what reads and writes do (§9.2, §9.3)
+    sync: bool = False  # O_SYNC: each write is flushed before it returns
+    append: bool = False  # O_APPEND: each write goes to EOF
+    direct: bool = False  # O_DIRECT: reads and writes bypass the page cache
+    # posix_fadvise(2) readahead hints (§9.5): FMODE_RANDOM, and ra->ra_pages (0: the default)
+    ra_random: bool = False
+    ra_max: int = 0
 
 
 @dataclass(slots=True)
@@ -186,6 +193,10 @@ class Process:
     mappings: list[Mapping] = field(default_factory=list)
     current_mapping: int | None = None
     next_address: int = MAPPING_BASE
+    # xfs_io's global ``vectors`` (pwrite -V N): it stays for later pwrites (§9.4),
+    # and its plain buffer's size (``highwater``, 0: never allocated)
+    io_vectors: int = 0
+    io_buffer: int = 0
 
     def capable(self, capability: str) -> bool:
         return capability in self.caps
@@ -216,6 +227,11 @@ class Process:
                     f.ra_async,
                     f.ra_order,
                     f.ra_prev_pos,
+                    f.sync,
+                    f.append,
+                    f.direct,
+                    f.ra_random,
+                    f.ra_max,
                 )
                 for f in self.files
             ],
@@ -223,4 +239,6 @@ class Process:
             [m.copy() for m in self.mappings],
             self.current_mapping,
             self.next_address,
+            self.io_vectors,
+            self.io_buffer,
         )

@@ -20,6 +20,25 @@ class Failure(Exception):
         self.range: tuple[int, int] | None = None
 
 
+class NotIssued(Exception):
+    """xfs_io refused the command itself, printing ``message``: no system call was made.
+
+    xfs_io survives it and goes on, and so does the scenario: the step ends in
+    ``skipped`` (the result ``mapviz run --real`` records for it), with
+    xfs_io's message as its ``why`` (SCENARIO.md "Results").
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+NO_FILES = "no files are open, try 'help open'"
+"""xfs_io's words (io/init.c) for a command that needs an open file when there is none."""
+NO_MAPPINGS = "no mapped regions, try 'help mmap'"
+"""xfs_io's words for a command that needs a mapping when there is none."""
+
+
 class SyscallError(Failure):
     """A system call returned an error (``ETXTBSY``, ``EPERM``, ...)."""
 

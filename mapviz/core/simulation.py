@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
-from mapviz.core.commands import HANDLERS, Context
+from mapviz.core.commands import Context, run_command
 from mapviz.core.events import Event, EventKind
 from mapviz.core.filesystem import Filesystem
 from mapviz.core.inode import Inode
@@ -27,7 +27,7 @@ from mapviz.core.machine import Machine
 from mapviz.core.memory import ALL_CAPABILITIES, PAGE_SIZE, Process
 from mapviz.core.models import model_named
 from mapviz.core.ops.place import PlacementError, place_extents
-from mapviz.core.outcome import Failure
+from mapviz.core.outcome import Failure, NotIssued
 from mapviz.core.scene import Scene, shown_extents, take_scene
 from mapviz.core.snapshot import FileView, PerFileMemo, file_view
 from mapviz.core.trace import Step
@@ -50,7 +50,7 @@ from mapviz.scenario.syntax import (
 # Commands whose arguments name files the JSON must then report (as the recorder does).
 _NAMING = {"open": 0, "reflink": 0, "dedupe": 0, "swapext": 0}
 SWAP_STEPS = ("swapon", "swapoff")
-SKIPPED = "skipped"  # only in replays under another model; see Simulation
+SKIPPED = "skipped"  # a command xfs_io would not issue (no file, no mapping, a bad range)
 ALIASES = {"ENOTSUP": "EOPNOTSUPP"}  # Python names errno 95 ENOTSUP; the kernel says EOPNOTSUPP
 
 
@@ -85,10 +85,13 @@ class Simulation:
     ``record_files`` keeps a view of every named file after each step (needed
     by ``--json``; skipped for speed otherwise); ``record_scenes`` gives each
     step the scene the views draw (:attr:`Step.scene`).  ``check``
-    asserts every invariant of DESIGN.md after every step.  ``replay`` is for
-    running a script under a kernel model other than its own: a command that
-    cannot even be issued because an earlier one failed there (``mread`` after
-    a refused ``mmap``) becomes a ``skipped`` step instead of a scenario error.
+    asserts every invariant of DESIGN.md after every step.  A command that
+    xfs_io would not even issue (``mread`` after a refused ``mmap``, a range
+    outside the mapping) is a ``skipped`` step with xfs_io's message as its
+    ``why``, as xfs_io prints it and goes on.  ``replay`` is for running a
+    script under a kernel model other than its own: such a ``why`` then says
+    which model it happened under.  ``strict`` (set by a live session once it
+    has replayed) turns such a command into a :class:`ScenarioError` instead.
     """
 
     def __init__(
@@ -116,6 +119,9 @@ class Simulation:
         self.record_scenes = record_scenes
         self.check = check
         self.replay = replay
+        # A live command box wants what is typed to be possible: a command xfs_io
+        # would not issue is then an error to fix, not a skipped step.
+        self.strict = False
         self.machine = Machine(fs=Filesystem.create(fs), model=model_named(kernel))
         self.machine.processes["app"] = Process("app")
         self.steps: list[Step] = []
@@ -273,11 +279,16 @@ class Simulation:
         ctx = Context(machine, command, self.source)
         result, why = "ok", None
         try:
-            HANDLERS[command.name](ctx)
-        except ScenarioError as impossible:
-            if not self.replay:
-                raise
-            result, why = SKIPPED, f"{impossible.message} (under {self.kernel})"
+            run_command(ctx)
+        except NotIssued as refused:
+            if self.strict:
+                raise ScenarioError(
+                    self.source, command.line, f"{command.name}: {refused.message}"
+                ) from None
+            # xfs_io prints its message and goes on; so does the scenario (SCENARIO.md "Results")
+            # (replayed under another model, an earlier step may have failed there)
+            under = f" (under {self.kernel})" if self.replay else ""
+            result, why = SKIPPED, refused.message + under
         except Failure as failure:
             result, why = failure.result, failure.why
             if failure.result not in ("SIGBUS", "SIGSEGV"):
@@ -294,6 +305,9 @@ class Simulation:
                 )
             elif failure.result == "SIGSEGV":
                 machine.emit(EventKind.SIGSEGV, failure.why, result="SIGSEGV")
+            if failure.result in ("SIGBUS", "SIGSEGV"):
+                # xfs_io died; the one that takes its place starts with its globals unset
+                process.io_vectors = process.io_buffer = 0
         if command.name in ("open", "file") and result == "ok":
             entry = machine.process.open_file()
             step_file = entry.name if entry else None

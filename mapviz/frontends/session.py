@@ -160,6 +160,7 @@ class Session:
             board.apply(item)
         # What is typed from now on must be possible: an error, never "skipped".
         sim.replay = False
+        sim.strict = True
         return board
 
 

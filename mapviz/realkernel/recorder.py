@@ -26,6 +26,7 @@ import fcntl
 import os
 import stat
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +52,7 @@ _NAMING = ("open", "reflink", "dedupe", "swapext")
 # XFS_IOC_GETBMAPX = _IOWR('X', 56, struct getbmap); XFS_IOC_SWAPEXT = _IOWR('X', 109, ...).
 _XFS_ONLY_IOCTL = {"bmap": (0xC0205838, 0x20 * 4), "swapext": (0xC0C0586D, 0xC0)}
 _FOREIGN = "is for XFS filesystems only"
+_VFS_IOCTLS = ("unresvsp", "zero")
 # xfs_io's own refusals: the command was never issued (no file, no mapping,
 # a range outside the mapping, an index that does not exist).
 _REFUSALS = (
@@ -80,12 +82,13 @@ def swap_header(size: int) -> bytes:
     return bytes(header)
 
 
-def xfs_io_line(command: Command) -> str:
+def xfs_io_line(command: Command, spell: Callable[[str], str] = str) -> str:
     """The line handed to xfs_io: numbers in plain bytes, ``-D`` dropped from ``mmap``.
 
     Mainline ignores MAP_DIRECT (an unknown flag with plain MAP_SHARED), so
     ``mmap -D`` runs as ``mmap``.  Plain decimal bytes mean xfs_io's own idea
-    of a block (for the ``b`` suffix) never matters.
+    of a block (for the ``b`` suffix) never matters.  ``spell`` turns a file
+    name into the word xfs_io gets (:meth:`Testbed.xfs_io_path`).
 
     >>> xfs_io_line(Command(3, "mmap -rwD 0 64k", "mmap", "rwD", (), (0, 65536)))
     'mmap -rw 0 65536'
@@ -98,7 +101,8 @@ def xfs_io_line(command: Command) -> str:
         words.append("-" + flags)
     for letter, value in command.options:
         words += [f"-{letter}", str(value)]
-    words += [str(arg) for arg in command.args]
+    naming = command.name in _NAMING  # chattr's "+i" is a word, not a file name
+    words += [spell(arg) if naming and isinstance(arg, str) else str(arg) for arg in command.args]
     return " ".join(words)
 
 
@@ -129,6 +133,7 @@ class RealProcess:
     name: str
     uid: int
     caps: frozenset[str]
+    spell: Callable[[str], str] = str  # a file name as xfs_io gets it
     io: XfsIo | None = None
     files: list[_OpenFile] = field(default_factory=list)
     current: int | None = None
@@ -185,12 +190,12 @@ class RealProcess:
         current, current_map = self.current, self.current_map
         self.files, self.maps = [], []
         for entry in files:
-            if self._open(io, entry.path, entry.flags, warnings):
+            if self._open(io, self.spell(entry.path), entry.flags, warnings):
                 self.files.append(entry)
         for mapping in maps:
             index = next((i for i, f in enumerate(self.files) if f.path == mapping.path), None)
             if index is None:  # closed after mmap: open it just to map it
-                if not self._open(io, mapping.path, mapping.open_flags, warnings):
+                if not self._open(io, self.spell(mapping.path), mapping.open_flags, warnings):
                     continue
             else:
                 io.run(f"file {index}")
@@ -264,13 +269,15 @@ class Recorder:
             uid = item.uid or 0
             default = CAPABILITIES if uid == 0 else frozenset[str]()
             caps = item.caps if item.caps is not None else default
-            self.processes[item.name] = RealProcess(item.name, uid, caps)
+            self.processes[item.name] = RealProcess(item.name, uid, caps, self.testbed.xfs_io_path)
         self.process_name = item.name
 
     @property
     def process(self) -> RealProcess:
         if self.process_name not in self.processes:
-            self.processes[self.process_name] = RealProcess(self.process_name, 0, CAPABILITIES)
+            self.processes[self.process_name] = RealProcess(
+                self.process_name, 0, CAPABILITIES, self.testbed.xfs_io_path
+            )
         return self.processes[self.process_name]
 
     def _step(self, command: Command) -> dict[str, Any]:
@@ -302,7 +309,7 @@ class Recorder:
                     self._mention(arg)
         io = process.io if process.io is not None else process.start(self.testbed.mnt)
         file = process.current_path
-        line = xfs_io_line(command)
+        line = xfs_io_line(command, self.testbed.xfs_io_path)
         reply = io.run(line)
         if reply.died:
             warnings = process.restore(self.testbed.mnt)
@@ -329,7 +336,14 @@ class Recorder:
         return file, result, why, {}
 
     def _foreign(self, command: Command, process: RealProcess, said: str) -> tuple[str, str]:
-        """A command xfs_io runs on XFS files only: issue its ioctl ourselves, record the answer."""
+        """A command xfs_io runs on XFS files only: issue its ioctl ourselves, record the answer.
+
+        For an ioctl the VFS itself serves on any filesystem (``unresvsp``,
+        ``zero``: fs/ioctl.c turns them into fallocate), issuing it would do
+        what xfs_io did not: the step is ``skipped``, as xfs_io left it.
+        """
+        if command.name in _VFS_IOCTLS:
+            return SKIPPED, f"xfs_io did not issue it: {said}"
         request = _XFS_ONLY_IOCTL.get(command.name)
         path = process.current_path
         if request is None or path is None:

@@ -34,7 +34,10 @@ from collections.abc import Callable, Iterator
 from functools import cache
 from types import FrameType, TracebackType
 
+from mapviz.errors import MapvizError
 from mapviz.realkernel.errors import OracleFailureError
+from mapviz.scenario.lexer import LineError, quote
+from mapviz.scenario.names import check_path
 from mapviz.scenario.syntax import FsConfig
 
 PREFIX = "mapviz-real-"
@@ -45,6 +48,7 @@ PREFIX = "mapviz-real-"
 _FSTESTS_ENV = {"TEST_DIR": "1", "TEST_DEV": "1", "QA_CHECK_FS": "1"}
 _DEFERRED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 _TOOL_TIMEOUT = 120.0
+_PLAIN_NAME = re.compile("[!-~]+")  # printable ASCII, no space: xfs_io takes it as it is
 _UMOUNT_TRIES = 20
 
 
@@ -76,6 +80,7 @@ class Testbed:
         self.mkfs: list[str] = []
         self._closers: list[Callable[[], None]] = []
         self._warnings: list[str] = []
+        self._aliases: dict[str, str] = {}
 
     # --- where things are ------------------------------------------------------
 
@@ -92,8 +97,45 @@ class Testbed:
         return os.path.join(self.root, "mnt")
 
     def path(self, name: str) -> str:
-        """The absolute path of scenario file ``name``."""
-        return os.path.join(self.mnt, name)
+        """The absolute path of scenario file ``name``: always inside the mount.
+
+        ``mapviz run --real`` runs as root, so this is checked again here, not
+        only by the parser (SCENARIO.md "Names"): the name must pass
+        :func:`~mapviz.scenario.names.check_path`, and no directory on the
+        way may be a symbolic link.
+
+        Raises
+        ------
+        ConfinementError
+            The name would reach outside the mount.
+        """
+        return confined(self.mnt, name)
+
+    def xfs_io_path(self, name: str) -> str:
+        """How to spell scenario file ``name`` on an xfs_io command line.
+
+        xfs_io splits its command lines at every space (``breakline()`` in
+        xfsprogs' libxcmd/input.c: no quoting), and its line editor (libedit)
+        drops the bytes of non-ASCII characters under the C locale it runs
+        in.  So a name with a space or a non-ASCII character is handed over
+        as an absolute symbolic link, made once in a directory of the testbed
+        outside the mount, that points at the file.  Other names go as they
+        are, relative to xfs_io's working directory, the mount.
+        """
+        target = self.path(name)
+        if _PLAIN_NAME.fullmatch(name):
+            return name
+        assert self.root is not None, "testbed not set up"
+        aliases = os.path.join(self.root, "names")
+        if not os.path.isdir(aliases):
+            os.mkdir(aliases, 0o755)
+            os.chmod(aliases, 0o755)  # whatever the umask: other uids follow these links
+        alias = self._aliases.get(name)
+        if alias is None:
+            alias = os.path.join(aliases, str(len(self._aliases)))
+            os.symlink(target, alias)
+            self._aliases[name] = alias
+        return alias
 
     @property
     def warnings(self) -> list[str]:
@@ -211,6 +253,40 @@ class Testbed:
 
 
 # --- looking at the machine ------------------------------------------------------
+
+
+class ConfinementError(MapvizError):
+    """A file name that would reach outside the test filesystem (exit status 2)."""
+
+
+def confined(mnt: str, name: str) -> str:
+    """``mnt/name``, after checking that it cannot lie outside ``mnt``.
+
+    >>> confined("/tmp/t/mnt", "my file")
+    '/tmp/t/mnt/my file'
+    >>> try:
+    ...     confined("/tmp/t/mnt", "../fs.img")
+    ... except ConfinementError as error:
+    ...     print(str(error).removeprefix("mapviz run --real: "))
+    refused a file name: bad path "../fs.img": ".." would climb out of the filesystem
+    """
+    try:
+        checked = check_path(name)
+    except LineError as problem:
+        raise ConfinementError(f"mapviz run --real: refused a file name: {problem}") from None
+    top = os.path.normpath(mnt)
+    path = os.path.normpath(os.path.join(top, checked))
+    if os.path.commonpath([top, path]) != top or path == top:
+        raise ConfinementError(f"mapviz run --real: {quote(name)} is not inside {top}")
+    # A directory on the way that is a symbolic link could point anywhere.
+    parent = top
+    for component in checked.split("/")[:-1]:
+        parent = os.path.join(parent, component)
+        if os.path.islink(parent):
+            raise ConfinementError(
+                f"mapviz run --real: {quote(name)} goes through the symbolic link {parent}"
+            )
+    return path
 
 
 def _unescape(field: str) -> str:

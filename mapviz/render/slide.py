@@ -184,7 +184,7 @@ def result_words(result: str) -> str:
     'ETXTBSY · Text file busy'
     """
     if result == "skipped":
-        return "skipped (an earlier step failed under this model)"
+        return "skipped (xfs_io did not issue it)"
     words = STRERROR.get(result)
     return f"{result} · {words}" if words else result
 

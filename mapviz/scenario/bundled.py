@@ -1,12 +1,13 @@
 """Scenarios shipped inside the package (``mapviz/scenarios/NAME.scenario``) and loading by name.
 
 ``mapviz run hole-sigbus`` and ``mapviz run my.scenario`` both go through
-:func:`load_scenario`: an existing path is read, anything else is looked up
-among the bundled scenarios.  Nothing here writes.
+:func:`load_scenario`: ``-`` is standard input, an existing path is read,
+anything else is looked up among the bundled scenarios.  Nothing here writes.
 """
 
 from __future__ import annotations
 
+import sys
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -17,6 +18,8 @@ from mapviz.scenario.parser import parse_scenario
 from mapviz.scenario.syntax import Scenario
 
 SUFFIX = ".scenario"
+STDIN = "-"
+"""The name that means "read the scenario from standard input" (``mapviz run -``)."""
 
 
 def _folder() -> Traversable:
@@ -66,6 +69,8 @@ def bundled_text(name: str) -> str:
 def load_scenario(name_or_path: str) -> Scenario:
     """Read and parse a scenario file, or a bundled scenario if no such file exists.
 
+    ``-`` reads standard input (errors then name ``<stdin>:LINE``).
+
     Raises
     ------
     MapvizError
@@ -82,6 +87,8 @@ def load_scenario(name_or_path: str) -> Scenario:
     ...     print(error)
     mapviz: no scenario file or bundled scenario named "x" (try: mapviz scenarios)
     """
+    if name_or_path == STDIN:
+        return parse_scenario(_read_stdin(), source="<stdin>", name="stdin")
     path = Path(name_or_path)
     # Path("") is the current directory: an empty name names no file.
     if name_or_path and _exists(path):
@@ -94,6 +101,15 @@ def load_scenario(name_or_path: str) -> Scenario:
             f"{_hint(stem, names)}"
         )
     return parse_scenario(bundled_text(stem), source=f"mapviz/scenarios/{stem}{SUFFIX}", name=stem)
+
+
+def _read_stdin() -> str:
+    """The scenario on standard input (``mapviz run -``), as UTF-8."""
+    try:
+        data = sys.stdin.buffer.read()
+    except (OSError, AttributeError, ValueError) as error:
+        raise MapvizError(f"mapviz: cannot read a scenario from standard input: {error}") from None
+    return _decode(data, "<stdin>")
 
 
 def _exists(path: Path) -> bool:

@@ -10,13 +10,13 @@ what a command does is the simulator's business (``fpunch 0 0`` parses).
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
 from mapviz.scenario.lexer import LineError, parse_index, parse_number, quote, suggest
+from mapviz.scenario.names import check_path
 from mapviz.scenario.syntax import Command
 
 
@@ -66,25 +66,35 @@ FILE_N = Arg("N", "file index", Kind.INDEX)
 MAP_N = Arg("N", "mapping index", Kind.INDEX)
 SEED = ("S", Arg("seed", "seed", Kind.SEED))
 BUFSIZE = ("b", Arg("bs", "buffer size", Kind.SIZE))
+VECTORS = ("V", Arg("N", "vector count", Kind.INDEX))
 RANGE = (OFF, LEN)
 OPTIONAL_RANGE = ((), RANGE)
 
 SPECS: dict[str, Spec] = {
     spec.name: spec
     for spec in (
-        Spec("open", "frt", shapes=((PATH,),), usage="open [-f] [-r] [-t] PATH"),
+        Spec(
+            "open",
+            "frtsad",
+            shapes=((PATH,),),
+            usage="open [-f] [-r] [-t] [-s] [-a] [-d] PATH",
+        ),
         Spec("file", shapes=((), (FILE_N,)), usage="file [N]"),
         Spec("close", usage="close"),
         Spec(
             "pwrite",
-            "qwW",
-            (SEED, BUFSIZE),
+            "qwWDNBF",
+            (SEED, BUFSIZE, VECTORS),
             (RANGE,),
-            "pwrite [-q] [-w] [-W] [-S seed] [-b bs] OFF LEN",
+            "pwrite [-q] [-w] [-W] [-D] [-N] [-B|-F] [-V N] [-S seed] [-b bs] OFF LEN",
         ),
         Spec("pread", "qv", (BUFSIZE,), (RANGE,), "pread [-q] [-v] [-b bs] OFF LEN"),
         Spec("falloc", "kpcu", shapes=(RANGE,), usage="falloc [-k] [-p|-c|-u] OFF LEN"),
         Spec("fpunch", shapes=(RANGE,), usage="fpunch OFF LEN"),
+        Spec("resvsp", shapes=(RANGE,), usage="resvsp OFF LEN"),
+        Spec("unresvsp", shapes=(RANGE,), usage="unresvsp OFF LEN"),
+        Spec("zero", shapes=(RANGE,), usage="zero OFF LEN"),
+        Spec("sync_range", "abw", shapes=(RANGE,), usage="sync_range [-a|-b|-w] OFF LEN"),
         Spec("fzero", "k", shapes=(RANGE,), usage="fzero [-k] OFF LEN"),
         Spec("fcollapse", shapes=(RANGE,), usage="fcollapse OFF LEN"),
         Spec("finsert", shapes=(RANGE,), usage="finsert OFF LEN"),
@@ -116,6 +126,10 @@ SPECS: dict[str, Spec] = {
         Spec("mwrite", "r", (SEED,), OPTIONAL_RANGE, "mwrite [-r] [-S seed] [OFF LEN]"),
         Spec("msync", "ais", shapes=OPTIONAL_RANGE, usage="msync [-a] [-i] [-s] [OFF LEN]"),
         Spec("munmap", usage="munmap"),
+        Spec("madvise", "drsw", shapes=OPTIONAL_RANGE, usage="madvise [-d|-r|-s|-w] [OFF LEN]"),
+        Spec("mincore", shapes=OPTIONAL_RANGE, usage="mincore [OFF LEN]"),
+        Spec("fadvise", "dnrsw", shapes=((), RANGE), usage="fadvise [-d|-n|-r|-s|-w] [OFF LEN]"),
+        Spec("seek", "adhrs", shapes=((OFF,),), usage="seek -a|-d|-h [-r] [-s] OFF"),
         Spec("fiemap", "v", usage="fiemap [-v]"),
         Spec("bmap", "vp", usage="bmap [-v] [-p]"),
         Spec("stat", "v", usage="stat [-v]"),
@@ -124,9 +138,6 @@ SPECS: dict[str, Spec] = {
 }
 """Every xfs_io command of SCENARIO.md, by name."""
 
-# A component may not start with "-" or "+": xfs_io would read it as an option,
-# and the real-kernel recorder refuses such names too.
-_PATH = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.+-]*(/[A-Za-z0-9_.][A-Za-z0-9_.+-]*)*")
 _LARGEST_SEED = 0xFFFFFFFF
 
 
@@ -215,9 +226,11 @@ def _unknown_option(spec: Spec, letter: str) -> str:
 
 
 def _option_value(arg: Arg, word: str, blocksize: int) -> int:
-    """The value given with an option: a seed, or a size greater than zero."""
+    """The value given with an option: a seed, a count, or a size greater than zero."""
     if arg.kind is Kind.SEED:
         return _seed(word)
+    if arg.kind is Kind.INDEX:
+        return parse_index(word, arg.what)
     value = parse_number(word, blocksize, arg.what)
     if value == 0:
         raise LineError(f"the {arg.what} {quote(word)} must be more than 0")
@@ -238,12 +251,18 @@ def _check_flag_rules(name: str, flags: str) -> None:
     """Flags that exclude each other."""
     if name == "falloc" and sum(letter in flags for letter in "pcu") > 1:
         raise LineError(f"-p, -c and -u exclude each other (got {quote('-' + flags)})")
+    if name == "seek" and not any(letter in flags for letter in "adh"):
+        raise LineError("one of -a, -d or -h is needed (usage: seek -a|-d|-h [-r] [-s] OFF)")
     if name == "mmap" and "A" in flags and "S" in flags:
         raise LineError('"-S" (MAP_SYNC) needs a file; it cannot go with "-A"')
 
 
 def _shapes(spec: Spec, flags: str) -> tuple[tuple[Arg, ...], ...]:
     """The argument shapes ``spec`` allows with these flags."""
+    if spec.name == "fadvise":
+        # xfs_io's fadvise_f(): -d -n -w take a range, -r -s and no flag none (the last wins)
+        last = next((f for f in reversed(flags) if f in "dnrsw"), "")
+        return (RANGE,) if last in ("d", "n", "w") else ((),)
     if spec.name != "mmap":
         return spec.shapes
     if "A" in flags:
@@ -275,23 +294,6 @@ def _argument(arg: Arg, word: str, blocksize: int) -> int | str:
     if arg.kind is Kind.INDEX:
         return parse_index(word, arg.what)
     return parse_number(word, blocksize, arg.what)
-
-
-def check_path(word: str) -> str:
-    """A file name as the simulator keys it: relative, inside the filesystem, normalised.
-
-    >>> check_path("dir/./data")
-    'dir/data'
-    """
-    if _PATH.fullmatch(word) is None or ".." in word.split("/"):
-        raise LineError(
-            f'bad path {quote(word)} (a relative name of letters, digits and "._+-", '
-            'with "/" between names; no "..")'
-        )
-    path = posixpath.normpath(word)
-    if path == ".":
-        raise LineError(f"bad path {quote(word)} (it names the filesystem's root)")
-    return path
 
 
 def _chattr_word(words: Sequence[str]) -> str:

@@ -24,6 +24,7 @@ from mapviz.scenario.lexer import (
     strip_comment,
     suggest,
 )
+from mapviz.scenario.names import check_text_name
 from mapviz.scenario.numbers import short_bytes
 from mapviz.scenario.syntax import (
     FS_TYPES,
@@ -52,7 +53,7 @@ _CAPABILITY_NAMES = """
 CAPABILITIES = frozenset(_CAPABILITY_NAMES.split())
 """Linux capability names (``include/uapi/linux/capability.h``), lower case, no ``cap_``."""
 
-RESULTS = frozenset({"ok", "SIGBUS", "SIGSEGV", "EOPNOTSUPP", *errno.errorcode.values()})
+RESULTS = frozenset({"ok", "skipped", "SIGBUS", "SIGSEGV", "EOPNOTSUPP", *errno.errorcode.values()})
 """What ``%expect`` may name.  Python calls errno 95 ENOTSUP; the kernel's name is EOPNOTSUPP."""
 
 LARGEST_UID = 0xFFFFFFFE  # (uid_t)-1 means "no change" to the kernel: not a user
@@ -64,7 +65,6 @@ _FS_USAGE = "%fs xfs|ext4 [blocksize=N] [size=N] [dax] [noreflink]"
 _FS_OPTIONS = {"blocksize": True, "size": True, "dax": False, "noreflink": False}
 _PROC_OPTIONS = {"uid": True, "nocap": False, "cap": True}
 _DIGIT = re.compile("[0-9]")
-_PROCESS_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _SECONDS = re.compile(r"[0-9]+(\.[0-9]*)?|\.[0-9]+")
 _NOTE_USAGE = "%note [MODEL,...] TEXT"
 ALL_MODELS = "*"
@@ -242,10 +242,11 @@ def _proc(rest: str, line: int, fs: FsConfig) -> Proc:
     if not words:
         raise LineError("missing NAME (usage: %proc NAME [uid=N] [nocap] [cap=CAP_X,...])")
     name = words[0]
-    if _PROCESS_NAME.fullmatch(name) is None:
+    check_text_name(name, "process name")
+    if "=" in name:
         raise LineError(
-            f"bad process name {quote(name)} (letters, digits, _ and -, "
-            "not starting with a digit or -; the name comes first)"
+            f'bad process name {quote(name)}: "=" belongs to the options (uid=N, cap=...); '
+            "the name comes first"
         )
     given = _keywords(words[1:], _PROC_OPTIONS)
     if "nocap" in given and "cap" in given:
@@ -376,7 +377,10 @@ def scenario_under(scenario: Scenario, model: str) -> Scenario:
 def _expect(rest: str, line: int, fs: FsConfig) -> Expect:
     (result,) = _words(rest, "%expect RESULT")
     if result not in RESULTS:
-        hint = suggest(result, RESULTS) or " (ok, SIGBUS, SIGSEGV or an errno name like EINVAL)"
+        hint = (
+            suggest(result, RESULTS)
+            or " (ok, skipped, SIGBUS, SIGSEGV or an errno name like EINVAL)"
+        )
         raise LineError(f"unknown result {quote(result)}{hint}")
     return Expect(line, result)
 

@@ -5,8 +5,11 @@ single quotes keep everything literally, inside double quotes a backslash
 escapes only ``"``, ``\\``, ``$`` and a backquote, a backslash outside quotes
 escapes the next character, and a ``#`` that *starts* a word begins a comment
 (``a#b`` is one word).  Numbers are xfs_io's: decimal or ``0x`` hex with an
-optional ``k m g t`` (powers of 1024), ``s`` (512-byte sectors) or ``b``
-(filesystem blocks) suffix.  As in xfs_io, hex digits come first: ``0x2b``
+optional ``k m g t p e`` (powers of 1024, as xfs_io's ``cvtnum()``), ``s``
+(512-byte sectors) or ``b`` (filesystem blocks) suffix.  ``8e`` is 2**63,
+one more than a file offset can be: xfs_io's ``cvtnum()`` wraps it to a
+negative number and refuses it ("non-numeric argument"), mapviz says it is
+too large.  As in xfs_io, hex digits come first: ``0x2b``
 is 43, not two blocks.  Unlike xfs_io (``strtoll`` base 0), a leading zero
 does not mean octal: ``010`` is ten, as the real-kernel recorder reads it.
 
@@ -28,13 +31,22 @@ WHITESPACE = " \t\r\v\f"
 LARGEST = (1 << 63) - 1
 """The largest number a scenario may write (file offsets are signed 64-bit)."""
 
-_NUMBER = re.compile(r"(0[xX][0-9a-fA-F]+|[0-9]+)([kmgtsbKMGTSB]?)")
+_NUMBER = re.compile(r"(0[xX][0-9a-fA-F]+|[0-9]+)([kmgtpesbKMGTPESB]?)")
 _INDEX = re.compile(r"[0-9]+")
-_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "s": 512}
+_UNITS = {
+    "": 1,
+    "k": 1 << 10,
+    "m": 1 << 20,
+    "g": 1 << 30,
+    "t": 1 << 40,
+    "p": 1 << 50,
+    "e": 1 << 60,
+    "s": 512,
+}
 # Longer digit strings are too large anyway; checking first keeps int() away
 # from huge strings (and from its 4300-digit limit).
 _MAX_DIGITS = 24
-_NUMBER_HINT = "decimal or 0x hex, optional suffix k m g t s b"
+_NUMBER_HINT = "decimal or 0x hex, optional suffix k m g t p e s b"
 
 
 class LineError(Exception):
@@ -176,7 +188,7 @@ def _number_problem(word: str) -> str:
         return "empty"
     if re.match(r"-[0-9.]", word):
         return "negative numbers are not allowed"
-    if re.fullmatch(r"[0-9]*\.[0-9]*[kmgtsbKMGTSB]?", word) and word != ".":
+    if re.fullmatch(r"[0-9]*\.[0-9]*[kmgtpesbKMGTPESB]?", word) and word != ".":
         return "a whole number is needed"
     return _NUMBER_HINT
 

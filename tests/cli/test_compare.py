@@ -136,7 +136,7 @@ def test_commands_that_cannot_be_issued_are_skipped(capsys: pytest.CaptureFixtur
     for line in skipped:
         assert rows[line][0], "a skipped step is a difference"
         assert rows[line][1][-2] in ("ok", "SIGBUS")  # mainline issues them
-    assert "map-direct-v5: skipped: mwrite: process app has no mapping" in out
+    assert "map-direct-v5: skipped: no mapped regions, try 'help mmap' (under map-direct-v5)" in out
 
 
 def test_html_into_a_missing_directory_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:

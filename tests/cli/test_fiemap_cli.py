@@ -212,14 +212,17 @@ def test_json_on_tmpfs_says_seek_on_stderr(
 def test_table_on_tmpfs_names_the_fallback(
     tmpfs_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = _make(tmpfs_dir / "shm", writes=((0, 4 * K),))
-    status, out, _ = _run(capsys, path)
+    path = _make(tmpfs_dir / "shm", size=64 * K, writes=((0, 4 * K), (16 * K, 8 * K)))
+    status, out, err = _run(capsys, path)
     assert status == 0
-    header, name, _columns, row = out.splitlines()
+    header, name, *table = out.splitlines()
     assert "SEEK_DATA/SEEK_HOLE" in header
     assert "physical locations unknown" in header
+    # What xfs_io -c 'fiemap -v' prints there: the name, then the ioctl's error ...
     assert name == f"{path}:"
-    assert row == "   0: [0..7]:          0..7                 8   0x3"
+    assert err == f'xfs_io: ioctl(FS_IOC_FIEMAP) ["{path}"]: Operation not supported\n'
+    # ... and no block ranges: the data ranges as xfs_io -c 'seek -r -a 0' prints them.
+    assert table == ["Whence\tResult", "DATA\t0", "HOLE\t4096", "DATA\t16384", "HOLE\t24576"]
 
 
 def _parse(text: str) -> object:

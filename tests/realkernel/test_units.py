@@ -131,15 +131,17 @@ def test_missing_tools_are_named(
 def test_a_bad_script_is_caught_before_anything_is_mounted(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    # The simulator runs first: "no file is open" is a scenario error, exit 2.
+    # The simulator runs first: a malformed line is a scenario error, exit 2.
     monkeypatch.setattr("mapviz.realkernel.runner.check_machine", lambda scenario: None)
 
     def no_recording(scenario: object) -> None:
         raise AssertionError("the real kernel must not be touched")
 
     monkeypatch.setattr("mapviz.realkernel.runner.record", no_recording)
-    status, _, err = _cli(capsys, "run", "--real", _write(tmp_path, MAINLINE + "pwrite 0 4k\n"))
-    assert status == 2 and ":3:" in err
+    status, _, err = _cli(
+        capsys, "run", "--real", _write(tmp_path, MAINLINE + "open -f a\npwrite 0 4q\n")
+    )
+    assert status == 2 and ":4:" in err
 
 
 # --- the xfs_io driver --------------------------------------------------------------
@@ -159,6 +161,15 @@ def test_command_lines_for_xfs_io() -> None:
     assert line("chattr +i") == "chattr +i"
     assert line("falloc -k 0 1m") == "falloc -k 0 1048576"
     assert line("reflink a 0 4k 4k") == "reflink a 0 4096 4096"
+    # File names go through the spelling (the testbed's links); chattr's word does not.
+    spelled = parse_line("reflink 'my file' 0 4k 4k")
+    assert isinstance(spelled, Command)
+    assert (
+        xfs_io_line(spelled, lambda name: f"/links/{len(name)}") == "reflink /links/7 0 4096 4096"
+    )
+    chattr = parse_line("chattr -i")
+    assert isinstance(chattr, Command)
+    assert xfs_io_line(chattr, lambda name: 1 / 0) == "chattr -i"  # type: ignore[arg-type,return-value]
 
 
 def test_results_are_read_from_perror_lines() -> None:

@@ -70,3 +70,24 @@ def test_the_cut_only_ever_removes_a_tail() -> None:
     for seed in SEEDS:
         whole = ScenarioGenerator(seed).scenario()
         assert whole.startswith(case(seed))
+
+
+def test_vocabulary_2_leaves_vocabulary_1_alone_and_draws_the_new_commands() -> None:
+    assert all(generate(seed, 1) == case(seed) for seed in range(20))
+    words = {
+        " ".join(line.split()[:2])
+        for seed in range(150)
+        for line in generate(seed, 2).splitlines()
+        if line and not line.startswith("%")
+    }
+    for wanted in ("fadvise -d", "fadvise -w", "seek -a", "open -fd", "open -fs", "open -fa"):
+        assert wanted in words, wanted
+    assert any(word.startswith("pwrite -V") for word in words)
+    assert any(word.startswith(("madvise", "mincore")) for word in words)
+
+
+@pytest.mark.parametrize("block", [range(1000, 1040), range(1040, 1080)])
+def test_every_vocabulary_2_case_simulates_with_invariants_checked(block: range) -> None:
+    for seed in block:
+        scenario = parse_scenario(generate(seed, 2), source=f"seed-{seed}.scenario")
+        Simulation.from_scenario(scenario, check=True)

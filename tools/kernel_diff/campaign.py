@@ -36,6 +36,7 @@ class Settings:
     shrink_all: bool = False
     recheck: bool = True
     cli: bool = False
+    vocabulary: int = 1
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def _one_seed(
 ) -> dict[str, Any]:
     out = settings.out
     path = out / f"seed-{seed}.scenario"
-    text = generate(seed)
+    text = generate(seed, settings.vocabulary)
     path.write_text(text)
     outcome = evaluate(path, settings.cli)
     for _ in range(INVALID_RETRIES):

@@ -26,6 +26,11 @@ from tools.kernel_diff.oracle import evaluate
 PROG = "kernel_diff"
 NEEDS_REAL_KERNEL = ("run", "check", "shrink")
 _CLI_HELP = "run `mapviz run --json` as a subprocess"
+_VOCABULARY_HELP = (
+    "1: the commands of the first campaigns (a seed keeps its case); 2: also issue 14's "
+    "open -s/-a/-d, pwrite -D/-N/-V/-B/-F, fadvise, madvise, mincore, seek, resvsp, "
+    "unresvsp, zero and sync_range"
+)
 
 
 def real_kernel_problem() -> str | None:
@@ -39,7 +44,7 @@ def real_kernel_problem() -> str | None:
 
 
 def cmd_gen(args: argparse.Namespace) -> int:
-    sys.stdout.write(generate(args.seed))
+    sys.stdout.write(generate(args.seed, args.vocabulary))
     return 0
 
 
@@ -81,6 +86,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         shrink_all=args.shrink_all,
         recheck=not args.no_recheck,
         cli=args.cli,
+        vocabulary=args.vocabulary,
     )
     return run_campaign(args.seed, args.count, settings)
 
@@ -96,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run(commands)
     gen = commands.add_parser("gen", help="print the scenario of one seed")
     gen.add_argument("seed", type=int)
+    gen.add_argument("--vocabulary", type=int, choices=(1, 2), default=1, help=_VOCABULARY_HELP)
     gen.set_defaults(handler=cmd_gen)
     check = commands.add_parser("check", help="record and compare given scenarios")
     check.add_argument("files", nargs="+")
@@ -122,6 +129,7 @@ def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="shrink every divergence, not only the first of each signature",
     )
     run.add_argument("--cli", action="store_true", help=_CLI_HELP)
+    run.add_argument("--vocabulary", type=int, choices=(1, 2), default=1, help=_VOCABULARY_HELP)
     run.add_argument(
         "--no-recheck",
         action="store_true",

@@ -23,7 +23,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from mapviz.core.simulation import Simulation
+from mapviz.core.simulation import SKIPPED, Simulation
 from mapviz.errors import ScenarioError
 from mapviz.scenario import parse_scenario
 
@@ -82,6 +82,7 @@ class ProcessState:
     immutable_cap: bool
     fowner: bool
     descriptors: list[tuple[str, bool]] = field(default_factory=list)  # (file, opened writable)
+    direct: list[bool] = field(default_factory=list)  # per descriptor: opened O_DIRECT
     current: int | None = None
     maps: list[MappedRange] = field(default_factory=list)
     current_map: int | None = None
@@ -94,8 +95,12 @@ class ScenarioGenerator:
     adding or removing a draw changes the case of every seed.
     """
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, vocabulary: int = 1) -> None:
         self.seed = seed
+        self.vocabulary = vocabulary
+        # Vocabulary 2 (issue 14's commands) draws from a second generator, so the
+        # main one makes the same choices: a seed's case of vocabulary 1 is unchanged.
+        self.extra = random.Random(f"{seed}/vocabulary-2")
         self.rng = rng = random.Random(seed)
         self.fs = rng.choices(["xfs", "ext4"], [6, 4])[0]
         self.blocksize = rng.choices([1024, 2048, 4096], [3, 2, 5])[0]
@@ -199,6 +204,10 @@ class ScenarioGenerator:
         if name not in self.files and rng.random() < 0.05:
             create = False
         flags = ("f" if create else "") + ("r" if read_only else "") + ("t" if truncate else "")
+        if self.vocabulary >= 2:
+            if create and name not in self.files and self.extra.random() < 0.1:
+                flags += "t"  # O_TRUNC on create: dropped by the VFS
+            flags += self.extra.choices(["", "s", "a", "d"], [10, 1, 1, 3])[0]
         self.emit(f"open {'-' + flags + ' ' if flags else ''}{name}")
         if name not in self.files:
             opened = create
@@ -208,6 +217,7 @@ class ScenarioGenerator:
             opened = self.may_open(name, not read_only)
         if opened:
             process.descriptors.append((name, not read_only))
+            process.direct.append("d" in flags)
             process.current = len(process.descriptors) - 1
             if truncate:
                 self.files[name].size = 0
@@ -217,6 +227,8 @@ class ScenarioGenerator:
         assert process.current is not None
         self.emit("close")
         del process.descriptors[process.current]
+        if process.direct:
+            del process.direct[process.current]
         process.current = (
             min(process.current, len(process.descriptors) - 1) if process.descriptors else None
         )
@@ -258,6 +270,10 @@ class ScenarioGenerator:
             options += "-b 64k "
         if rng.random() < 0.04:
             options += rng.choice(["-w ", "-W "])
+        if self.vocabulary >= 2:
+            options += self._pwrite_extras()
+            if self._direct() and self.extra.random() < 0.8:
+                offset, length = offset // 512 * 512, max(512, length // 512 * 512)
         self.emit(f"pwrite {options}{number_text(offset)} {number_text(length)}")
         if self.writes_land(name, writable_fd):
             file.size = max(file.size, offset + length)
@@ -458,6 +474,45 @@ class ScenarioGenerator:
         offset = number_text(self.pick_offset(size))
         self.emit(f"pread {offset} {number_text(self.pick_length(size, 0) or 1)}")
 
+    # --- vocabulary 2: issue 14's commands --------------------------------------
+
+    def _direct(self) -> bool:
+        process = self.process
+        return process.current is not None and bool(
+            process.direct and process.direct[process.current]
+        )
+
+    def _pwrite_extras(self) -> str:
+        extra = self.extra
+        options = ""
+        if extra.random() < 0.15:
+            options += extra.choice(["-D ", "-N ", "-V 1 -D ", "-V 1 -N ", "-V 1 ", "-V 0 "])
+        if extra.random() < 0.05:
+            options += "-V 2 "  # writes (N - 1) * bs past LEN, and stays set
+        if extra.random() < 0.06:
+            options += extra.choice(["-B ", "-F "])
+        return options
+
+    def extra_step(self, name: str) -> None:
+        """One of issue 14's hint and query commands on the current file or mapping."""
+        extra, process = self.extra, self.process
+        size = self.files[name].size
+        offset = number_text(extra.choice([0, 4096, size // 2 // 4096 * 4096, size]))
+        length = number_text(extra.choice([0, 4096, 16 * K, 64 * K]))
+        choices = [
+            f"fadvise -d {offset} {length}",
+            f"fadvise -w {offset} {length}",
+            extra.choice(["fadvise -r", "fadvise -s", "fadvise", f"fadvise -n {offset} 4k"]),
+            f"seek -a -r {extra.choice(['0', offset])}",
+            f"seek {extra.choice(['-d', '-h', '-a -s'])} {offset}",
+            f"{extra.choice(['resvsp', 'unresvsp', 'zero'])} {offset} {length}",
+            f"sync_range {extra.choice(['', '-a ', '-b ', '-w '])}{offset} {length}",
+        ]
+        if process.current_map is not None:
+            choices += [extra.choice(["madvise -d", "madvise -w", "madvise -r", "madvise -s"])]
+            choices += ["mincore"]
+        self.emit(extra.choice(choices))
+
     def step(self) -> None:
         """Write one more line: a command the current process can give now."""
         rng, process = self.rng, self.process
@@ -496,6 +551,10 @@ class ScenarioGenerator:
         ]
         action = rng.choices([action for _, action in table], [w for w, _ in table])[0]
         action()
+        if self.vocabulary >= 2 and self.extra.random() < 0.12:
+            descriptor = self.current_descriptor()
+            if descriptor is not None:
+                self.extra_step(descriptor[0])
 
     def scenario(self) -> str:
         """The whole case: header, then 6 to 35 commands (``%proc`` lines not counted)."""
@@ -517,21 +576,33 @@ class ScenarioGenerator:
         return "\n".join(header + self.lines) + "\n"
 
 
-def generate(seed: int) -> str:
-    """The case of ``seed``, up to the first line the simulator refuses as a script error."""
-    return runnable_prefix(ScenarioGenerator(seed).scenario())
+def generate(seed: int, vocabulary: int = 1) -> str:
+    """The case of ``seed``, up to the first command xfs_io would not issue.
+
+    ``vocabulary`` 2 adds issue 14's commands and flags (open -s/-a/-d/-t,
+    pwrite -D/-N/-V/-B/-F, fadvise, madvise, mincore, seek, resvsp, unresvsp,
+    zero, sync_range) to the draws.
+    """
+    return runnable_prefix(ScenarioGenerator(seed, vocabulary).scenario())
 
 
 def runnable_prefix(text: str) -> str:
-    """``text`` without the first line the simulator cannot even issue, and all after it.
+    """``text`` without the first command xfs_io would not even issue, and all after it.
+
+    Such a command is a ``skipped`` step (SCENARIO.md "Results"): it tests
+    xfs_io, not the kernel, and a case keeps to what the kernel is asked.
 
     >>> runnable_prefix("%kernel mainline\\nopen -f a\\nclose\\nclose\\npwrite 0 4k\\n")
     '%kernel mainline\\nopen -f a\\nclose\\n'
     """
     scenario = parse_scenario(text)
     try:
-        Simulation.from_scenario(scenario, record_files=False)
+        sim = Simulation.from_scenario(scenario, record_files=False)
     except ScenarioError as refused:
         if refused.line > 0:
             return "".join(text.splitlines(keepends=True)[: refused.line - 1])
+        return text
+    skipped = next((step.line for step in sim.steps if step.result == SKIPPED), None)
+    if skipped is not None:
+        return "".join(text.splitlines(keepends=True)[: skipped - 1])
     return text

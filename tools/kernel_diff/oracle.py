@@ -52,7 +52,11 @@ CLI_TIMEOUT = 600.0
 # sees the I/O completed (written) or not yet (unwritten) is a race with the loop device
 # and the end_io workqueue; mapviz shows it completed.  These are the simulator's event
 # texts for those flushes (mapviz/core/ops/release.py).
-ASYNC_FLUSH_MARKERS = ('"NULL files" heuristic', "truncate to 0 allocates")
+ASYNC_FLUSH_MARKERS = (
+    '"NULL files" heuristic',
+    "truncate to 0 allocates",
+    "(nobody waits)",  # fadvise DONTNEED, sync_file_range WRITE (kernel-semantics §9.5, §9.7)
+)
 
 
 @dataclass

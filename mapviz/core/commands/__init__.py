@@ -39,8 +39,40 @@ HANDLERS: dict[str, Handler] = {
     "mread": memory.mread,
     "mwrite": memory.mwrite,
     "msync": memory.msync,
+    "madvise": memory.madvise,
+    "mincore": memory.mincore,
+    "fadvise": io.fadvise,
+    "resvsp": io.preallocate,
+    "unresvsp": io.preallocate,
+    "zero": io.preallocate,
+    "sync_range": io.sync_range,
+    "seek": io.seek,
     "swapon": swap.swapon,
     "swapoff": swap.swapoff,
 }
 
-__all__ = ["HANDLERS", "Context", "Handler"]
+# xfs_io's command flags (io/*.c): which commands run with no file open
+# (CMD_NOFILE_OK) and which need a mapping (no CMD_NOMAP_OK).  The rest need
+# an open file; xfs_io checks before it parses anything (io/init.c
+# init_check_command()).  %swapon / %swapoff act on the current file too.
+FILELESS = frozenset(
+    {"open", "print", "sync", "mmap", "mread", "mwrite", "msync", "munmap", "madvise", "mincore"}
+)
+MAPPED = frozenset({"mread", "mwrite", "msync", "munmap", "madvise", "mincore"})
+
+
+def run_command(ctx: Context) -> None:
+    """Run ``ctx.command``: xfs_io's own checks first, then its handler.
+
+    Raises :class:`~mapviz.core.outcome.NotIssued` for a command xfs_io would
+    not issue (no file, no mapping), and whatever the handler raises.
+    """
+    name = ctx.command.name
+    if name in MAPPED:
+        ctx.current_mapping()
+    elif name not in FILELESS:
+        ctx.current_file()
+    HANDLERS[name](ctx)
+
+
+__all__ = ["FILELESS", "HANDLERS", "MAPPED", "Context", "Handler", "run_command"]

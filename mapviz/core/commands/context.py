@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from mapviz.core.inode import Inode
 from mapviz.core.machine import Machine
 from mapviz.core.memory import Mapping, OpenFile, Process
-from mapviz.core.outcome import SyscallError
-from mapviz.errors import ScenarioError
+from mapviz.core.outcome import NO_FILES, NO_MAPPINGS, NotIssued, SyscallError
 from mapviz.scenario.syntax import Command
 
 
@@ -25,27 +24,25 @@ class Context:
     def process(self) -> Process:
         return self.machine.process
 
-    def refuse(self, message: str) -> ScenarioError:
-        """A command xfs_io itself would not run (nothing happened; exit status 2)."""
-        return ScenarioError(self.source, self.command.line, message)
+    def refuse(self, message: str) -> NotIssued:
+        """A command xfs_io itself would not issue, saying ``message`` (its own words).
+
+        Nothing happened; the step is ``skipped`` and the scenario goes on.
+        """
+        self.output.append(message)
+        return NotIssued(message)
 
     def current_file(self) -> tuple[OpenFile, Inode]:
         """The current open file of the current process (xfs_io's ``file``)."""
         entry = self.process.open_file()
         if entry is None:
-            raise self.refuse(
-                f"{self.command.name}: no file is open in process "
-                f'{self.process.name} (use "open -f NAME" first)'
-            )
+            raise self.refuse(NO_FILES)
         return entry, self.machine.inode(entry.name)
 
     def current_mapping(self) -> Mapping:
         mapping = self.process.mapping()
         if mapping is None:
-            raise self.refuse(
-                f"{self.command.name}: process {self.process.name} has no mapping "
-                '(use "mmap OFF LEN" first)'
-            )
+            raise self.refuse(NO_MAPPINGS)
         return mapping
 
     def lookup(self, name: str) -> Inode:

@@ -13,7 +13,7 @@ from mapviz.core.memory import OpenFile
 from mapviz.core.ops.release import release, xfs_blockgc_free_space
 from mapviz.core.ops.setsize import check_size_change, setattr_size
 from mapviz.core.ops.writeback import writeback_all
-from mapviz.core.outcome import SyscallError
+from mapviz.core.outcome import NO_FILES, SyscallError
 
 _SERIALS = itertools.count(1)
 
@@ -29,6 +29,7 @@ def open_(ctx: Context) -> None:
         raise SyscallError(
             "ENOENT", f"{name}: there are no directories on the simulated filesystem"
         )
+    created = inode is None
     if inode is None:
         if not command.has("f"):
             raise SyscallError("ENOENT", f"{name}: no such file (open -f creates it)")
@@ -43,11 +44,23 @@ def open_(ctx: Context) -> None:
         refused = may_open(process, inode, write or command.has("t"))
         if refused is not None:
             raise refused
-    if command.has("t"):
+    # do_open(): an open that created the file drops O_TRUNC, so no truncate
+    # and none of its close-time flushes follow (§9.1)
+    if command.has("t") and not created:
         # O_TRUNC always ends in notify_change(ATTR_SIZE, 0), even for an empty file
         check_size_change(ctx.machine, process, inode, 0, "open O_TRUNC")
         setattr_size(ctx.machine, inode, 0, "open O_TRUNC")
-    process.files.append(OpenFile(name, readable=True, writable=write, serial=next(_SERIALS)))
+    process.files.append(
+        OpenFile(
+            name,
+            readable=True,
+            writable=write,
+            serial=next(_SERIALS),
+            sync=command.has("s"),
+            append=command.has("a"),
+            direct=command.has("d"),
+        )
+    )
     process.current_file = len(process.files) - 1
     mode = "read-write" if write else "read-only"
     ctx.machine.emit(
@@ -97,15 +110,15 @@ def _xfs_create_space(ctx: Context, name: str) -> None:
 
 def file_(ctx: Context) -> None:
     process = ctx.process
+    if not process.files:
+        raise ctx.refuse(NO_FILES)  # `file` needs an open file (io/init.c)
     if not ctx.command.args:
         print_(ctx)
         return
     index = ctx.command.number(0)
     if index >= len(process.files):
-        raise ctx.refuse(
-            f"file: no open file number {index} in process {process.name} "
-            f"(it has {len(process.files)})"
-        )
+        # io/file.c filelist_f(): the index must name an open file
+        raise ctx.refuse(f"value {index} is out of range (0-{len(process.files) - 1})")
     process.current_file = index
 
 

@@ -3,14 +3,19 @@ fallocate family, reflink, dedupe, swapext, fiemap, bmap."""
 
 from __future__ import annotations
 
+from mapviz.core.commands import xfs_io_writes
 from mapviz.core.commands.context import Context, may_open
 from mapviz.core.inode import Inode
+from mapviz.core.machine import Machine
+from mapviz.core.memory import OpenFile
+from mapviz.core.ops import advice as advice_ops
+from mapviz.core.ops import direct, readahead, setsize, write, writeback
 from mapviz.core.ops import fallocate as falloc_ops
-from mapviz.core.ops import readahead, setsize, write, writeback
 from mapviz.core.ops import remap as remap_ops
 from mapviz.core.ops.fallocate import Mode
 from mapviz.core.ops.release import release
 from mapviz.core.outcome import SyscallError
+from mapviz.core.seek import data_ranges, xfs_io_seek
 
 PWRITE_FILL = 0xCD  # xfs_io's default pwrite pattern (conformance README)
 
@@ -18,20 +23,120 @@ PWRITE_FILL = 0xCD  # xfs_io's default pwrite pattern (conformance README)
 def pwrite(ctx: Context) -> None:
     entry, inode = ctx.current_file()
     command = ctx.command
+    machine = ctx.machine
     offset, length = command.number(0), command.number(1)
-    if not entry.writable:
-        raise SyscallError("EBADF", f"pwrite: {inode.name} is open read-only")
     seed = command.option("S")
     fill = PWRITE_FILL if seed is None else seed & 0xFF
     # xfs_io's pwrite_f(): "bsize = fsblocksize" from init_cvtnum(): the XFS
     # geometry's block size, 4096 for a foreign (non-XFS) file.  One write(2) each.
-    default = ctx.machine.fs.blocksize if ctx.machine.fs.config.type == "xfs" else 4096
+    default = machine.fs.blocksize if machine.fs.config.type == "xfs" else 4096
     chunk = command.option("b", default) or default
-    write.write(ctx.machine, ctx.process, inode, offset, length, fill, chunk)
+    process = ctx.process
+    vectors = command.option("V")
+    if vectors is not None:
+        process.io_vectors = vectors  # a global of xfs_io: later pwrites keep it (§9.4)
+    vectors = process.io_vectors
+    if not vectors:  # alloc_buffer(): the plain buffer grows to the largest size asked
+        process.io_buffer = max(process.io_buffer, chunk)
+    if vectors > _IOV_MAX:
+        raise SyscallError("EINVAL", f"pwritev: {vectors} vectors, more than IOV_MAX ({_IOV_MAX})")
+    # RWF_DSYNC / RWF_NOWAIT go with pwritev2() only: without -V they are dropped (§9.4)
+    dsync = bool(vectors) and command.has("D")
+    backward = next((f for f in reversed(command.flags) if f in "BF"), "F") == "B"
+    if backward:
+        calls, reported = xfs_io_writes.backward_calls(offset, length, chunk, vectors)
+    elif vectors:
+        calls, reported = xfs_io_writes.forward_calls(offset, length, chunk, vectors), length
+    else:
+        calls, reported = [(offset, length)], length  # write_buffer()'s pieces: ops/write.py
+    # one system call per entry, except the plain forward run, cut into -b pieces by ops
+    piece = None if backward or vectors else chunk
+    total = 0
+    for at, count in calls:
+        written = _write_call(ctx, entry, inode, at, count, fill, piece or count)
+        if entry.sync or dsync:
+            # O_SYNC / RWF_DSYNC: generic_write_sync() -> vfs_fsync_range() (§9.2)
+            start = inode.size - written if entry.append else at
+            writeback.writeback(machine, inode, start, start + written, "a synchronous write")
+        total += written
+        if written < count:
+            break  # a short write: xfs_io's loops stop without an error
     if not command.has("q"):
-        ctx.output.append(f"wrote {length}/{length} bytes at offset {offset}")
+        ctx.output.append(f"wrote {total}/{reported} bytes at offset {offset}")
     if command.has("w") or command.has("W"):
-        writeback.writeback_all(ctx.machine, inode, "pwrite -w/-W syncs after writing")
+        writeback.writeback_all(machine, inode, "pwrite -w/-W syncs after writing")
+
+
+_IOV_MAX = 1024
+
+
+def _write_call(
+    ctx: Context,
+    entry: OpenFile,
+    inode: Inode,
+    offset: int,
+    length: int,
+    fill: int,
+    chunk: int,
+) -> int:
+    """One write system call (or xfs_io's chunked run of them), per the fd's flags.
+
+    Returns the bytes written (fewer after a short write).
+    """
+    machine = ctx.machine
+    command = ctx.command
+    if not entry.writable:  # (a pwrite -B that makes no call cannot fail)
+        raise SyscallError("EBADF", f"pwrite: {inode.name} is open read-only")
+    if ctx.process.io_vectors and command.has("N"):  # RWF_NOWAIT rides pwritev2() only
+        if machine.fs.config.type == "ext4" and not entry.direct:
+            # ext4_buffered_write_iter() refuses IOCB_NOWAIT before any other check
+            raise SyscallError("EOPNOTSUPP", "pwritev2 RWF_NOWAIT: ext4 buffered writes cannot")
+        if machine.fs.config.type == "xfs" and entry.direct:
+            direct.check_alignment(offset, length, "pwrite")  # xfs_file_dio_write() first
+        # otherwise the write checks come first: an immutable ext4 file, a swapfile
+        if machine.fs.config.type == "ext4" and inode.immutable:
+            raise SyscallError(
+                "EPERM", f"{inode.name} is immutable (chattr +i): ext4 refuses writes"
+            )
+        if inode.swapfile:
+            raise SyscallError("ETXTBSY", f"{inode.name} is an active swapfile: writes are refused")
+        _check_nowait(machine, entry, inode, offset, length)
+    # O_APPEND: every write(2) goes to EOF, whatever the offset (§9.2); xfs_io
+    # still reports the offset it asked for
+    at = inode.size if entry.append else offset
+    if entry.direct and not machine.fs.config.dax:
+        direct.write(machine, ctx.process, inode, at, length, fill, chunk)
+        return length
+    return write.write(machine, ctx.process, inode, at, length, fill, chunk)
+
+
+def _check_nowait(
+    machine: Machine, entry: OpenFile, inode: Inode, offset: int, length: int
+) -> None:
+    """RWF_NOWAIT: EAGAIN (or EOPNOTSUPP) where the write would have to wait (§9.4)."""
+    if machine.fs.config.type == "xfs":
+        # xfs_file_write_checks() -> kiocb_modified(): updating the file's times needs a
+        # transaction, so a NOWAIT write gives up -- and after a stat, which the
+        # recorder makes every step, the times always need it (multigrain ctime)
+        raise SyscallError(
+            "EAGAIN", f"pwritev2 RWF_NOWAIT: {inode.name}'s times must be updated, which may block"
+        )
+    if not entry.direct:
+        # ext4_buffered_write_iter(): no IOCB_NOWAIT for buffered writes
+        raise SyscallError("EOPNOTSUPP", "pwritev2 RWF_NOWAIT: ext4 buffered writes cannot")
+    # ext4_dio_write_checks(): only an aligned overwrite inside EOF may go without waiting
+    bs = machine.fs.blocksize
+    first, stop = machine.fs.block_range(offset, offset + length)
+    if (
+        offset + length > inode.size
+        or (offset | length) % bs
+        or any(extent is None for _, _, extent in inode.data.walk(first, stop))
+    ):
+        raise SyscallError(
+            "EAGAIN",
+            f"pwritev2 RWF_NOWAIT: {inode.name} {machine.span(offset, offset + length)} is not "
+            "an aligned overwrite inside EOF: it would wait for allocation or locks",
+        )
 
 
 def pread(ctx: Context) -> None:
@@ -40,12 +145,51 @@ def pread(ctx: Context) -> None:
     # xfs_io's pread_f(): read(2) calls of "bsize = fsblocksize" (4096 on a foreign file)
     default = ctx.machine.fs.blocksize if ctx.machine.fs.config.type == "xfs" else 4096
     chunk = ctx.command.option("b", default) or default
+    if not ctx.process.io_vectors:
+        ctx.process.io_buffer = max(ctx.process.io_buffer, chunk)
     if ctx.machine.fs.config.dax:
         done = write.read(ctx.machine, inode, offset, length)
+    elif entry.direct:
+        done = direct.read(ctx.machine, inode, offset, length, chunk)
     else:
         done = readahead.read(ctx.machine, entry, inode, offset, length, chunk)
     if not ctx.command.has("q"):
         ctx.output.append(f"read {done}/{length} bytes at offset {offset}")
+
+
+def fadvise(ctx: Context) -> None:
+    """posix_fadvise(2) (§9.5).  xfs_io checks ``posix_fadvise() < 0``, which never
+    holds (it returns an error number), so the command never reports a failure."""
+    entry, inode = ctx.current_file()
+    command = ctx.command
+    advice = next((f for f in reversed(command.flags) if f in "dnrsw"), "")
+    offset, length = (command.number(0), command.number(1)) if command.args else (0, 0)
+    if advice == "w":
+        advice_ops.fadvise_willneed(ctx.machine, inode, offset, length)
+    elif advice == "d":
+        advice_ops.fadvise_dontneed(ctx.machine, inode, offset, length)
+    elif advice in ("r", "s", ""):
+        # generic_fadvise(): RANDOM sets FMODE_RANDOM; SEQUENTIAL doubles the window
+        entry.ra_random = advice == "r"
+        entry.ra_max = 2 * readahead.RA_PAGES if advice == "s" else 0
+    # "n" (NOREUSE) only changes how the pages age on the LRU lists
+
+
+def seek(ctx: Context) -> None:
+    """lseek(2) SEEK_DATA / SEEK_HOLE, printed as xfs_io's seek_f() prints (§9.6)."""
+    _entry, inode = ctx.current_file()
+    command = ctx.command
+    ctx.output.extend(
+        xfs_io_seek(
+            data_ranges(ctx.machine, inode),
+            inode.size,
+            command.number(0),
+            data=command.has("a") or command.has("d"),
+            hole=command.has("a") or command.has("h"),
+            repeat=command.has("r"),
+            show_start=command.has("s"),
+        )
+    )
 
 
 def fsync(ctx: Context) -> None:
@@ -106,6 +250,41 @@ def fallocate(ctx: Context) -> None:
     )
 
 
+# The XFS_IOC_{RESVSP64,UNRESVSP64,ZERO_RANGE} ioctls: the VFS turns each into a
+# fallocate that keeps the size (fs/ioctl.c ioctl_preallocate(), §9.7)
+_PREALLOCATE = {"resvsp": Mode.ALLOCATE, "unresvsp": Mode.PUNCH, "zero": Mode.ZERO}
+
+
+def preallocate(ctx: Context) -> None:
+    entry, inode = ctx.current_file()
+    command = ctx.command
+    if command.name != "resvsp" and ctx.machine.fs.config.type != "xfs":
+        # xfs_io's prealloc.c: only resvsp is CMD_FOREIGN_OK (§9.7)
+        raise ctx.refuse(f"foreign file active, {command.name} command is for XFS filesystems only")
+    falloc_ops.fallocate(
+        ctx.machine,
+        ctx.process,
+        inode,
+        entry.writable,
+        _PREALLOCATE[command.name],
+        True,
+        command.number(0),
+        command.number(1),
+    )
+
+
+def sync_range(ctx: Context) -> None:
+    """sync_file_range(2): only SYNC_FILE_RANGE_WRITE (the default) starts writeback (§9.7)."""
+    _entry, inode = ctx.current_file()
+    command = ctx.command
+    mode = next((f for f in reversed(command.flags) if f in "abw"), "w")  # assigned: last wins
+    if mode == "w":
+        offset, length = command.number(0), command.number(1)
+        end = inode.size if length == 0 else offset + length  # nbytes 0: to the end of the file
+        why = "sync_file_range WRITE starts writeback (nobody waits)"
+        writeback.writeback(ctx.machine, inode, offset, end, why)
+
+
 def reflink(ctx: Context) -> None:
     entry, dest = ctx.current_file()
     command = ctx.command
@@ -116,7 +295,16 @@ def reflink(ctx: Context) -> None:
         src, dst, length = 0, 0, 0  # FICLONE: the whole source
     try:
         remap_ops.remap(
-            ctx.machine, ctx.process, source, dest, entry.writable, src, dst, length, dedupe=False
+            ctx.machine,
+            ctx.process,
+            source,
+            dest,
+            entry.writable,
+            src,
+            dst,
+            length,
+            dedupe=False,
+            dest_append=entry.append,
         )
     finally:
         _close_other(ctx, source, write=False)
@@ -146,8 +334,11 @@ def swapext(ctx: Context) -> None:
             "swapext: XFS_IOC_SWAPEXT is an XFS ioctl; on ext4 it is "
             '"Inappropriate ioctl for device"',
         )
-    donor = _open_other(ctx, ctx.command.word(0), write=True)
+    donor = _open_other(ctx, ctx.command.word(0), write=True)  # xfs_io opens it first
     try:
+        if entry.append:
+            # xfs_ioc_swapext(): neither file may be open O_APPEND (§9.2)
+            raise SyscallError("EBADF", f"swapext: {target.name} is open O_APPEND")
         remap_ops.swapext(ctx.machine, ctx.process, target, entry.writable, donor)
     finally:
         _close_other(ctx, donor, write=True)

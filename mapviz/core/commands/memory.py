@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from mapviz.core.commands.context import Context
 from mapviz.core.events import EventKind
+from mapviz.core.inode import Inode
 from mapviz.core.memory import PAGE_SIZE, Mapping
 from mapviz.core.models.base import MmapRequest
+from mapviz.core.ops import advice as advice_ops
 from mapviz.core.ops.fault import touch
 from mapviz.core.ops.pages import zap
 from mapviz.core.ops.release import release
 from mapviz.core.ops.writeback import writeback
-from mapviz.core.outcome import SyscallError
+from mapviz.core.outcome import NO_FILES, NO_MAPPINGS, Signal, SyscallError
 
 MWRITE_FILL = ord("X")  # xfs_io's default mwrite pattern
 
@@ -18,18 +20,21 @@ MWRITE_FILL = ord("X")  # xfs_io's default mwrite pattern
 def mmap(ctx: Context) -> None:
     command = ctx.command
     process = ctx.process
+    listing = not command.args or (len(command.args) == 1 and not command.has("A"))
+    # io/mmap.c mmap_f(): listing or choosing needs a mapping, mapping needs a file
+    if listing and not process.mappings:
+        raise ctx.refuse(NO_MAPPINGS if process.files else NO_FILES)
     if not command.args:
         _list(ctx)
         return
     if len(command.args) == 1 and not command.has("A"):
         index = command.number(0)
         if index >= len(process.mappings):
-            raise ctx.refuse(
-                f"mmap: no mapping number {index} in process {process.name} "
-                f"(it has {len(process.mappings)})"
-            )
+            raise ctx.refuse(f"value {index} is out of range (0-{len(process.mappings) - 1})")
         process.current_mapping = index
         return
+    if not command.has("A") and not process.files:
+        raise ctx.refuse(NO_FILES)
     _map(ctx)
 
 
@@ -148,27 +153,52 @@ def munmap(ctx: Context) -> None:
 
 
 def _range(ctx: Context, mapping: Mapping) -> tuple[int, int]:
-    """mread/mwrite/msync's [OFF LEN]: file offsets inside the current mapping."""
-    first, last = mapping.file_offset, mapping.file_offset + mapping.length
+    """mread/mwrite/msync's [OFF LEN]: file offsets inside the current mapping.
+
+    The checks and their words are xfsprogs' io/mmap.c check_mapping_range(),
+    including its slip: the end is compared with the mapping's file offset
+    plus its length, so a mapping at a file offset above 0 lets a range run
+    past its end.  The bytes past the end are whatever xfs_io has mapped
+    there; mapviz touches only the mapping's own pages
+    (kernel-divergences.md).
+    """
+    first, length_mapped = mapping.file_offset, mapping.length
     if not ctx.command.args:
-        return first, last
+        return first, first + length_mapped
     offset, length = ctx.command.number(0), ctx.command.number(1)
     if offset < first:
-        raise ctx.refuse(
-            f"{ctx.command.name}: offset {offset} is before the start of the mapping ({first})"
-        )
-    if offset + length > last:
-        raise ctx.refuse(
-            f"{ctx.command.name}: {offset}+{length} is beyond the end of the mapping ({last})"
-        )
-    return offset, offset + length
+        raise ctx.refuse(f"offset ({offset}) is before start of mapping ({first})")
+    relative = offset - first
+    if relative > length_mapped:
+        # xfs_io prints the relative offset, then the mapping's file offset
+        raise ctx.refuse(f"offset ({relative}) is beyond end of mapping ({first})")
+    if relative + length > first + length_mapped:
+        raise ctx.refuse(f"range ({offset}:{relative}) is beyond mapping ({first}:{length_mapped})")
+    return offset, min(offset + length, first + length_mapped)
 
 
 def mread(ctx: Context) -> None:
     mapping = ctx.current_mapping()
     start, stop = _range(ctx, mapping)
+    process = ctx.process
+    reverse = ctx.command.has("r")
+    # xfs_io's mread_f() copies each byte it loads into io_buffer; while -V N is set
+    # alloc_buffer() does not allocate that buffer, and if nothing allocated it before
+    # the first store goes through NULL: xfs_io dies with SIGSEGV (§9.4).  Overrunning
+    # a smaller buffer is the C heap's business, not modelled (kernel-divergences.md,
+    # "xfs_io's own memory errors").
+    if process.io_vectors and not process.io_buffer and stop > start:
+        byte = stop - 1 if reverse else start
+        touch(ctx.machine, mapping, byte, byte + 1, write=False)
+        raise Signal(
+            "SIGSEGV",
+            "xfs_io's mread copies into its plain buffer, never allocated since pwrite -V "
+            "set vectors: a store through a NULL pointer kills xfs_io with SIGSEGV",
+        )
+    if not process.io_vectors:
+        process.io_buffer = max(process.io_buffer, PAGE_SIZE)
     if stop > start:
-        touch(ctx.machine, mapping, start, stop, write=False, reverse=ctx.command.has("r"))
+        touch(ctx.machine, mapping, start, stop, write=False, reverse=reverse)
 
 
 def mwrite(ctx: Context) -> None:
@@ -187,8 +217,65 @@ def msync(ctx: Context) -> None:
     start, stop = _range(ctx, mapping)
     if (start - mapping.file_offset) % PAGE_SIZE:
         # xfs_io's check_mapping_range(..., pagealign=1) refuses it before msync(2)
-        ctx.output.append(f"offset ({start}) is not aligned to a {PAGE_SIZE} byte boundary")
+        address = mapping.start + start - mapping.file_offset
+        ctx.output.append(f"offset address ({address:#x}) is not page aligned")
         return
     # MS_ASYNC does nothing since 2.6.19; MS_SYNC is vfs_fsync_range over the range.
     if ctx.command.has("s") and mapping.shared and mapping.file is not None:
         writeback(ctx.machine, ctx.machine.inode(mapping.file), start, stop, "msync MS_SYNC")
+
+
+def madvise(ctx: Context) -> None:
+    """madvise(2) over the current mapping (§9.5); the range check is xfs_io's."""
+    mapping = ctx.current_mapping()
+    start, stop = _range(ctx, mapping)
+    if (start - mapping.file_offset) % PAGE_SIZE:
+        address = mapping.start + start - mapping.file_offset
+        ctx.output.append(f"offset address ({address:#x}) is not page aligned")
+        return
+    if stop <= start:
+        return
+    advice = next((f for f in reversed(ctx.command.flags) if f in "drsw"), "")
+    if advice == "d":
+        advice_ops.madvise_dontneed(ctx.machine, mapping, start, stop)
+    elif advice == "w" and mapping.file is not None:
+        # madvise_willneed() -> vfs_fadvise(POSIX_FADV_WILLNEED) over the file range
+        inode = ctx.machine.inode(mapping.file)
+        advice_ops.fadvise_willneed(ctx.machine, inode, start, stop - start)
+    # "r" / "s" set VM_RAND_READ / VM_SEQ_READ: fault read-around, not modelled (fault.py)
+
+
+def mincore(ctx: Context) -> None:
+    """mincore(2): which pages of the range are resident, printed as xfs_io's mincore_f()."""
+    mapping = ctx.current_mapping()
+    start, stop = _range(ctx, mapping)
+    if (start - mapping.file_offset) % PAGE_SIZE:
+        address = mapping.start + start - mapping.file_offset
+        ctx.output.append(f"offset address ({address:#x}) is not page aligned")
+        return
+    base = mapping.start + start - mapping.file_offset
+    pages = (stop - start) // PAGE_SIZE
+    inode = ctx.machine.inode(mapping.file) if mapping.file is not None else None
+    resident = [_resident(mapping, inode, mapping.page_at(start) + i) for i in range(pages)]
+    run_start: int | None = None
+    for i, present in enumerate([*resident, False]):
+        if present and run_start is None:
+            run_start = i
+        elif not present and run_start is not None:
+            first, end = base + run_start * PAGE_SIZE, base + i * PAGE_SIZE
+            ctx.output.append(
+                f"{first:#x} - {end:#x}  {i - run_start} pages "
+                f"({start + run_start * PAGE_SIZE} : {end - first})"
+            )
+            run_start = None
+
+
+def _resident(mapping: Mapping, inode: Inode | None, vpage: int) -> bool:
+    """mincore_page(): a file page is resident if it is in the page cache; an
+    anonymous page (or a private copy) if an entry maps it."""
+    pte = mapping.ptes.get(vpage)
+    if pte is not None and pte.target == "anon":
+        return True
+    if inode is None:
+        return False
+    return inode.cache.frame_of(mapping.file_page(vpage)) is not None

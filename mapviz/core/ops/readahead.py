@@ -147,9 +147,18 @@ def _next_miss(inode: Inode, index: int, scan: int) -> int:
     return page
 
 
+def force_readahead(machine: Machine, inode: Inode, index: int, count: int) -> None:
+    """force_page_cache_ra(): read ``count`` pages from ``index`` (to EOF), single pages."""
+    _do_ra(machine, inode, index, count, 0)
+
+
 def _sync_ra(machine: Machine, ra: OpenFile, inode: Inode, index: int, req: int) -> None:
     """page_cache_sync_ra()."""
-    maximum = RA_PAGES
+    if ra.ra_random:
+        # POSIX_FADV_RANDOM (FMODE_RANDOM): just the pages asked for (§9.5)
+        force_readahead(machine, inode, index, req)
+        return
+    maximum = ra.ra_max or RA_PAGES
     prev_index = (ra.ra_prev_pos >> 12) if ra.ra_prev_pos >= 0 else ULONG_MAX
     if not index or req > maximum or (index - prev_index) % (1 << 64) <= 1:
         ra.ra_start = index
@@ -173,7 +182,7 @@ def _sync_ra(machine: Machine, ra: OpenFile, inode: Inode, index: int, req: int)
 def _async_ra(machine: Machine, ra: OpenFile, inode: Inode, folio: int, req: int) -> None:
     """page_cache_async_ra(), for the marked folio starting at page ``folio``."""
     inode.ra_marks.discard(folio)
-    maximum = RA_PAGES
+    maximum = ra.ra_max or RA_PAGES
     pages = _folio_pages(inode, folio)
     expected = (ra.ra_start + ra.ra_size - ra.ra_async) // pages * pages
     if folio == expected:

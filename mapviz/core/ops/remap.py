@@ -39,6 +39,7 @@ def remap(
     length: int,
     *,
     dedupe: bool,
+    dest_append: bool = False,
 ) -> None:
     """FICLONE/FICLONERANGE (``dedupe=False``) or FIDEDUPERANGE; ``length`` 0 = to EOF.
 
@@ -73,6 +74,9 @@ def remap(
         # generic_file_rw_checks() before the filesystem is even asked.
         if not dest_writable:
             raise SyscallError("EBADF", f"{verb}: the destination fd is open read-only")
+        if dest_append:
+            # ... which also refuse an O_APPEND destination (§9.2)
+            raise SyscallError("EBADF", f"{verb}: the destination fd is open O_APPEND")
         if not xfs:
             raise SyscallError(
                 "EOPNOTSUPP", f"{verb}: ext4 cannot share blocks between files (§4.6)"

@@ -48,10 +48,14 @@ def write(
     length: int,
     fill: int | tuple[str, int],
     chunk: int = DEFAULT_CHUNK,
-) -> None:
-    """Write ``length`` bytes of ``fill`` at ``offset`` through an already-checked fd."""
+) -> int:
+    """Write ``length`` bytes of ``fill`` at ``offset`` through an already-checked fd.
+
+    Returns the bytes written: fewer than ``length`` after a short write (the
+    space ran out part-way through a call, and xfs_io stops there).
+    """
     if length == 0:
-        return
+        return 0
     if machine.fs.config.type == "ext4" and inode.immutable:
         # ext4_write_checks refuses writes to an immutable file even through an
         # fd opened before chattr +i; XFS does not (conformance README, §3.3).
@@ -72,10 +76,10 @@ def write(
         ),
     )
     if machine.fs.config.type == "xfs" and not machine.fs.config.dax:
-        failure = _xfs_write_buffered(machine, inode, offset, end, fill, chunk)
+        reached, failure = _xfs_write_buffered(machine, inode, offset, end, fill, chunk)
         if failure is not None:
             raise failure
-        return
+        return reached - offset
     cut, failure = _first_failure(machine, process, inode, offset, end, chunk)
     if cut > offset:
         if machine.fs.config.dax:
@@ -84,6 +88,7 @@ def write(
             _write_buffered(machine, inode, offset, cut, fill, chunk)
     if failure is not None:
         raise failure
+    return cut - offset
 
 
 def _first_failure(
@@ -180,7 +185,7 @@ def _xfs_write_buffered(
     end: int,
     fill: int | tuple[str, int],
     chunk: int,
-) -> Failure | None:
+) -> tuple[int, Failure | None]:
     """XFS buffered writes, one write(2) per xfs_io chunk, as xfs_file_buffered_write().
 
     Each call zeroes the gap past EOF first (xfs_file_write_zero_eof), stages
@@ -189,7 +194,7 @@ def _xfs_write_buffered(
     after which xfs_io stops without an error; one that gets ENOSPC before
     writing anything flushes every inode, runs blockgc and retries once -- then
     fails with ENOSPC.
-    Returns the failure, after dirtying what was written.
+    Returns where the writing stopped and the failure, after dirtying what was written.
     """
     why = f"pwrite {machine.span(start, end)}"
     old_size = inode.size
@@ -224,7 +229,7 @@ def _xfs_write_buffered(
     if position > dirty_from:
         _dirty(machine, inode, dirty_from, position, fill, why, chunk)
     grow(machine, inode, size, why)
-    return failure
+    return position, failure
 
 
 def _xfs_write_call(machine: Machine, inode: Inode, start: int, end: int, why: str) -> None:
