@@ -199,7 +199,7 @@ def fsync(ctx: Context) -> None:
 
 def sync(ctx: Context) -> None:
     for inode in list(ctx.machine.fs.files.values()):
-        writeback.writeback_all(ctx.machine, inode, "sync")
+        writeback.flush_all(ctx.machine, inode, "sync")
         inode.dirty_pages = False  # __writeback_single_inode() clears I_DIRTY_PAGES
 
 

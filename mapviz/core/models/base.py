@@ -98,5 +98,10 @@ class KernelModel:
     def before_writeback(self, machine: Machine, inode: Inode, what: str) -> None:
         """Raise ``SyscallError`` (EIO) if writeback may not allocate / convert here."""
 
+    def before_trim(self, machine: Machine, inode: Inode, what: str) -> None:
+        """Raise ``SyscallError`` to keep ``inode``'s blocks past EOF, which the kernel
+        is about to free on its own (a close, blockgc); that caller cannot fail, it
+        keeps them."""
+
     def advance(self, machine: Machine) -> None:
         """Simulated time moved to ``machine.clock``: run what was waiting for it."""

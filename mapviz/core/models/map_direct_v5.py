@@ -190,6 +190,13 @@ class MapDirectV5(KernelModel):
                 f"{_holders(machine, inode)}: the writeback fails (§2.2)",
             )
 
+    def before_trim(self, machine: Machine, inode: Inode, what: str) -> None:
+        if inode.sealed:
+            # The seal pins the whole block map, post-EOF blocks included (§2.2, §2.4).
+            raise SyscallError(
+                "ETXTBSY", f"{what}, but {inode.name} is sealed by {_holders(machine, inode)}"
+            )
+
 
 def _allocated(inode: Inode) -> Iterator[Extent]:
     """The extents of ``inode`` that have blocks (delalloc has none yet)."""

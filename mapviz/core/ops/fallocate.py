@@ -26,6 +26,7 @@ from mapviz.core.ops.limits import check_file_limit, max_file_size
 from mapviz.core.ops.pages import cache_pages, invalidate, mark_dirty
 from mapviz.core.ops.release import can_free_eofblocks, free_eofblocks, xfs_blockgc_free_space
 from mapviz.core.ops.setsize import set_size, xfs_zero_range, zero_partial
+from mapviz.core.ops.write import dax_prepare
 from mapviz.core.ops.writeback import writeback
 from mapviz.core.outcome import SyscallError
 from mapviz.scenario.numbers import exact_bytes, human_offset
@@ -503,6 +504,12 @@ def _xfs_unshare(machine: Machine, inode: Inode, offset: int, length: int, keep:
         # iomap_file_unshare() rewrites the shared written blocks only
         # (iomap_want_unshare_iter); their CoW reservations are widened as for writes.
         shared = blocks.shared_pieces(machine, inode.data, first, stop)
+        if machine.fs.config.dax:
+            # xfs_reflink_unshare(): IS_DAX -> dax_file_unshare() copies each shared
+            # block now through xfs_dax_write_iomap_ops -- no CoW fork staging (§5)
+            for piece in shared:
+                dax_prepare(machine, inode, piece.file_block, piece.end, "funshare")
+            shared = []
         try:
             stage_cow(machine, inode, first, stop, "funshare")
         except NoSpace as exc:

@@ -18,11 +18,13 @@ fsyncs and closes the file) both end in ``fput`` -> ``->release``:
 
 from __future__ import annotations
 
+from mapviz.core.events import EventKind
 from mapviz.core.extents import ExtentState
 from mapviz.core.inode import Inode
 from mapviz.core.machine import Machine
 from mapviz.core.ops import blocks
-from mapviz.core.ops.writeback import writeback_all
+from mapviz.core.ops.writeback import flush_all, writeback_all
+from mapviz.core.outcome import SyscallError
 
 
 def release(machine: Machine, inode: Inode, writable: bool) -> None:
@@ -47,8 +49,8 @@ def _xfs_release(machine: Machine, inode: Inode, writable: bool) -> None:
         return
     if not can_free_eofblocks(machine, inode):
         return
-    inode.eofblocks_released = True
-    free_eofblocks(machine, inode, "the first close frees blocks past EOF")
+    if free_eofblocks(machine, inode, "the first close frees blocks past EOF"):
+        inode.eofblocks_released = True
 
 
 def can_free_eofblocks(machine: Machine, inode: Inode) -> bool:
@@ -62,22 +64,37 @@ def can_free_eofblocks(machine: Machine, inode: Inode) -> bool:
     return bool(delayed) or next(inode.data.overlapping(end, 1 << 62), None) is not None
 
 
-def free_eofblocks(machine: Machine, inode: Inode, why: str) -> None:
-    """xfs_free_eofblocks(): drop what lies past the EOF block."""
-    inode.eofblocks_tag = False  # xfs_inode_clear_eofblocks_tag()
+def free_eofblocks(machine: Machine, inode: Inode, why: str) -> bool:
+    """xfs_free_eofblocks(): drop what lies past the EOF block; False if the model keeps it.
+
+    The kernel does this on its own, so the kernel model decides first
+    (``before_trim``): v5's seal keeps them (§2.2).
+    """
     end = -(-inode.size // machine.fs.blocksize)
+    try:
+        machine.model.before_trim(machine, inode, why)
+    except SyscallError as kept:
+        bs = machine.fs.blocksize
+        machine.emit(
+            EventKind.SEAL,
+            f"{kept.why}: the blocks past EOF stay",
+            file=(inode.name, end * bs, max(end, inode.data.end_block()) * bs),
+        )
+        return False
+    inode.eofblocks_tag = False  # xfs_inode_clear_eofblocks_tag()
     if inode.prealloc:
         # "For preallocated files only free delayed allocations."
         for extent in list(inode.data.overlapping(end, 1 << 62)):
             if extent.state is ExtentState.DELALLOC:
                 piece = extent.clip(max(end, extent.file_block), extent.end)
                 blocks.unmap(machine, inode, piece.file_block, piece.end, why, cancel_cow=False)
-        return
+        return True
     stop = max(inode.data.end_block(), inode.cow.end_block())
     if stop > end:
         blocks.unmap(machine, inode, end, stop, why)
     if not inode.data and not inode.cow:
         inode.reflinked = False  # xfs_itruncate_clear_reflink_flags()
+    return True
 
 
 def _ext4_release(machine: Machine, inode: Inode) -> None:
@@ -107,7 +124,7 @@ def xfs_blockgc_free_space(machine: Machine, *, sync: bool, why: str) -> None:
     files = list(machine.fs.files.values())
     if sync:
         for inode in files:
-            writeback_all(machine, inode, f"{why}: ENOSPC makes XFS flush every inode")
+            flush_all(machine, inode, f"{why}: ENOSPC makes XFS flush every inode")
             inode.dirty_pages = False  # sync_inodes_sb()
     for inode in files:
         dirty = bool(inode.cache.dirty)

@@ -35,7 +35,9 @@ def swapon(machine: Machine, inode: Inode) -> None:
         )
     # mkswap: a version-1 header (last_page = size in pages - 1) into page 0, then fsync.
     header = f"swap-header/{inode.size // PAGE_SIZE}"  # its bytes depend on the size
-    write(machine, ROOT, inode, 0, PAGE_SIZE, (header, 0))
+    # Its write and fsync are ordinary ones: the kernel model decides on them as on any
+    # other (a v5 seal refuses a header write that would copy or allocate, §2.2).
+    write(machine, ROOT, inode, 0, PAGE_SIZE, (header, 0), verb="mkswap's header write")
     writeback_all(machine, inode, "mkswap fsyncs the header")
     # ... and closes its O_RDWR fd: ->release() (XFS trims post-EOF blocks once).
     release(machine, inode, writable=True)

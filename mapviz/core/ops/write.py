@@ -48,11 +48,13 @@ def write(
     length: int,
     fill: int | tuple[str, int],
     chunk: int = DEFAULT_CHUNK,
+    verb: str = "pwrite",
 ) -> int:
     """Write ``length`` bytes of ``fill`` at ``offset`` through an already-checked fd.
 
     Returns the bytes written: fewer than ``length`` after a short write (the
-    space ran out part-way through a call, and xfs_io stops there).
+    space ran out part-way through a call, and xfs_io stops there).  ``verb``
+    names the writer in a refusal (``mkswap``'s header write is one too).
     """
     if length == 0:
         return 0
@@ -71,7 +73,7 @@ def write(
         inode,
         BlockMapChange(
             Change.WRITE,
-            f"pwrite of {inode.name} {machine.span(offset, end)}",
+            f"{verb} of {inode.name} {machine.span(offset, end)}",
             extends=end > inode.size,
         ),
     )
@@ -80,7 +82,7 @@ def write(
         if failure is not None:
             raise failure
         return reached - offset
-    cut, failure = _first_failure(machine, process, inode, offset, end, chunk)
+    cut, failure = _first_failure(machine, process, inode, offset, end, chunk, verb)
     if cut > offset:
         if machine.fs.config.dax:
             _write_dax(machine, inode, offset, cut, fill)
@@ -92,7 +94,13 @@ def write(
 
 
 def _first_failure(
-    machine: Machine, process: Process, inode: Inode, offset: int, end: int, chunk: int
+    machine: Machine,
+    process: Process,
+    inode: Inode,
+    offset: int,
+    end: int,
+    chunk: int,
+    verb: str,
 ) -> tuple[int, Failure | None]:
     """Where the first failing write(2) chunk starts, and its failure (or ``end, None``).
 
@@ -119,7 +127,7 @@ def _first_failure(
                     inode,
                     BlockMapChange(
                         Change.WRITE,
-                        f"pwrite of {inode.name} {machine.block_span(a, b)} would allocate "
+                        f"{verb} of {inode.name} {machine.block_span(a, b)} would allocate "
                         "or convert blocks",
                         fills=True,
                     ),
@@ -135,7 +143,7 @@ def _first_failure(
                     # write_begin fails on a later page of the call: a short write,
                     # and xfs_io's write_buffer() stops there without an error
                     return page, None
-                return start, blocks.enospc(machine, "pwrite")
+                return start, blocks.enospc(machine, verb)
             needed += b - a
     return end, None
 
@@ -143,8 +151,14 @@ def _first_failure(
 def _cost_segments(
     machine: Machine, inode: Inode, first: int, stop: int
 ) -> list[tuple[int, int, bool, bool]]:
-    """``(first, stop, needs_new_blocks, must_allocate_or_convert)`` pieces of a write."""
+    """``(first, stop, needs_new_blocks, must_allocate_or_convert)`` pieces of a write.
+
+    On DAX these are exactly the blocks ``dax_prepare`` will change: a shared
+    block is copied now whatever the CoW fork holds (``xfs_direct_write_iomap_begin``
+    allocates the copy at once), so the model is asked about every one of them.
+    """
     xfs = machine.fs.config.type == "xfs"
+    dax = machine.fs.config.dax
     segments: list[tuple[int, int, bool, bool]] = []
     for a, b, extent in inode.data.walk(first, stop):
         if extent is None:
@@ -154,8 +168,8 @@ def _cost_segments(
         elif xfs and extent.physical_block is not None:
             for piece in blocks.shared_pieces(machine, inode.data, a, b):
                 for c, d, staged in inode.cow.walk(piece.file_block, piece.end):
-                    if staged is None:
-                        segments.append((c, d, True, True))
+                    if staged is None or dax:
+                        segments.append((c, d, staged is None, True))
     segments.sort()
     return segments
 

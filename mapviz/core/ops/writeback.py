@@ -19,6 +19,8 @@ Writeback works on whole pages: every dirty block of a page it touches goes.
 
 from __future__ import annotations
 
+import contextlib
+
 from mapviz.core.events import EventKind
 from mapviz.core.extents import ExtentState
 from mapviz.core.inode import Inode
@@ -32,6 +34,17 @@ from mapviz.core.outcome import SyscallError
 def writeback_all(machine: Machine, inode: Inode, why: str) -> None:
     """Write back every dirty page of ``inode`` and wait (fsync, sync, FIEMAP_FLAG_SYNC)."""
     writeback(machine, inode, 0, max(inode.size, _dirty_end(machine, inode)), why)
+
+
+def flush_all(machine: Machine, inode: Inode, why: str) -> None:
+    """Write back ``inode`` for somebody else's sake (sync(2), XFS's ENOSPC flush).
+
+    A failed writeback has discarded its data and left the error on the
+    file's mapping (``mapping_set_error``) for its own fsync; the caller, who
+    flushes every inode, neither sees it nor stops (``sync_inodes_sb``; §2.2).
+    """
+    with contextlib.suppress(SyscallError):
+        writeback_all(machine, inode, why)
 
 
 def writeback(machine: Machine, inode: Inode, start: int, stop: int, why: str) -> None:
