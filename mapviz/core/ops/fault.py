@@ -31,8 +31,8 @@ from mapviz.core.inode import Inode
 from mapviz.core.machine import Machine
 from mapviz.core.memory import PAGE_SIZE, Mapping, Pte
 from mapviz.core.ops import blocks
-from mapviz.core.ops.blocks import stage_cow
 from mapviz.core.ops.pages import cache_pages, eof_page, folio_span, mark_dirty
+from mapviz.core.ops.prealloc import reserve_write
 from mapviz.core.ops.write import dax_prepare
 from mapviz.core.outcome import Signal
 from mapviz.scenario.numbers import exact_bytes, human_offset
@@ -279,8 +279,13 @@ def _page_mkwrite(
     why = f"store fault at {vpage * PAGE_SIZE:#x}: page_mkwrite"
     try:
         if machine.fs.config.type == "xfs":
-            stage_cow(machine, inode, first, stop, why)
-        blocks.reserve_holes(machine, inode, first, stop, why)
+            # iomap_page_mkwrite() maps the folio mapping by mapping from its start, as
+            # a write does: blocks before the first shared one get data-fork delalloc,
+            # the shared run and whatever its widened CoW extent covers go to the CoW
+            # fork (xfs_buffered_write_iomap_begin, §4.4)
+            reserve_write(machine, inode, first * bs, stop * bs, why)
+        else:
+            blocks.reserve_holes(machine, inode, first, stop, why)
     except NoSpace:
         _sigbus(
             machine,
