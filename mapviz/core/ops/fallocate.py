@@ -23,7 +23,7 @@ from mapviz.core.models.base import BlockMapChange, Change
 from mapviz.core.ops import blocks
 from mapviz.core.ops.blocks import stage_cow
 from mapviz.core.ops.limits import check_file_limit, max_file_size
-from mapviz.core.ops.pages import cache_pages, invalidate, mark_dirty
+from mapviz.core.ops.pages import cache_pages, folio_span, invalidate, mark_dirty, write_protect
 from mapviz.core.ops.release import can_free_eofblocks, free_eofblocks, xfs_blockgc_free_space
 from mapviz.core.ops.setsize import set_size, xfs_zero_range, zero_partial
 from mapviz.core.ops.write import dax_prepare
@@ -290,6 +290,7 @@ def _ext4_punch(machine: Machine, inode: Inode, offset: int, length: int, keep: 
         length = -(-inode.size // PAGE_SIZE) * PAGE_SIZE - offset
     end = offset + length
     first, stop = machine.fs.whole_blocks(offset, end)
+    _ext4_mkclean_cut_folios(machine, inode, offset, end, "fpunch")
     invalidate(machine, inode, -(-offset // PAGE_SIZE), end // PAGE_SIZE, "fpunch")
     # truncate_pagecache_range(): in a partly kept page, block_invalidate_folio()
     # discards the buffers wholly inside the range, dirty or not
@@ -301,6 +302,33 @@ def _ext4_punch(machine: Machine, inode: Inode, offset: int, length: int, keep: 
     if stop > first:
         zero_partial(machine, inode, max(offset, stop * bs), end, "fpunch")
     inode.content.zero(offset, min(end, inode.size))
+
+
+def _ext4_mkclean_cut_folios(
+    machine: Machine, inode: Inode, start: int, end: int, why: str
+) -> None:
+    """ext4_truncate_page_cache_block_range() (6.15+), before ``[start, end)``'s pages go.
+
+    With blocks smaller than a page, a range that starts or ends inside a page
+    frees or converts whole blocks of a folio that stays cached, maybe mapped
+    writable.  ``ext4_truncate_folio()`` write-protects such a folio's mappings
+    (``folio_mkclean``, the folio stays dirty), so the next store faults and
+    ``ext4_page_mkwrite()`` backs the page's blocks again (§4.6).
+    """
+    bs = machine.fs.blocksize
+    if bs >= PAGE_SIZE or start >= inode.size:
+        return
+    if start % PAGE_SIZE == 0 and end % PAGE_SIZE == 0:
+        return
+    boundary = -(-start // PAGE_SIZE) * PAGE_SIZE
+    cut = [(start, min(boundary, end))]
+    if end > boundary:
+        cut.append((end // PAGE_SIZE * PAGE_SIZE, end))
+    for a, b in cut:
+        if -(-a // bs) * bs >= b // bs * bs:
+            continue  # "no complete block needs to be truncated" in this folio
+        first, stop = folio_span(inode, a // PAGE_SIZE, a // PAGE_SIZE + 1)
+        write_protect(machine, inode, first, stop, f"{why} frees blocks inside the page")
 
 
 # --- zero range ----------------------------------------------------------
@@ -320,13 +348,14 @@ def _xfs_zero(machine: Machine, inode: Inode, offset: int, length: int, keep: bo
 
 
 def _ext4_zero(machine: Machine, inode: Inode, offset: int, length: int, keep: bool) -> None:
-    """ext4_zero_range() (v6.15+): no writeback; whole blocks become unwritten *in place*.
+    """ext4_zero_range() (v6.15+): whole blocks become unwritten *in place*.
 
     If an edge is not block aligned, the whole block-rounded range is first
     preallocated (holes and delalloc -> unwritten; written edge blocks stay
     and are zeroed through the page cache).  The page cache of the range is
-    dropped (ext4_truncate_page_cache_block_range), then the whole blocks are
-    allocated with CONVERT_UNWRITTEN (§4.6).
+    dropped (ext4_truncate_page_cache_block_range: with blocks smaller than a
+    page, a cached page the range cuts into is write-protected first), then
+    the whole blocks are allocated with CONVERT_UNWRITTEN (§4.6).
     """
     end = offset + length
     new_size = end if not keep and (end > inode.size or end > inode.disk_size) else None
@@ -334,6 +363,7 @@ def _ext4_zero(machine: Machine, inode: Inode, offset: int, length: int, keep: b
     if offset % bs or end % bs:
         lo, hi = machine.fs.block_range(offset, end)
         ext4_alloc_file_blocks(machine, inode, lo, hi, new_size, "fzero", convert=False)
+    _ext4_mkclean_cut_folios(machine, inode, offset, end, "fzero")
     invalidate(machine, inode, -(-offset // PAGE_SIZE), end // PAGE_SIZE, "fzero")
     first, stop = machine.fs.whole_blocks(offset, end)
     if stop > first:
