@@ -31,6 +31,7 @@ from mapviz.core.ops.writeback import writeback
 from mapviz.core.outcome import SyscallError
 from mapviz.scenario.numbers import exact_bytes, human_offset
 
+EXT4_EXT_MAX_BLOCKS = (1 << 32) - 1  # ext4's logical block numbers are 32 bits
 XFS_MAX_EXTLEN = (1 << 21) - 1  # XFS_MAX_BMBT_EXTLEN: one fallocate loop reserves at most this
 
 
@@ -446,7 +447,20 @@ def _ext4_insert(machine: Machine, inode: Inode, offset: int, length: int, keep:
     start = offset // PAGE_SIZE * PAGE_SIZE
     writeback(machine, inode, start, _END, "finsert flushes what will move")
     invalidate(machine, inode, start // PAGE_SIZE, _END // PAGE_SIZE, "finsert", even_cows=True)
+    # "Expand file to avoid data loss if there is error while shifting": i_size grows
+    # first, and stays grown if the shift below refuses (§4.6)
     _ext4_i_size(machine, inode, inode.size + length, "finsert grows the file")
+    last = inode.data.end_block()
+    shift = length // machine.fs.blocksize
+    if last and shift > EXT4_EXT_MAX_BLOCKS - last:
+        # ext4_ext_shift_extents(): "make sure the last extent won't be shifted beyond
+        # EXT_MAX_BLOCKS" (generic/485)
+        raise SyscallError(
+            "EINVAL",
+            f"finsert: {inode.name}'s last extent ends at block {last}; shifted by {shift} it "
+            f"would pass ext4's last logical block ({EXT4_EXT_MAX_BLOCKS}) -- the size has "
+            "already grown and stays",
+        )
     _shift(machine, inode, offset, length, "finsert")
 
 
