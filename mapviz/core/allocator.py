@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator
 
 from sortedcontainers import SortedDict
 
+from mapviz.core.intervals import IntervalSet
+
 
 class FreeSpace:
     """Free runs of device blocks.
@@ -125,30 +127,59 @@ class FreeSpace:
         self.free_blocks -= claimed
         return True
 
-    def allocate(self, count: int, goal: int) -> list[tuple[int, int]]:
+    def allocate(
+        self, count: int, goal: int, avoid: IntervalSet | None = None
+    ) -> list[tuple[int, int]]:
         """Take ``count`` blocks as few runs as possible near ``goal``: O(k log n).
 
         Prefers, in order: the free run holding ``goal`` (so the file continues
         contiguously), the first run after ``goal`` big enough for everything,
         then runs in device order from ``goal`` wrapping around.  The caller has
-        checked there is room (``count <= free_blocks``).
+        checked there is room (``count <= free_blocks``).  Blocks in ``avoid``
+        (XFS's busy extents) are passed over as if taken, O(n) more; the caller
+        makes sure enough others are free (:meth:`free_outside`).
+
+        >>> from mapviz.core.intervals import IntervalSet
+        >>> free = FreeSpace(100)
+        >>> busy = IntervalSet()
+        >>> busy.add(0, 10)
+        >>> free.allocate(4, goal=0, avoid=busy)
+        [(10, 4)]
         """
         assert 0 < count <= self.free_blocks, (count, self.free_blocks)
         pieces: list[tuple[int, int]] = []
         while count:
-            start, length = self._choose(count, goal)
+            runs = self._runs_outside(avoid) if avoid else self._runs
+            start, length = self._choose(runs, count, goal)
             self.claim(start, length)
             pieces.append((start, length))
             count -= length
             goal = start + length
         return pieces
 
-    def _choose(self, count: int, goal: int) -> tuple[int, int]:
+    def free_outside(self, avoid: IntervalSet) -> int:
+        """Free blocks not in ``avoid``: O(n)."""
+        return sum(self._runs_outside(avoid).values())
+
+    def _runs_outside(self, avoid: IntervalSet) -> SortedDict[int, int]:
+        """The free runs with the blocks of ``avoid`` cut out: O(n)."""
+        runs: SortedDict[int, int] = SortedDict()
+        for start, length in self._runs.items():
+            position, end = start, start + length
+            for a, b in avoid.overlapping(start, end):
+                if a > position:
+                    runs[position] = a - position
+                position = max(position, b)
+            if end > position:
+                runs[position] = end - position
+        return runs
+
+    @staticmethod
+    def _choose(runs: SortedDict[int, int], count: int, goal: int) -> tuple[int, int]:
         """Where the next piece goes: continue at ``goal`` if everything fits there, else the
         first run after it that holds everything (XFS looks up its by-size tree for the
         whole length before settling for less), else whatever is at ``goal``, else the
         first run after it, wrapping around."""
-        runs = self._runs
         index = runs.bisect_right(goal) - 1
         at_goal = None
         if index >= 0:

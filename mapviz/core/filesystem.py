@@ -40,6 +40,7 @@ class Filesystem:
     next_inode: int = 131
     caller_privileged: bool = True  # the task making the current call: uid 0 or CAP_SYS_RESOURCE
     rotor: int = 0  # where the next file's first allocation looks for space
+    busy: IntervalSet = field(default_factory=IntervalSet)  # XFS: freed, not yet reusable
 
     @classmethod
     def create(cls, config: FsConfig) -> Filesystem:
@@ -65,6 +66,7 @@ class Filesystem:
             next_inode=self.next_inode,
             caller_privileged=self.caller_privileged,
             rotor=self.rotor,
+            busy=self.busy.copy(),
         )
 
     # --- units -------------------------------------------------------------
@@ -119,7 +121,10 @@ class Filesystem:
             self.unreserve(count)
         elif count > self.available():
             raise NoSpace
-        pieces = self.free.allocate(count, self.rotor if goal is None else goal)
+        if self.busy and self.free.free_outside(self.busy) < count:
+            # nothing usable but busy extents: xfs_extent_busy_flush() forces the log
+            self.force_log()
+        pieces = self.free.allocate(count, self.rotor if goal is None else goal, self.busy)
         last_start, last_length = pieces[-1]
         self.rotor = last_start + last_length
         return pieces
@@ -139,7 +144,17 @@ class Filesystem:
         orphaned = self.refcounts.decrease(start, length)
         for first, count in orphaned:
             self.free.release(first, count)
+            if self.config.type == "xfs":
+                # xfs_extent_busy_insert(): a freed extent stays busy until the
+                # transaction that freed it reaches the log on disk; allocations
+                # for file data pass it over until then (§4.5)
+                self.busy.add(first, first + count)
         return orphaned
+
+    def force_log(self) -> None:
+        """The log is forced to disk (fsync, sync): every busy extent is free for use again
+        (``xfs_extent_busy_clear`` when the checkpoint commits, §4.5)."""
+        self.busy = IntervalSet()
 
     def add_reference(self, start: int, length: int) -> None:
         """Another extent starts using ``[start, start + length)`` (reflink, dedupe)."""
@@ -188,6 +203,8 @@ class Filesystem:
             self.geometry.total_blocks,
         )
         assert self.delalloc_reserved >= 0
+        for start, stop in self.busy:
+            assert self.free.is_free(start, stop - start), ("busy block in use", start, stop)
 
 
 def _count_owners(owners: dict[int, int], start: int, length: int) -> None:

@@ -58,13 +58,14 @@ def pwrite(ctx: Context) -> None:
             # O_SYNC / RWF_DSYNC: generic_write_sync() -> vfs_fsync_range() (§9.2)
             start = inode.size - written if entry.append else at
             writeback.writeback(machine, inode, start, start + written, "a synchronous write")
+            machine.fs.force_log()  # xfs_file_fsync() forces the log (§4.5)
         total += written
         if written < count:
             break  # a short write: xfs_io's loops stop without an error
     if not command.has("q"):
         ctx.output.append(f"wrote {total}/{reported} bytes at offset {offset}")
     if command.has("w") or command.has("W"):
-        writeback.writeback_all(machine, inode, "pwrite -w/-W syncs after writing")
+        writeback.fsync(machine, inode, "pwrite -w/-W syncs after writing")
 
 
 _IOV_MAX = 1024
@@ -194,13 +195,14 @@ def seek(ctx: Context) -> None:
 
 def fsync(ctx: Context) -> None:
     _entry, inode = ctx.current_file()
-    writeback.writeback_all(ctx.machine, inode, ctx.command.name)
+    writeback.fsync(ctx.machine, inode, ctx.command.name)
 
 
 def sync(ctx: Context) -> None:
     for inode in list(ctx.machine.fs.files.values()):
         writeback.flush_all(ctx.machine, inode, "sync")
         inode.dirty_pages = False  # __writeback_single_inode() clears I_DIRTY_PAGES
+    ctx.machine.fs.force_log()  # xfs_fs_sync_fs(): xfs_log_force(XFS_LOG_SYNC), §4.5
 
 
 def truncate(ctx: Context) -> None:

@@ -223,6 +223,7 @@ def msync(ctx: Context) -> None:
     # MS_ASYNC does nothing since 2.6.19; MS_SYNC is vfs_fsync_range over the range.
     if ctx.command.has("s") and mapping.shared and mapping.file is not None:
         writeback(ctx.machine, ctx.machine.inode(mapping.file), start, stop, "msync MS_SYNC")
+        ctx.machine.fs.force_log()  # vfs_fsync_range() -> xfs_file_fsync() (§4.5)
 
 
 def madvise(ctx: Context) -> None:

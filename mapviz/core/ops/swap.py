@@ -18,7 +18,7 @@ from mapviz.core.memory import PAGE_SIZE, Process
 from mapviz.core.ops import blocks
 from mapviz.core.ops.release import release
 from mapviz.core.ops.write import write
-from mapviz.core.ops.writeback import writeback_all
+from mapviz.core.ops.writeback import fsync
 from mapviz.core.outcome import SyscallError
 
 ROOT = Process(name="mkswap")  # uid 0, every capability
@@ -38,7 +38,7 @@ def swapon(machine: Machine, inode: Inode) -> None:
     # Its write and fsync are ordinary ones: the kernel model decides on them as on any
     # other (a v5 seal refuses a header write that would copy or allocate, §2.2).
     write(machine, ROOT, inode, 0, PAGE_SIZE, (header, 0), verb="mkswap's header write")
-    writeback_all(machine, inode, "mkswap fsyncs the header")
+    fsync(machine, inode, "mkswap fsyncs the header")
     # ... and closes its O_RDWR fd: ->release() (XFS trims post-EOF blocks once).
     release(machine, inode, writable=True)
     try:
@@ -58,7 +58,7 @@ def _activate(machine: Machine, inode: Inode) -> None:
         )
     bs = machine.fs.blocksize
     # iomap_swapfile_activate() fsyncs, then walks [0, ALIGN_DOWN(size, PAGE_SIZE)).
-    writeback_all(machine, inode, "swapon fsyncs the file")
+    fsync(machine, inode, "swapon fsyncs the file")
     stop = pages * PAGE_SIZE // bs
     for a, b, extent in inode.data.walk(0, stop):
         if extent is None or extent.state is ExtentState.DELALLOC:
