@@ -23,7 +23,7 @@ from mapviz.core.memory import PAGE_SIZE, Process
 from mapviz.core.models.base import BlockMapChange, Change
 from mapviz.core.ops import blocks
 from mapviz.core.ops.limits import check_file_limit
-from mapviz.core.ops.pages import cache_pages, invalidate, isize_extended, mark_dirty
+from mapviz.core.ops.pages import cache_pages, folio_span, invalidate, isize_extended, mark_dirty
 from mapviz.core.ops.writeback import writeback
 from mapviz.core.outcome import SyscallError
 from mapviz.scenario.numbers import exact_bytes
@@ -146,14 +146,24 @@ def xfs_zero_range(machine: Machine, inode: Inode, start: int, length: int, why:
     first, last = machine.fs.block_range(start, stop)
     zeroed = False
     bpp = machine.fs.blocks_per_page
+    dax = machine.fs.config.dax
+    off = start % bs
+    if off and not dax and _needs_writeback(inode, bpp, start, start + min(length, bs - off)):
+        # "special case it to zero the unaligned start portion if already dirty in
+        # pagecache": the rest of the first block is zeroed in its folio whatever the
+        # mapping, and that counts as zeroing (did_zero) (§4.5, "Zeroing from an unaligned EOF")
+        head = min(stop, start + bs - off)
+        inode.content.zero(start, head)
+        if inode.data.find(first) is not None or inode.cow.find(first) is not None:
+            mark_dirty(inode, first, first + 1)
+        zeroed = True
+        start, first = head, first + 1
+        if start >= stop:
+            return True
     # iomap_zero_range(): "only flush if dirty and the fs returns a mapping that
-    # might convert on writeback" -- done once, at the first hole met.
-    range_dirty = not machine.fs.config.dax and any(
-        True
-        for _ in inode.cache.dirty.overlapping(
-            start // PAGE_SIZE * bpp, -(-stop // PAGE_SIZE) * bpp
-        )
-    )
+    # might convert on writeback" -- done once, at the first hole met.  A folio is
+    # dirty as a whole: a large one counts if any of its pages is.
+    range_dirty = not dax and _needs_writeback(inode, bpp, start, stop)
     position = first
     while position < last:
         extent = inode.data.find(position)
@@ -234,6 +244,12 @@ def xfs_zero_range(machine: Machine, inode: Inode, start: int, length: int, why:
             zeroed = True
         position = piece_end
     return zeroed
+
+
+def _needs_writeback(inode: Inode, blocks_per_page: int, start: int, stop: int) -> bool:
+    """filemap_range_needs_writeback(): a folio over bytes ``[start, stop)`` is dirty."""
+    first_page, stop_page = folio_span(inode, start // PAGE_SIZE, -(-stop // PAGE_SIZE))
+    return inode.cache.dirty.any_in(first_page * blocks_per_page, stop_page * blocks_per_page)
 
 
 def zero_partial(machine: Machine, inode: Inode, start: int, stop: int, why: str) -> bool:
