@@ -23,7 +23,7 @@ from mapviz.core.extents import ExtentState
 from mapviz.core.inode import Inode
 from mapviz.core.machine import Machine
 from mapviz.core.ops import blocks
-from mapviz.core.ops.writeback import flush_all, writeback_all
+from mapviz.core.ops.writeback import flush_all
 from mapviz.core.outcome import SyscallError
 
 
@@ -40,7 +40,8 @@ def _xfs_release(machine: Machine, inode: Inode, writable: bool) -> None:
         inode.truncated = False
         inode.eofblocks_released = False
         if inode.delalloc_blocks():
-            writeback_all(
+            # filemap_flush(): its error, if any, is not close(2)'s
+            flush_all(
                 machine,
                 inode,
                 'close after a truncate down starts writeback (the "NULL files" heuristic)',
@@ -101,7 +102,7 @@ def _ext4_release(machine: Machine, inode: Inode) -> None:
     if inode.da_alloc_close:
         inode.da_alloc_close = False
         if inode.delalloc_blocks():
-            writeback_all(
+            flush_all(  # ext4_alloc_da_blocks() -> filemap_flush(), its error ignored
                 machine, inode, "close after a truncate to 0 allocates the delalloc blocks"
             )
 

@@ -48,11 +48,12 @@ def fsync(machine: Machine, inode: Inode, why: str) -> None:
 
 
 def flush_all(machine: Machine, inode: Inode, why: str) -> None:
-    """Write back ``inode`` for somebody else's sake (sync(2), XFS's ENOSPC flush).
+    """Write back ``inode`` where nobody is told how it went: sync(2), XFS's ENOSPC
+    flush of every inode, the flush a close starts.
 
     A failed writeback has discarded its data and left the error on the
-    file's mapping (``mapping_set_error``) for its own fsync; the caller, who
-    flushes every inode, neither sees it nor stops (``sync_inodes_sb``; §2.2).
+    file's mapping (``mapping_set_error``) for its own fsync; the caller
+    neither sees it nor stops (``sync_inodes_sb``, ``filemap_flush``; §2.2).
     """
     with contextlib.suppress(SyscallError):
         writeback_all(machine, inode, why)
