@@ -137,7 +137,7 @@ def xfs_alloc_space(machine: Machine, inode: Inode, offset: int, length: int, wh
         if needed > machine.fs.available():
             # xfs_trans_alloc(): on ENOSPC flush the speculative preallocations
             # (xfs_blockgc_flush_all, a non-waiting scan) and try once more
-            xfs_blockgc_free_space(machine, sync=False, why=why)
+            xfs_blockgc_free_space(machine, sync=False, why=why, locked=inode)
         if needed > machine.fs.available():
             raise blocks.enospc(
                 machine, f"{why} of {inode.name} {machine.span(offset, offset + length)}"
@@ -255,7 +255,7 @@ def xfs_free_space(machine: Machine, inode: Inode, offset: int, length: int, why
         # (XFS_DIOSTRAT_SPACE_RES = bmap_levels - 1 blocks) even to free blocks
         needed = machine.fs.geometry.bmap_levels - 1
         if machine.fs.available() < needed:
-            xfs_blockgc_free_space(machine, sync=False, why=why)
+            xfs_blockgc_free_space(machine, sync=False, why=why, locked=inode)
         if machine.fs.available() < needed:
             raise blocks.enospc(machine, f"{why} (its transaction reserves {needed} blocks)")
         blocks.unmap(machine, inode, first, stop, why, cancel_cow=False)

@@ -107,7 +107,9 @@ def _ext4_release(machine: Machine, inode: Inode) -> None:
             )
 
 
-def xfs_blockgc_free_space(machine: Machine, *, sync: bool, why: str) -> None:
+def xfs_blockgc_free_space(
+    machine: Machine, *, sync: bool, why: str, locked: Inode | None = None
+) -> None:
     """Give back speculative space on XFS when an allocation hits ENOSPC.
 
     A buffered write that gets ENOSPC first flushes every dirty inode of the
@@ -118,7 +120,9 @@ def xfs_blockgc_free_space(machine: Machine, *, sync: bool, why: str) -> None:
     frees the post-EOF blocks of inodes that had speculative preallocation
     (``xfs_inode_free_eofblocks``) and cancels the unused CoW-fork blocks of
     clean inodes (``xfs_inode_free_cowblocks``); a non-waiting scan skips inodes
-    with dirty pages.
+    with dirty pages.  Both need the inode's IOLOCK (``xfs_ilock_nowait``): the
+    inode whose fallocate or punch transaction is asking (``locked``) holds its
+    own, so the scan passes it by and it keeps its preallocation (§4.5).
     """
     if machine.fs.config.type != "xfs":
         return
@@ -129,7 +133,7 @@ def xfs_blockgc_free_space(machine: Machine, *, sync: bool, why: str) -> None:
             inode.dirty_pages = False  # sync_inodes_sb()
     for inode in files:
         dirty = bool(inode.cache.dirty)
-        if dirty and not sync:
+        if (dirty and not sync) or inode is locked:
             continue
         if inode.eofblocks_tag:
             if can_free_eofblocks(machine, inode):
