@@ -52,8 +52,8 @@ SEAL_FILESYSTEMS = [
     FsConfig("xfs", 1024, 64 << 20, dax=False, reflink=True),
 ]
 
-# With the fix of issue 14 undone, the DAX machine under map-direct-v5 met the leak at
-# its 47th example and the 1k one at its 112th.
+# With the fix of issue 14 undone, the DAX machine under map-direct-v5 meets the leak at
+# its 46th example and the 1k one at its 111th.
 SEAL_EXAMPLES = 120
 
 # Commands whose failure may leave part of their work done: the reference then
