@@ -182,7 +182,7 @@ def _playground(out: Path, pyodide: str, wheels: list[str]) -> list[str]:
     docs: dict[str, Any] = {}
     bokeh_files: list[str] = []
     for theme in THEMES:
-        models = build_view(view, theme_named(theme), name=scenario.title, standalone=False)
+        models = build_view(view, theme_named(theme), name=DEFAULT_SCENARIO, standalone=False)
         document = view_document(models, f"mapviz: {view.title}")
         docs[theme] = json_item(models.root)
         bundle = bundle_for_objs_and_resources([document], _resources(""))
@@ -308,6 +308,10 @@ PLAY_PAGE = """<!DOCTYPE html>
   <button id="share" type="button">Copy link</button>
   <button id="download" type="button">Download as one-file HTML</button>
   <button id="theme" type="button" aria-label="switch light / dark">◐</button>
+  <form id="command" class="command" autocomplete="off">
+    <input id="line" type="text" spellcheck="false" disabled aria-label="a command to add"
+      placeholder="type a command (mwrite 0 4k), Enter: it is added at the end and the run steps">
+  </form>
   <span id="status" role="status" aria-live="polite">Loading Python…</span>
 </header>
 <main>
@@ -320,16 +324,12 @@ PLAY_PAGE = """<!DOCTYPE html>
     </div>
     <div id="error" class="error" role="alert"></div>
     <div id="warnings" class="warnings"></div>
-    <form id="command" class="command" autocomplete="off">
-      <input id="line" type="text" spellcheck="false" disabled
-        placeholder="type a command, Enter: the run steps live" aria-label="command">
-    </form>
     <input id="link" class="link" type="text" readonly aria-label="link to this scenario">
   </section>
-  <section class="view">
+  <section class="view" aria-label="the views">
     <div id="mapviz-view"></div>
-    <div id="grid" class="grid"></div>
   </section>
+  <section id="grid" class="grid" aria-label="every kernel model"></section>
 </main>
 <script type="application/json" id="mapviz-site">{config}</script>
 {scripts}

@@ -31,8 +31,9 @@ SOURCE = "scenario"
 """What the playground's errors call the text being edited: ``scenario:12: message``."""
 
 
-def run(text: str, kernel: str, theme: str) -> str:
-    """Simulate ``text`` under ``kernel`` ("" for the scenario's own ``%kernel``) and return
+def run(text: str, kernel: str, theme: str, name: str = SOURCE) -> str:
+    """Simulate ``text`` under ``kernel`` ("" for the scenario's own ``%kernel``), ``name`` it
+    in the header (a bundled scenario's name, say), and return
     ``{"ok": true, "view": page_data.view_data(...), "failures": [...]}``, or ``{"ok": false,
     "error": {"line", "message", "text"}}`` for the first line that is wrong (line 0: the
     scenario as a whole)."""
@@ -45,7 +46,7 @@ def run(text: str, kernel: str, theme: str) -> str:
             f"{SOURCE}:{step.line}: expected {step.expect}, got {step.result} (`{step.command}`)"
             for step in board.sim.failures
         ]
-        data = view_data(view, theme_named(theme), name=scenario.title)
+        data = view_data(view, theme_named(theme), name=name)
     except MapvizError as error:
         return json.dumps({"ok": False, "error": _error(error)})
     return json.dumps({"ok": True, "view": data, "failures": failures, "models": KERNEL_MODELS})

@@ -15,7 +15,7 @@ window.MapvizPlayground = (function () {
   const S = {
     doc: null, theme: "light", kernel: "", step: "", worker: null, ready: false, seq: 0,
     waiting: new Map(), data: null, frame: 0, errorLine: 0, nowLine: 0, linked: false,
-    timings: {start: performance.now()}, running: null, again: false,
+    timings: {start: performance.now()}, running: null, again: false, example: "",
   }
 
   // ---- The link ------------------------------------------------------------------
@@ -100,6 +100,7 @@ window.MapvizPlayground = (function () {
     let i = 1
     for (const div of gutter.children) {
       div.className = (i === S.errorLine ? "bad " : "") + (i === S.nowLine ? "now" : "")
+      if (i !== S.errorLine) div.removeAttribute("title")
       i++
     }
     marks.replaceChildren()
@@ -118,20 +119,23 @@ window.MapvizPlayground = (function () {
     marks.style.transform = `translate(${-text.scrollLeft}px, ${-text.scrollTop}px)`
   }
 
+  // Scroll the editor (only the editor) so that `line` shows.
+  function reveal(line) {
+    const lineHeight = parseFloat(getComputedStyle(text).lineHeight) || 19
+    const top = (line - 1) * lineHeight
+    if (top < text.scrollTop || top > text.scrollTop + text.clientHeight - 2 * lineHeight) {
+      text.scrollTop = Math.max(0, top - text.clientHeight / 2)
+      syncScroll()
+    }
+  }
+
   function showError(error) {
     S.errorLine = error ? error.line : 0
     $("error").textContent = error ? error.text : ""
-    const bad = gutter.children[S.errorLine - 1]
     drawGutter()
-    if (bad !== undefined) gutter.children[S.errorLine - 1].title = error.text
-    if (error && error.line > 0) {
-      // Bring the line into view.
-      const lineHeight = parseFloat(getComputedStyle(text).lineHeight) || 18
-      const top = (error.line - 1) * lineHeight
-      if (top < text.scrollTop || top > text.scrollTop + text.clientHeight - lineHeight) {
-        text.scrollTop = Math.max(0, top - text.clientHeight / 2)
-      }
-    }
+    const bad = gutter.children[S.errorLine - 1]
+    if (bad !== undefined) bad.title = error.text
+    if (error && error.line > 0) reveal(error.line)
   }
 
   function setStatus(words) {
@@ -193,7 +197,8 @@ window.MapvizPlayground = (function () {
     }
     S.running = (async () => {
       const t0 = performance.now()
-      const answer = await ask("run", {text: text.value, kernel: S.kernel, theme: S.theme})
+      const name = S.example !== "" && cfg.examples[S.example] === text.value ? S.example : "playground"
+      const answer = await ask("run", {text: text.value, kernel: S.kernel, theme: S.theme, name})
       const t1 = performance.now()
       const result = JSON.parse(answer.json)
       if (!result.ok) {
@@ -220,6 +225,7 @@ window.MapvizPlayground = (function () {
       document.title = `mapviz playground: ${result.view.title}`
       setStatus(`${total} steps · ${result.view.kernel} · ran in ${Math.round(t2 - t0)} ms`)
       onFrame()
+      updateLink()  // the kernel or the text may have changed, the step not
       if ($("grid").childElementCount > 0) compare()
       return {ok: true, frames: result.view.frames}
     })()
@@ -286,11 +292,11 @@ window.MapvizPlayground = (function () {
       cell(row.command, "cmd")
       cell(row.expect || "", "expect")
       for (const model of c.models) {
-        const got = row.cells[model]
+        const got = row.results[model]
         const button = document.createElement("button")
         button.type = "button"
-        button.textContent = got.result
-        button.title = got.story || ""
+        button.textContent = got.story || got.result
+        button.title = got.why || got.story || got.result
         button.className = "res " + (got.result === "ok" ? "ok" : got.result === "skipped" ? "skip" : "bad")
         button.addEventListener("click", () => showStep(model, row.line))
         const td = tr.insertCell()
@@ -324,6 +330,7 @@ window.MapvizPlayground = (function () {
       S.frame = frame
       S.nowLine = line
       drawGutter()
+      if (line > 0 && document.activeElement !== text) reveal(line)
       updateLink()
     }
   }
@@ -385,6 +392,8 @@ window.MapvizPlayground = (function () {
     S.kernel = link.kernel
     $("kernel").value = S.kernel
     text.value = link.scenario !== null ? link.scenario : cfg.defaultText
+    const known = Object.keys(cfg.examples).find((name) => cfg.examples[name] === text.value)
+    S.example = known !== undefined ? known : ""
     drawGutter()
     startWorker()
     S.doc = await MapvizApply.embed(cfg.docs[S.theme], "mapviz-view")
@@ -423,6 +432,7 @@ window.MapvizPlayground = (function () {
     const name = event.target.value
     if (!name) return
     text.value = cfg.examples[name]
+    S.example = name
     S.kernel = ""
     $("kernel").value = ""
     drawGutter()
