@@ -75,6 +75,12 @@ def test_the_page_data_is_what_export_loads(name: str) -> None:
     for axis, ticks in data["plot"]["ticks"].items():
         assert dict(plot.axes[axis].major_label_overrides) == dict(ticks)
     assert plot.legend.items == [plot.legend_items[key] for key in data["plot"]["legend"]["keys"]]
+    zoom = data["plot"]["zoom"]
+    assert plot.plot.x_range.min_interval == zoom["min_interval"]
+    assert plot.zoom.overview.visible == zoom["overview"]
+    assert {key: plot.zoom.relabel.args[key] for key in ("span", "bs", "full")} == {
+        key: zoom[key] for key in ("span", "bs", "full")
+    }
     labels = [item.label.value for item in plot.legend.items]
     owners = data["plot"]["legend"]["owners"]
     for key, label, words in zip(
