@@ -325,3 +325,29 @@ def test_the_gallery_opens_each_scenario_without_python(playground: Any) -> None
     edit = page.page.locator(".card a.edit").first.get_attribute("href")
     assert edit is not None and edit.startswith("play.html#s=")
     page.clean()
+
+
+def test_theme_and_examples(playground: Any) -> None:
+    """The dark theme from the link (and the toggle keeps the scenario); an example loads."""
+    page = playground(play_link(SCENARIO, step=2) + "&theme=dark")
+    page.started()
+    assert page.page.evaluate("() => document.documentElement.dataset.theme") == "dark"
+    background = page.page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+    assert background != "rgb(255, 255, 255)"
+    page.page.click("#theme")
+    page.page.wait_for_function(
+        "() => window.MapvizPlayground !== undefined && MapvizPlayground.state().ready "
+        "&& MapvizPlayground.state().theme === 'light'",
+        timeout=BOOT_MS,
+    )
+    page.page.evaluate("() => MapvizPlayground.started")
+    assert page.page.input_value("#text") == SCENARIO
+    page.wait_frame(2)
+    page.page.select_option("#example", "lease-break")
+    page.page.wait_for_function(
+        "() => Bokeh.documents[Bokeh.documents.length - 1].get_model_by_name('mapviz-header')"
+        ".text.includes('scenario <b>lease-break</b>')",
+        timeout=30_000,
+    )
+    assert "lease" in page.page.input_value("#text")
+    page.clean()
