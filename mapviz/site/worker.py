@@ -13,6 +13,10 @@ hands the page plain data.
 >>> bad = json.loads(run("open -f data\\npwrite 0 4q\\n", "", "light"))
 >>> bad["ok"], bad["error"]["line"], bad["error"]["text"].startswith("scenario:2: ")
 (False, 2, True)
+>>> json.loads(run("open -f data\\nmwrite 0 4k\\n", "", "light"))["ok"]  # skipped, as xfs_io
+True
+>>> json.loads(run("open -f data\\nmwrite 0 4k\\n", "", "light", typed=2))["error"]["line"]
+2
 """
 
 from __future__ import annotations
@@ -24,23 +28,36 @@ from mapviz.compare import compare_models, comparison_json
 from mapviz.errors import MapvizError, ScenarioError
 from mapviz.render.page_data import view_data
 from mapviz.render.theme import theme_named
-from mapviz.scenario import KERNEL_MODELS, parse_scenario
+from mapviz.scenario import KERNEL_MODELS, parse_line, parse_scenario
 from mapviz.view.storyboard import Storyboard
 
 SOURCE = "scenario"
 """What the playground's errors call the text being edited: ``scenario:12: message``."""
 
 
-def run(text: str, kernel: str, theme: str, name: str = SOURCE) -> str:
+def run(text: str, kernel: str, theme: str, name: str = SOURCE, typed: int = 0) -> str:
     """Simulate ``text`` under ``kernel`` ("" for the scenario's own ``%kernel``), ``name`` it
     in the header (a bundled scenario's name, say), and return
     ``{"ok": true, "view": page_data.view_data(...), "failures": [...]}``, or ``{"ok": false,
     "error": {"line", "message", "text"}}`` for the first line that is wrong (line 0: the
-    scenario as a whole)."""
+    scenario as a whole).
+
+    ``typed``: the line of a command just typed into the command box (its last line), which
+    must be possible, as in a notebook's command box (``Session``): one xfs_io would not
+    issue is an error on that line, not a ``skipped`` step.
+    """
     try:
-        scenario = parse_scenario(text, source=SOURCE, name=SOURCE)
+        lines = text.split("\n")
+        before = "\n".join(lines[: typed - 1]) + "\n" if typed else text
+        scenario = parse_scenario(before, source=SOURCE, name=SOURCE)
         model = _model(kernel or scenario.kernel)
         board = Storyboard.from_scenario(scenario, model)
+        if typed:
+            item = parse_line(lines[typed - 1], line=typed, fs=scenario.fs, source=SOURCE)
+            if item is not None:
+                board.sim.replay = False
+                board.sim.strict = True
+                board.apply(item)
         view = board.view()
         failures = [
             f"{SOURCE}:{step.line}: expected {step.expect}, got {step.result} (`{step.command}`)"

@@ -189,7 +189,7 @@ window.MapvizPlayground = (function () {
   // ---- Running ------------------------------------------------------------------------
   // Run the editor's text; `step`: where to go after ("" the start, "end", a number,
   // "live": animate the new last step, as a command typed live does).
-  async function run(step) {
+  async function run(step, typedLine) {
     await ready
     if (S.running !== null) {  // one run at a time; the newest text wins
       S.again = step
@@ -198,7 +198,8 @@ window.MapvizPlayground = (function () {
     S.running = (async () => {
       const t0 = performance.now()
       const name = S.example !== "" && cfg.examples[S.example] === text.value ? S.example : "playground"
-      const answer = await ask("run", {text: text.value, kernel: S.kernel, theme: S.theme, name})
+      const typed = step === "live" ? typedLine || 0 : 0
+      const answer = await ask("run", {text: text.value, kernel: S.kernel, theme: S.theme, name, typed})
       const t1 = performance.now()
       const result = JSON.parse(answer.json)
       if (!result.ok) {
@@ -250,7 +251,7 @@ window.MapvizPlayground = (function () {
     text.value = (current ? current + "\n" : "") + line + "\n"
     drawGutter()
     text.scrollTop = text.scrollHeight
-    const outcome = await run("live")
+    const outcome = await run("live", current ? current.split("\n").length + 1 : 1)
     if (!outcome.ok) {  // the command was wrong: it goes again, the error stays shown
       text.value = current + (current ? "\n" : "")
       const error = outcome.error

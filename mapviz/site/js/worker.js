@@ -27,7 +27,7 @@ self.onmessage = async (event) => {
       return
     }
     const t0 = performance.now()
-    const json = msg.type === "compare" ? api.compare(msg.text) : api.run(msg.text, msg.kernel, msg.theme, msg.name)
+    const json = msg.type === "compare" ? api.compare(msg.text) : api.run(msg.text, msg.kernel, msg.theme, msg.name, msg.typed || 0)
     self.postMessage({type: msg.type, id: msg.id, json, ms: performance.now() - t0})
   } catch (error) {
     const message = String((error && error.message) || error)
