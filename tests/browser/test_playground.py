@@ -218,7 +218,7 @@ def test_a_typed_command_steps_live_and_the_grid_compares(playground: Any) -> No
     assert page.page.input_value("#text").rstrip().endswith("munmap")
     # The compare grid: every model, the steps that differ marked, a click shows that step.
     page.page.click("#compare")
-    page.page.wait_for_selector("#grid table")
+    page.page.wait_for_selector("#grid table", timeout=120_000)
     heads = page.page.locator("#grid th").all_inner_texts()
     assert heads[3:] == ["mainline", "map-direct-v5", "map-direct-lease", "map-sync"]
     assert page.page.locator("#grid tr.differs").count() >= 2
@@ -279,32 +279,55 @@ HOSTILE = (
     "open -f data\n"
     '%note <img src=x onerror="window.__pwned=4">\n'
     "pwrite 0 4k\n"
+    # A file named as markup: lane names, the legend's owners, hover texts, the narration.
+    'open -f "<img src=x onerror=window.__pwned=5>"\n'
+    "pwrite 0 8k\n"
 )
 
 
 def test_a_hostile_link_stays_text(playground: Any) -> None:
     page = playground(play_link(HOSTILE, step="end"))
     page.started()
-    page.wait_frame(2)
+    page.wait_frame(4)
     title = page.page.evaluate(
         "() => Bokeh.documents[Bokeh.documents.length - 1].get_model_by_name('mapviz-header').text"
     )
     assert "&lt;img src=x" in title and "<img" not in title
-    assert (
-        '<img src=x onerror="window.__pwned=4">' in page.page.locator(".mv-note").first.inner_text()
-    )
+    assert page.story("result")[1:] == ["ok", "ok", "ok", "ok"]
+    page.page.locator(".bar .home").focus()
+    page.page.keyboard.press("Home")
+    page.wait_frame(0)
+    page.page.keyboard.press("ArrowRight")
+    page.wait_frame(1)
+    page.page.keyboard.press("ArrowRight")
+    page.wait_frame(2)
+    note = page.page.locator(".mv-note").first.inner_text()
+    assert '<img src=x onerror="window.__pwned=4">' in note
     assert page.page.title().startswith("mapviz playground: <img src=x")
+    # Hover the last step's glyphs (the hostile file's lanes and blocks among them).
+    page.page.keyboard.press("End")
+    page.wait_frame(4)
+    box = page.page.locator("#mapviz-view").bounding_box()
+    assert box is not None
+    for fx in range(5, 70, 4):  # the plot is the left part of the views
+        for fy in range(15, 80, 8):
+            page.page.mouse.move(
+                box["x"] + box["width"] * fx / 100, box["y"] + box["height"] * fy / 100
+            )
     # A hostile line in an error message, and in a typed command: text too.
-    page.page.fill("#text", HOSTILE + 'open -f "<img src=x onerror=window.__pwned=5>"\n')
-    assert page.run()["ok"] is False
-    assert "<img src=x onerror=window.__pwned=5>" in page.page.inner_text("#error")
-    page.page.fill("#line", "<script>window.__pwned=6</script>")
+    page.page.fill("#text", HOSTILE + "pwrite <img/src=x/onerror=window.__pwned=6> 4k\n")
+    outcome = page.run()
+    assert outcome["ok"] is False, outcome
+    assert outcome["error"]["text"].startswith(f"scenario:{outcome['error']['line']}: pwrite")
+    assert "<img/src=x/onerror=window.__pwned=6>" in page.page.inner_text("#error")
+    page.page.fill("#line", "<script>window.__pwned=7</script>")
     page.page.press("#line", "Enter")
     page.page.wait_for_function("() => document.getElementById('error').textContent !== ''")
+    page.page.fill("#text", HOSTILE)
     page.page.click("#compare")
-    page.page.wait_for_timeout(500)
+    page.page.wait_for_selector("#grid table", timeout=120_000)
     assert page.page.evaluate("() => window.__pwned") is None
-    assert page.page.locator("#mapviz-view img, #grid img, #error img").count() == 0
+    assert page.page.locator("img").count() == 0
     page.clean()
 
 
