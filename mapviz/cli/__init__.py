@@ -25,6 +25,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "fiemap",
     "export",
     "serve",
+    "site",
     "conformance",
 )
 

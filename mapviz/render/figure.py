@@ -32,25 +32,19 @@ from bokeh.models.renderers import GlyphRenderer
 
 from mapviz.render.canvas import bare_figure
 from mapviz.render.hatching import hatch_groups
+from mapviz.render.page_data import MARK_LABELS, frame_px, plot_layout, y_span
 from mapviz.render.schema import DRAWN
 from mapviz.render.tables import Tables
 from mapviz.render.theme import (
-    LEGEND_HIDDEN,
     LEGEND_LABELS,
     PROTECTION_STYLE,
     SHARED_HATCH,
     Theme,
-    narrowest_plot_px,
 )
-from mapviz.render.ticks import device_breaks, device_ticks, file_ticks
 from mapviz.render.zoom import Zoom, add_zoom, fill_zoom
-from mapviz.view.frames import OWNER_TINTS, STATES
+from mapviz.view.frames import STATES
 from mapviz.view.storyboard import View
 
-HEADROOM = 0.8  # band units above the top band: room for badges
-FOOTROOM = 0.25
-# Short: they run vertically beside one band each (the band itself says "page cache").
-MARK_LABELS = {"shared": "shared (reflink)"}
 TOOLTIP = '<div style="max-width: 360px; white-space: normal; font-size: 13px">@tip</div>'
 
 
@@ -91,21 +85,23 @@ def build_plot(view: View, theme: Theme) -> PlotModels:
     Call :func:`fill_plot` to load a view's layout into it (and again for a
     later view of the same storyboard, as the server does).
     """
-    bottom, top = _y_span(view)
+    bottom, top = y_span(view)
     plot = bare_figure(
         theme,
         name="mapviz-plot",
         x_range=Range1d(start=-6, end=1006),
         y_range=Range1d(start=bottom, end=top),
-        frame_height=_frame_px(top - bottom, theme),
+        frame_height=frame_px(top - bottom, theme),
         min_border_left=8,
         min_border_right=14,
         min_border_top=6,
         min_border_bottom=4,
     )
     decoration = {
-        "guides": _source(_empty("x", "y0", "y1"), player=False),
-        "breaks": _source(_empty("x0", "x1", "y0", "y1", "tip"), player=False),
+        "guides": _source(_empty("x", "y0", "y1"), player=False, name="mapviz-guides"),
+        "breaks": _source(
+            _empty("x0", "x1", "y0", "y1", "tip"), player=False, name="mapviz-breaks"
+        ),
     }
     plot.segment(
         "x",
@@ -308,21 +304,6 @@ def build_plot(view: View, theme: Theme) -> PlotModels:
     )
 
 
-def _y_span(view: View) -> tuple[float, float]:
-    """The y range: from just under the lowest band to the badges over the highest.
-
-    The layout leaves room for a layer even when it is empty (no mapping yet),
-    so the top comes from the bands, not from y = 0.
-    """
-    bands = view.layout.bands
-    top = max((b.y1 for b in bands), default=0.0) + HEADROOM
-    return -view.layout.height - FOOTROOM, top
-
-
-def _frame_px(units: float, theme: Theme) -> int:
-    return min(round(units * theme.unit_px), theme.max_frame_px)
-
-
 def _axes(plot: Any, theme: Theme) -> dict[str, LinearAxis]:
     # dict[str, Any]: bokeh's stubs type LinearAxis.ticker as BasicTicker, not any Ticker.
     style: dict[str, Any] = dict(
@@ -337,6 +318,7 @@ def _axes(plot: Any, theme: Theme) -> dict[str, LinearAxis]:
     )
     style["ticker"] = FixedTicker(ticks=[0])  # replaced by fill_plot
     offsets = LinearAxis(
+        name="mapviz-axis-offsets",
         axis_label="file offset",
         axis_line_color=None,
         major_tick_line_color=theme.grid,
@@ -346,6 +328,7 @@ def _axes(plot: Any, theme: Theme) -> dict[str, LinearAxis]:
         **style,
     )
     blocks = LinearAxis(
+        name="mapviz-axis-blocks",
         axis_label="device block",
         axis_line_color=None,
         major_tick_line_color=theme.grid,
@@ -357,6 +340,7 @@ def _axes(plot: Any, theme: Theme) -> dict[str, LinearAxis]:
     # The lanes' names, beside them: the player blanks a lane's name while the lane does not
     # exist (a file not yet opened, a mapping not yet made).
     lanes = LinearAxis(
+        name="mapviz-axis-lanes",
         axis_line_color=None,
         major_tick_line_color=None,
         minor_tick_line_color=None,
@@ -370,51 +354,30 @@ def _axes(plot: Any, theme: Theme) -> dict[str, LinearAxis]:
 
 
 def fill_plot(models: PlotModels, view: View, tables: Tables, theme: Theme) -> None:
-    """Load ``view``'s layout into the figure: ranges, guides, axes, legend."""
-    _legend_items(models, view, tables, theme)
-    layout = view.layout
-    bottom, top = _y_span(view)
-    models.plot.y_range.start = bottom
-    models.plot.y_range.end = top
-    models.plot.frame_height = _frame_px(top - bottom, theme)
-    bands = layout.bands
-    # Room for the longest lane name whatever the frame shows, so the plot never shifts.
-    models.plot.min_border_left = label_room(view, theme)
-    upper = [b for b in bands if b.layer in ("actor", "virtual", "file", "cache")]
-    most = 5 if theme.font_size > 16 else 8
-    # As few labels as keep apart on the narrowest figure a page gives (the side panel
-    # wraps below the plot before the figure gets narrower than this).
-    plot_px = (narrowest_plot_px(theme) - label_room(view, theme) - 14) * 1000 / 1012
-    offsets = file_ticks(
-        layout.file_axis.span, most, plot_px=plot_px, char_px=theme.band_label_size * 0.6
-    )
-    guides_bottom = min((b.y0 for b in upper), default=0.0)
-    models.decoration["guides"].data = {
-        "x": list(offsets),
-        "y0": [guides_bottom] * len(offsets),
-        "y1": [top] * len(offsets),
-    }
-    gap = 1000 * theme.font_size * 5 / 900  # about five characters of a ~900 px plot
-    blocks = device_ticks(layout.device_axis, view.blocksize, gap)
-    device = layout.band("device", "device")
-    breaks = device_breaks(layout.device_axis, view.blocksize) if device else []
-    models.decoration["breaks"].data = {
-        "x0": [b[0] for b in breaks],
-        "x1": [b[1] for b in breaks],
-        "y0": [device.y0 if device else 0.0] * len(breaks),
-        "y1": [device.y1 if device else 0.0] * len(breaks),
-        "tip": [b[2] for b in breaks],
-    }
-    _ticks(models.axes["offsets"], offsets)
-    _ticks(models.axes["blocks"], blocks)
-    fill_zoom(models.zoom, models.plot, models.axes, view, theme, offsets, blocks)
-    _ticks(models.axes["lanes"], {(b.y0 + b.y1) / 2: b.label for b in bands})
+    """Load ``view``'s layout into the figure: ranges, guides, axes, legend, zoom.
 
-
-def label_room(view: View, theme: Theme) -> int:
-    """Pixels left of the plot for the longest lane name (and a margin)."""
-    longest = max((len(b.label) for b in view.layout.bands), default=6)
-    return round(longest * theme.band_label_size * 0.6 + 16)
+    What to set is :func:`~mapviz.render.page_data.plot_layout`, which the
+    playground's page sets on its own models the same way (``site/js/play.js``).
+    """
+    layout = plot_layout(view, tables, theme)
+    plot = models.plot
+    plot.y_range.start, plot.y_range.end = layout["y_range"]
+    plot.frame_height = layout["frame_height"]
+    plot.min_border_left = layout["min_border_left"]
+    models.decoration["guides"].data = layout["guides"]
+    models.decoration["breaks"].data = layout["breaks"]
+    for axis, ticks in layout["ticks"].items():
+        _ticks(models.axes[axis], dict(ticks))
+    fill_zoom(models.zoom, plot, models.axes, layout["zoom"])
+    legend, every = models.legend, models.legend_items
+    entries = layout["legend"]
+    for key, label in zip(entries["keys"], entries["labels"], strict=True):
+        if key in entries["owners"]:
+            every[key].label = value(label)
+    legend.items = [every[key] for key in entries["keys"]]
+    legend.visible = bool(entries["keys"])
+    if entries["keys"]:
+        legend.nrows = entries["nrows"]
 
 
 def _ticks(axis: Any, labels: dict[float, str]) -> None:
@@ -427,7 +390,8 @@ def _legend(plot: Any, theme: Theme) -> tuple[Legend, dict[str, LegendItem]]:
 
     Each state shows its colour *and* its hatch; each protection its hatch and
     its outline.  The items are made once (a server view may show new states
-    later) and :func:`_legend_items` keeps those the view uses.
+    later) and :func:`fill_plot` keeps those the view uses.  Each item is named
+    ``mapviz-legend-KEY``, so a page can pick them too.
     """
     items = {}
     for state in STATES:
@@ -457,6 +421,8 @@ def _legend(plot: Any, theme: Theme) -> tuple[Legend, dict[str, LegendItem]]:
             theme.protection_colour(protection),
             theme.line_width * 3,
         )
+    for key, item in items.items():
+        item.name = f"mapviz-legend-{key}"
     options: dict[str, Any] = dict(  # dict[str, Any]: bokeh's stubs mistype Legend.padding
         items=[],
         orientation="horizontal",
@@ -476,43 +442,11 @@ def _legend(plot: Any, theme: Theme) -> tuple[Legend, dict[str, LegendItem]]:
         name="mapviz-legend",
     )
     legend = Legend(**options)
+    # Every item is in the document, shown or not: a page can then pick the items a new
+    # view shows (the playground's apply.js), as fill_plot does here.
+    legend.tags = list(items.values())
     plot.add_layout(legend, "below")
     return legend, items
-
-
-def _legend_items(models: PlotModels, view: View, tables: Tables, theme: Theme) -> None:
-    """Only what the view shows: its states, protections, sharing, and whose blocks are whose."""
-    legend, every = models.legend, models.legend_items
-    keys = [s for s in STATES if s in tables.states and s not in LEGEND_HIDDEN]
-    keys += ["shared"] if tables.shared else []
-    keys += tables.protections
-    owners: dict[str, list[str]] = {}
-    for name, number in view.layout.file_ids.items():
-        owners.setdefault(f"owner-{number % OWNER_TINTS}", []).append(name)
-    labels = [
-        MARK_LABELS.get(key) or PROTECTION_STYLE.get(key, ("", "", ""))[2] or LEGEND_LABELS[key]
-        for key in keys
-    ]
-    for at, key in enumerate(keys):
-        if key in owners:
-            labels[at] = "blocks of " + ", ".join(owners[key])
-            every[key].label = value(labels[at])
-    items = [every[key] for key in keys]
-    legend.items = items
-    legend.visible = bool(items)
-    if items:
-        legend.nrows = -(-len(items) // _per_row(theme, labels, label_room(view, theme)))
-
-
-def _per_row(theme: Theme, labels: list[str], room: int) -> int:
-    """How many legend items fit side by side under the plot on a 1280 px wide screen.
-
-    ``room`` is what the lane names take left of the plot (``label_room``).
-    """
-    plot_px = 1280 - theme.panel_width - 60 - room
-    longest = max(len(label) for label in labels)
-    item_px = theme.control_size * (2.2 + 0.5 * longest) + 20
-    return max(1, int(plot_px // item_px))
 
 
 def _item(

@@ -8,7 +8,6 @@ way (``esc`` in ``js/util.js``).
 from __future__ import annotations
 
 import functools
-import html
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 from bokeh.models import GlobalInlineStyleSheet, InlineStyleSheet
 from bokeh.models.widgets import Button, Div, RadioButtonGroup, Slider
 
-from mapviz._version import __version__
+from mapviz.render.page_data import header_html as header_html  # (re-exported)
 from mapviz.render.player import PLAY_LABEL, SPEED_LABELS
 from mapviz.render.theme import Theme
 
@@ -91,16 +90,6 @@ def page_sheet(theme: Theme) -> GlobalInlineStyleSheet:
 html, body {{ background: {theme.background}; color: {theme.foreground}; margin: 0; }}
 @media (prefers-reduced-motion: reduce) {{ * {{ transition: none !important; }} }}
 """
-    )
-
-
-def header_html(title: str, kernel: str, fs: str, name: str) -> str:
-    """Title and what the view is of: every part escaped."""
-    e = html.escape
-    return (
-        f'<div class="mv-title">{e(title)}</div>'
-        f'<div class="mv-meta">kernel model <b>{e(kernel)}</b> · {e(fs)} · '
-        f"scenario <b>{e(name)}</b> · mapviz {e(__version__)}</div>"
     )
 
 

@@ -21,72 +21,74 @@ from collections.abc import Mapping, MutableSequence, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """One column: its name, the numpy type it travels in (None: a list), and what it is."""
+    """One column: its name, the numpy type it travels in (None: a list), and what it is.
+
+    The type is named, not imported: the schema is read where numpy is not (the playground's
+    Python in the browser, :mod:`mapviz.render.page_data`).
+    """
 
     name: str
-    dtype: type | None
+    dtype: str | None
     meaning: str
 
 
-def _columns(*specs: tuple[str, type | None, str]) -> tuple[Column, ...]:
+def _columns(*specs: tuple[str, str | None, str]) -> tuple[Column, ...]:
     return tuple(Column(*spec) for spec in specs)
 
 
 RANGES = (
-    ("file", np.int32, "the file the glyph stands for (a row of the files store), or -1"),
-    ("f0", np.float64, "the file bytes it stands for, [f0, f1); -1 when none"),
-    ("f1", np.float64, ""),
-    ("d0", np.float64, "the device bytes it stands for, [d0, d1); -1 when none"),
-    ("d1", np.float64, ""),
-    ("c0", np.int32, "the page-cache frames it stands for, [c0, c1); -1 when none"),
-    ("c1", np.int32, ""),
+    ("file", "int32", "the file the glyph stands for (a row of the files store), or -1"),
+    ("f0", "float64", "the file bytes it stands for, [f0, f1); -1 when none"),
+    ("f1", "float64", ""),
+    ("d0", "float64", "the device bytes it stands for, [d0, d1); -1 when none"),
+    ("d1", "float64", ""),
+    ("c0", "int32", "the page-cache frames it stands for, [c0, c1); -1 when none"),
+    ("c1", "int32", ""),
 )
 
 STORES: dict[str, tuple[Column, ...]] = {
     # One row per glyph of some frame (quads: lanes' marks, tracks, covers, owner strips).
     "store_q": _columns(
-        ("x0", np.float32, "left edge, x in [0, 1000] (lane names sit at x < 0)"),
-        ("x1", np.float32, "right edge"),
-        ("y0", np.float32, "bottom edge, in band units (y grows upward)"),
-        ("y1", np.float32, "top edge"),
-        ("state", np.uint8, "an index into mapviz.view.frames.STATES: fill colour and hatch"),
-        ("band", np.int16, "the band (lane) the glyph is in"),
+        ("x0", "float32", "left edge, x in [0, 1000] (lane names sit at x < 0)"),
+        ("x1", "float32", "right edge"),
+        ("y0", "float32", "bottom edge, in band units (y grows upward)"),
+        ("y1", "float32", "top edge"),
+        ("state", "uint8", "an index into mapviz.view.frames.STATES: fill colour and hatch"),
+        ("band", "int16", "the band (lane) the glyph is in"),
         *RANGES,
-        ("shared", np.uint8, "1: blocks shared with another file"),
-        ("pinned", np.uint8, "an index into mapviz.view.frames.PROTECTIONS"),
-        ("hg", np.int8, "the hatch group drawing the state's own hatch, or -1"),
-        ("mg", np.int8, "the hatch group drawing its mark (protection, sharing), or -1"),
-        ("ei", np.uint8, "outline colour: an index into cfg.colours (Theme.inks())"),
-        ("ew", np.float32, "outline width in px"),
-        ("fa", np.float32, "fill alpha (0: a cover, drawn as hatch and outline only)"),
+        ("shared", "uint8", "1: blocks shared with another file"),
+        ("pinned", "uint8", "an index into mapviz.view.frames.PROTECTIONS"),
+        ("hg", "int8", "the hatch group drawing the state's own hatch, or -1"),
+        ("mg", "int8", "the hatch group drawing its mark (protection, sharing), or -1"),
+        ("ei", "uint8", "outline colour: an index into cfg.colours (Theme.inks())"),
+        ("ew", "float32", "outline width in px"),
+        ("fa", "float32", "fill alpha (0: a cover, drawn as hatch and outline only)"),
         ("tip", None, "the hover text, or empty: the player words it from the columns"),
     ),
     # One row per connector of some frame; its points are rows p0 .. p0+pn-1 of store_p.
     "store_l": _columns(
-        ("p0", np.int32, "the connector's first point in store_p"),
-        ("pn", np.uint8, "how many points"),
-        ("kind", np.uint8, "an index into cfg.link_kinds (extent, vma, entry, arrow)"),
-        ("ci", np.uint8, "fill colour: an index into cfg.colours"),
-        ("fa", np.float32, "fill alpha"),
-        ("la", np.float32, "outline alpha"),
+        ("p0", "int32", "the connector's first point in store_p"),
+        ("pn", "uint8", "how many points"),
+        ("kind", "uint8", "an index into cfg.link_kinds (extent, vma, entry, arrow)"),
+        ("ci", "uint8", "fill colour: an index into cfg.colours"),
+        ("fa", "float32", "fill alpha"),
+        ("la", "float32", "outline alpha"),
         *RANGES,
         ("tip", None, "the hover text, or empty: the player words it from the columns"),
     ),
     "store_p": _columns(
-        ("x", np.float32, "a connector's point"),
-        ("y", np.float32, ""),
+        ("x", "float32", "a connector's point"),
+        ("y", "float32", ""),
     ),
     # Words in the plot: lane names, what protects a lane, owners on device blocks.
     "store_g": _columns(
-        ("band", np.int16, "the band the words belong to"),
+        ("band", "int16", "the band the words belong to"),
         ("text", None, "the words"),
-        ("x", np.float32, "where"),
-        ("y", np.float32, ""),
+        ("x", "float32", "where"),
+        ("y", "float32", ""),
         ("align", None, "left, center or right"),
         ("kind", None, "label, flag or owner"),
         ("colour", None, "ink that reads on what is under the words"),
@@ -197,8 +199,19 @@ def names(store: str) -> tuple[str, ...]:
     return tuple(column.name for column in STORES[store])
 
 
+def dtypes(store: str) -> dict[str, str]:
+    """The numeric columns of ``store`` and their types' names (``"float32"``).
+
+    >>> dtypes("store_p")
+    {'x': 'float32', 'y': 'float32'}
+    """
+    return {column.name: column.dtype for column in STORES[store] if column.dtype}
+
+
 def as_arrays(store: str, columns: Mapping[str, Sequence[object]]) -> dict[str, object]:
     """``columns`` of ``store`` in the types they travel in (numeric ones as numpy arrays)."""
+    import numpy as np  # only where a page is written by Bokeh: the playground has no numpy
+
     out: dict[str, object] = {}
     for column in STORES[store]:
         values = columns[column.name]
@@ -207,13 +220,14 @@ def as_arrays(store: str, columns: Mapping[str, Sequence[object]]) -> dict[str, 
 
 
 _ARRAY_CODES = {
-    np.dtype(np.float32): "f",
-    np.dtype(np.float64): "d",
-    np.dtype(np.int32): "i",
-    np.dtype(np.int16): "h",
-    np.dtype(np.int8): "b",
-    np.dtype(np.uint8): "B",
+    "float32": "f",
+    "float64": "d",
+    "int32": "i",
+    "int16": "h",
+    "int8": "b",
+    "uint8": "B",
 }
+"""Each numeric type's ``array`` code (by name: importing the schema needs no numpy)."""
 
 
 def empty_columns(store: str) -> dict[str, MutableSequence[Any]]:
@@ -224,6 +238,6 @@ def empty_columns(store: str) -> dict[str, MutableSequence[Any]]:
     without a copy (:func:`as_arrays`).
     """
     return {
-        column.name: array(_ARRAY_CODES[np.dtype(column.dtype)]) if column.dtype else []
+        column.name: array(_ARRAY_CODES[column.dtype]) if column.dtype else []
         for column in STORES[store]
     }

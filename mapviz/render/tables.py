@@ -19,7 +19,7 @@ their own ``tip``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,7 +93,7 @@ class _Palette:
         return self._index[colour]
 
 
-def build_tables(view: View, theme: Theme) -> Tables:
+def build_tables(view: View, theme: Theme, *, arrays: bool = True) -> Tables:
     """All tables for ``view`` drawn in ``theme``.
 
     Parameters
@@ -102,11 +102,14 @@ def build_tables(view: View, theme: Theme) -> Tables:
         The frames, from ``Storyboard.view()``.
     theme
         Resolves what the tables carry precomputed (hatch groups, outlines, colours).
+    arrays
+        Numeric columns as numpy arrays (a Bokeh page sends them compactly); False keeps
+        every column a plain list, for JSON and for Python without numpy (the playground).
 
     Returns
     -------
     Tables
-        Column dicts: numeric columns as numpy arrays (sent compactly), text as lists.
+        Column dicts: numeric columns as numpy arrays (or lists), text as lists.
     """
     quads, links = _Store("store_q"), _Store("store_l")
     points: dict[str, list[float]] = {"x": [], "y": []}
@@ -168,11 +171,17 @@ def build_tables(view: View, theme: Theme) -> Tables:
     for each in view.layout.bands:
         for name in bands:
             bands[name].append(getattr(each, name))
+
+    def pack(store: str, columns: Mapping[str, Sequence[Any]]) -> dict[str, Any]:
+        if arrays:
+            return as_arrays(store, columns)
+        return {name: list(values) for name, values in columns.items()}
+
     return Tables(
-        quads=as_arrays("store_q", quads.columns),
-        links=as_arrays("store_l", links.columns),
-        points=as_arrays("store_p", points),
-        badges=as_arrays("store_g", badges),
+        quads=pack("store_q", quads.columns),
+        links=pack("store_l", links.columns),
+        points=pack("store_p", points),
+        badges=pack("store_g", badges),
         story=story,
         beats=beats,
         bands=bands,

@@ -5,7 +5,7 @@ less than a pixel.  The plot pans sideways (drag), zooms sideways (Ctrl and
 the wheel, or the overview), and a double click shows the whole width
 again.  The overview strip above it shows the whole picture small, with
 the zoomed part outlined; it appears when a file is too long to show
-each block (:data:`OVERVIEW_FROM`).  While zoomed, ``js/zoom.js`` labels
+each block (``page_data.OVERVIEW_FROM``).  While zoomed, ``js/zoom.js`` labels
 both axes anew, exactly, and never closer than their labels are wide.
 """
 
@@ -28,14 +28,8 @@ from bokeh.models import (
 from mapviz.render.canvas import bare_figure
 from mapviz.render.theme import Theme
 from mapviz.view.axes import WIDTH
-from mapviz.view.storyboard import View
-
-OVERVIEW_FROM = 256
-"""Blocks in the file axis from which the overview strip shows (about 4 px a block at 1000 px)."""
 
 OVERVIEW_PX = 44
-SMALLEST = 4
-"""The fewest blocks a zoomed view shows across its width."""
 
 MARGIN = 6.0
 """x units either side of [0, WIDTH], as the plot's own range has."""
@@ -88,42 +82,31 @@ def add_zoom(plot: Any, base: ColumnDataSource, colours: LinearColorMapper, them
     chooser.overlay.fill_alpha = 0.12
     chooser.overlay.line_color = theme.foreground
     overview.add_tools(chooser)
-    relabel = CustomJS(args={}, code=_code())
+    relabel = CustomJS(args={}, code=_code(), name="mapviz-relabel")
     plot.x_range.js_on_change("start", relabel)
     plot.x_range.js_on_change("end", relabel)
     return Zoom(overview, relabel)
 
 
-def fill_zoom(
-    zoom: Zoom,
-    plot: Any,
-    axes: dict[str, Any],
-    view: View,
-    theme: Theme,
-    offsets: dict[float, str],
-    blocks: dict[float, str],
-) -> None:
-    """Fit the zoom to ``view``: how far it may go, the strip, the axes' whole-width ticks."""
-    layout = view.layout
-    span = layout.file_axis.span
-    blocks_across = max(1, span // view.blocksize)
-    plot.x_range.min_interval = min(WIDTH, WIDTH * SMALLEST / blocks_across)
-    # A file binned for its many extents is always this long (core.scene.MAX_EXTENTS).
-    zoom.overview.visible = blocks_across >= OVERVIEW_FROM
+def fill_zoom(zoom: Zoom, plot: Any, axes: dict[str, Any], settings: dict[str, Any]) -> None:
+    """Fit the zoom to a view: how far it may go, the strip, the axes' whole-width ticks.
+
+    ``settings`` is :func:`mapviz.render.page_data.zoom_settings` (the playground's page
+    sets the same on its own models).
+    """
+    plot.x_range.min_interval = settings["min_interval"]
+    zoom.overview.visible = settings["overview"]
     zoom.overview.min_border_left = plot.min_border_left
     zoom.relabel.args = {
         "plot": plot,
         "offsets": axes["offsets"],
         "blocks": axes["blocks"],
-        "span": span,
-        "pieces": [list(piece) for piece in layout.device_axis.pieces],
-        "bs": view.blocksize,
-        "full": {
-            "offsets": [[x, label] for x, label in offsets.items()],
-            "blocks": [[x, label] for x, label in blocks.items()],
-        },
-        "char": theme.band_label_size * 0.6,
+        **{key: settings[key] for key in RELABEL},
     }
+
+
+RELABEL = ("span", "pieces", "bs", "full", "char")
+"""What of the settings ``js/zoom.js`` reads (besides the plot and its axes)."""
 
 
 def _code() -> str:

@@ -235,3 +235,74 @@ def _dialogs(page: Any) -> str:
     """The dialogs JupyterLab shows, for an error message ("" if none)."""
     shown = page.locator(".jp-Dialog").all_inner_texts()
     return f"; dialogs shown: {' | '.join(shown)}" if shown else ""
+
+
+# ---- The static site (mapviz site): a local Pyodide and a server on 127.0.0.1 ----------------
+
+
+def cache_dir() -> Path:
+    """Where downloads the tests and benchmarks need are kept between runs:
+    ``$MAPVIZ_CACHE``, else ``$XDG_CACHE_HOME/mapviz``, else ``~/.cache/mapviz``."""
+    explicit = os.environ.get("MAPVIZ_CACHE")
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mapviz"
+
+
+def pyodide_tarball() -> Path:
+    """The pinned Pyodide's npm tarball (``npm pack pyodide@VERSION``), fetched once into
+    :func:`cache_dir` and reused.
+
+    Raises
+    ------
+    LabError
+        No tarball cached, and ``npm`` is missing or could not fetch it.
+    """
+    from mapviz.site.build import PYODIDE_VERSION
+
+    folder = cache_dir() / "pyodide"
+    tarball = folder / f"pyodide-{PYODIDE_VERSION}.tgz"
+    if tarball.is_file():
+        return tarball
+    npm = shutil.which("npm")
+    if npm is None:
+        raise LabError(f"no {tarball} and no npm to fetch it (apt-get install npm)")
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        done = subprocess.run(
+            [npm, "pack", f"pyodide@{PYODIDE_VERSION}", "--pack-destination", str(folder)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=folder,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise LabError(f"npm pack pyodide@{PYODIDE_VERSION} failed: {error}") from error
+    if done.returncode != 0 or not tarball.is_file():
+        raise LabError(f"npm pack pyodide@{PYODIDE_VERSION} failed: {done.stderr[-1000:]}")
+    return tarball
+
+
+@contextmanager
+def serve_directory(root: Path) -> Iterator[str]:
+    """A static HTTP server for ``root`` on 127.0.0.1 (a free port) while the block runs;
+    yields its base URL, ``http://127.0.0.1:PORT/``."""
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(root))
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -42,3 +42,14 @@ def test_readme_links_lab_and_voila() -> None:
     assert "?urlpath=voila/render/notebooks/talk.ipynb" in readme
     assert "](assets/screenshots/jupyterlab-widget.png)" in readme
     assert (ROOT / "assets" / "screenshots" / "jupyterlab-widget.png").exists()
+
+
+def test_readme_links_follow_the_repository_setting() -> None:
+    """The site, the playground and both Binder badges derive from pyproject.toml's
+    ``[project.urls] Repository`` (``python -m tools.repository OWNER/NAME``)."""
+    from tools.repository import links, repository, stale
+
+    assert stale() == []
+    readme = (ROOT / "README.md").read_text()
+    for key in links(repository()):
+        assert f"][{key}]" in readme, key

@@ -62,8 +62,10 @@ MAY_IMPORT: dict[str, frozenset[str]] = {unit: frozenset(allowed.split()) for un
     "realfs":     "errors scenario core",  # real block maps; replays one in the core
     "realkernel": "errors scenario core realfs report",  # real runs vs the simulator's JSON
     "render":     "errors _version citations scenario core view",  # Bokeh
+    # mapviz site: the static site; its worker.py runs in Pyodide (no Bokeh, no numpy there)
+    "site":       "errors _version citations scenario core view render compare",
     "frontends":  _APPLICATION,
-    "cli":        _APPLICATION + " frontends",
+    "cli":        _APPLICATION + " frontends site",
     "__main__":   "cli",
     "__init__":   "_version core realfs frontends",  # the public facade (lazy attributes)
 }.items()}

@@ -323,6 +323,7 @@ function createPlayer(m, cfg, index) {
   function onStory() {
     readBands()
     P.baseKey = ""
+    P.laneNames = undefined  // the lanes axis was given the new view's names
     const n = total()
     if (n > P.known) {
       P.known = n
