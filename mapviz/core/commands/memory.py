@@ -212,13 +212,20 @@ def mwrite(ctx: Context) -> None:
         )
 
 
+def _page_aligned(ctx: Context, mapping: Mapping, start: int) -> bool:
+    """xfs_io's check_mapping_range(..., pagealign=1): an unaligned start is refused, with
+    its message, before the system call (msync, madvise)."""
+    if (start - mapping.file_offset) % PAGE_SIZE == 0:
+        return True
+    address = mapping.start + start - mapping.file_offset
+    ctx.output.append(f"offset address ({address:#x}) is not page aligned")
+    return False
+
+
 def msync(ctx: Context) -> None:
     mapping = ctx.current_mapping()
     start, stop = _range(ctx, mapping)
-    if (start - mapping.file_offset) % PAGE_SIZE:
-        # xfs_io's check_mapping_range(..., pagealign=1) refuses it before msync(2)
-        address = mapping.start + start - mapping.file_offset
-        ctx.output.append(f"offset address ({address:#x}) is not page aligned")
+    if not _page_aligned(ctx, mapping, start):
         return
     # MS_ASYNC does nothing since 2.6.19; MS_SYNC is vfs_fsync_range over the range.
     if ctx.command.has("s") and mapping.shared and mapping.file is not None:
@@ -230,9 +237,7 @@ def madvise(ctx: Context) -> None:
     """madvise(2) over the current mapping (§9.5); the range check is xfs_io's."""
     mapping = ctx.current_mapping()
     start, stop = _range(ctx, mapping)
-    if (start - mapping.file_offset) % PAGE_SIZE:
-        address = mapping.start + start - mapping.file_offset
-        ctx.output.append(f"offset address ({address:#x}) is not page aligned")
+    if not _page_aligned(ctx, mapping, start):
         return
     if stop <= start:
         return

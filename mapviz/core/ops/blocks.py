@@ -7,6 +7,9 @@ every change is reported.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 from mapviz.core.events import EventKind
 from mapviz.core.extents import Extent, ExtentMap, ExtentState
 from mapviz.core.filesystem import NoSpace
@@ -204,6 +207,48 @@ def convert_delalloc(
     """Allocate real blocks for one delalloc extent (its reservation pays for them)."""
     inode.data.remove(delalloc.file_block, delalloc.end)
     return allocate(machine, inode, delalloc.file_block, delalloc.end, state, why, reserved=True)
+
+
+class WrittenWords(NamedTuple):
+    """How a path words, in its events, a hole, unwritten or shared run becoming written."""
+
+    hole: str
+    unwritten: str
+    shared: str
+
+
+def make_written(
+    machine: Machine,
+    inode: Inode,
+    first: int,
+    stop: int,
+    why: str,
+    words: WrittenWords,
+    then: Callable[[int, int], None] | None = None,
+) -> list[tuple[int, int]]:
+    """Make file blocks ``[first, stop)`` written private blocks; the runs that changed.
+
+    Holes get blocks, unwritten extents are converted, blocks shared on XFS
+    are copied (DAX writes, O_DIRECT completions).  Blocks already written
+    and private stay as they are.  ``then(a, b)`` runs after each run changes,
+    before the next (its events follow that run's).
+    """
+    changed = []
+    for a, b, extent in list(inode.data.walk(first, stop)):
+        if extent is None:
+            allocate(machine, inode, a, b, ExtentState.WRITTEN, f"{why}: {words.hole}")
+        elif extent.state is ExtentState.UNWRITTEN:
+            convert(machine, inode, a, b, ExtentState.WRITTEN, f"{why}: {words.unwritten}")
+        elif machine.fs.config.type == "xfs" and is_shared(machine, extent):
+            for piece in inode.data.remove(a, b):
+                release_piece(machine, inode, piece, f"{why}: copy-on-write")
+            allocate(machine, inode, a, b, ExtentState.WRITTEN, f"{why}: {words.shared}")
+        else:
+            continue
+        changed.append((a, b))
+        if then is not None:
+            then(a, b)
+    return changed
 
 
 def is_shared(machine: Machine, piece: Extent) -> bool:

@@ -202,36 +202,14 @@ def _xfs_reserve(machine: Machine, inode: Inode, first: int, stop: int) -> None:
 
 def _settle_blocks(machine: Machine, inode: Inode, first: int, stop: int, why: str) -> None:
     """Blocks ``[first, stop)`` become written private blocks, as the I/O completes."""
-    for a, b, extent in list(inode.data.walk(first, stop)):
-        if extent is None:
-            blocks.allocate(
-                machine,
-                inode,
-                a,
-                b,
-                ExtentState.WRITTEN,
-                f"{why}: the hole gets blocks, written when the I/O completes",
-            )
-        elif extent.state is ExtentState.UNWRITTEN:
-            blocks.convert(
-                machine,
-                inode,
-                a,
-                b,
-                ExtentState.WRITTEN,
-                f"{why}: the I/O completion converts the unwritten blocks",
-            )
-        elif machine.fs.config.type == "xfs" and blocks.is_shared(machine, extent):
-            for piece in inode.data.remove(a, b):
-                blocks.release_piece(machine, inode, piece, f"{why}: copy-on-write")
-            blocks.allocate(
-                machine,
-                inode,
-                a,
-                b,
-                ExtentState.WRITTEN,
-                f"{why}: shared blocks are copied, and remapped when the I/O completes",
-            )
+    blocks.make_written(machine, inode, first, stop, why, _COMPLETION)
+
+
+_COMPLETION = blocks.WrittenWords(
+    hole="the hole gets blocks, written when the I/O completes",
+    unwritten="the I/O completion converts the unwritten blocks",
+    shared="shared blocks are copied, and remapped when the I/O completes",
+)
 
 
 def read(machine: Machine, inode: Inode, offset: int, length: int, chunk: int) -> int:

@@ -318,39 +318,20 @@ def dax_prepare(machine: Machine, inode: Inode, first: int, stop: int, why: str)
     blocks copied (``xfs_direct_write_iomap_begin``; ``dax_iomap_copy_around``).
     Returns True if the block map changed (metadata a MAP_SYNC fault must sync).
     """
-    changed = False
     bpp = machine.fs.blocks_per_page
-    for a, b, extent in list(inode.data.walk(first, stop)):
-        if extent is None:
-            blocks.allocate(
-                machine,
-                inode,
-                a,
-                b,
-                ExtentState.WRITTEN,
-                f"{why}: DAX allocates zeroed blocks at once",
-            )
-        elif extent.state is ExtentState.UNWRITTEN:
-            blocks.convert(
-                machine,
-                inode,
-                a,
-                b,
-                ExtentState.WRITTEN,
-                f"{why}: DAX converts unwritten blocks before the copy",
-            )
-        elif machine.fs.config.type == "xfs" and blocks.is_shared(machine, extent):
-            for piece in inode.data.remove(a, b):
-                blocks.release_piece(machine, inode, piece, f"{why}: copy-on-write")
-            blocks.allocate(
-                machine, inode, a, b, ExtentState.WRITTEN, f"{why}: copy-on-write of shared blocks"
-            )
-        else:
-            continue
-        changed = True
+
+    def drop_entries(a: int, b: int) -> None:
         # Entries still pointing at the zero page or at the old blocks go.
         invalidate(machine, inode, a // bpp, -(-b // bpp), why)
-    return changed
+
+    return bool(blocks.make_written(machine, inode, first, stop, why, _DAX, then=drop_entries))
+
+
+_DAX = blocks.WrittenWords(
+    hole="DAX allocates zeroed blocks at once",
+    unwritten="DAX converts unwritten blocks before the copy",
+    shared="copy-on-write of shared blocks",
+)
 
 
 def grow(machine: Machine, inode: Inode, end: int, why: str) -> None:
