@@ -374,3 +374,26 @@ def test_theme_and_examples(playground: Any) -> None:
     )
     assert "lease" in page.page.input_value("#text")
     page.clean()
+
+
+def test_a_run_asked_during_another_answers_for_its_own_text(playground: Any) -> None:
+    """Two runs in a row: each caller hears the outcome of the run that read its text."""
+    page = playground(play_link(SCENARIO))
+    page.started()
+    outcomes = page.page.evaluate(
+        """async (bad) => {
+          const text = document.getElementById('text')
+          const first = MapvizPlayground.run('')
+          // Under way: it has read the good text (it reads it as it starts).
+          for (let i = 0; i < 500 && !MapvizPlayground.state().running; i++) {
+            await new Promise((resolve) => setTimeout(resolve, 10))
+          }
+          text.value = bad
+          const second = MapvizPlayground.run('')  // asked while the first runs
+          return [await first, await second]
+        }""",
+        "%kernel mainline\nopen -f data\npwrite 0 nonsense\n",
+    )
+    assert outcomes[0]["ok"] is True, outcomes[0]
+    assert outcomes[1]["ok"] is False and outcomes[1]["error"]["line"] == 3, outcomes[1]
+    page.clean()

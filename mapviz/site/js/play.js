@@ -15,7 +15,7 @@ window.MapvizPlayground = (function () {
   const S = {
     doc: null, theme: "light", kernel: "", step: "", worker: null, ready: false, seq: 0,
     waiting: new Map(), data: null, frame: 0, errorLine: 0, nowLine: 0, linked: false,
-    timings: {start: performance.now()}, running: null, again: false, example: "",
+    timings: {start: performance.now()}, running: null, again: false, againTyped: 0, queued: null, resolveQueued: null, example: "",
   }
 
   // ---- The link ------------------------------------------------------------------
@@ -191,9 +191,14 @@ window.MapvizPlayground = (function () {
   // "live": animate the new last step, as a command typed live does).
   async function run(step, typedLine) {
     await ready
-    if (S.running !== null) {  // one run at a time; the newest text wins
+    if (S.running !== null) {
+      // One run at a time; the newest text wins.  The caller waits for the run that
+      // will read its text (the next one), never for the one already under way: that
+      // one read older text, and its outcome is not this caller's.
       S.again = step
-      return S.running
+      S.againTyped = typedLine
+      if (S.queued === null) S.queued = new Promise((resolve) => { S.resolveQueued = resolve })
+      return S.queued
     }
     S.running = (async () => {
       const t0 = performance.now()
@@ -238,9 +243,10 @@ window.MapvizPlayground = (function () {
     } finally {
       S.running = null
       if (S.again !== false) {
-        const again = S.again
+        const again = S.again, againTyped = S.againTyped, resolve = S.resolveQueued
         S.again = false
-        run(again)
+        S.queued = null
+        run(again, againTyped).then(resolve)
       }
     }
   }
@@ -468,7 +474,8 @@ window.MapvizPlayground = (function () {
   return {
     started, ready, run, typed, compare, showStep, oneFile, readLink, makeLink,
     state: () => ({frame: S.frame, kernel: S.kernel, theme: S.theme, errorLine: S.errorLine,
-                   nowLine: S.nowLine, ready: S.ready, timings: S.timings}),
+                   nowLine: S.nowLine, ready: S.ready, timings: S.timings,
+                   running: S.running !== null}),
     player: () => MapvizApply.player(S.doc),
   }
 })()
