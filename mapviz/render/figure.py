@@ -317,9 +317,8 @@ def _axes(plot: Any, theme: Theme) -> dict[str, LinearAxis]:
         axis_label_text_font_size=f"{theme.band_label_size}px",
     )
     style["ticker"] = FixedTicker(ticks=[0])  # replaced by fill_plot
-    offsets = LinearAxis(
-        name="mapviz-axis-offsets",
-        axis_label="file offset",
+    # The two scales, above (file offsets) and below (device blocks): short ticks, no line.
+    scale: dict[str, Any] = dict(
         axis_line_color=None,
         major_tick_line_color=theme.grid,
         minor_tick_line_color=None,
@@ -327,16 +326,8 @@ def _axes(plot: Any, theme: Theme) -> dict[str, LinearAxis]:
         major_tick_in=0,
         **style,
     )
-    blocks = LinearAxis(
-        name="mapviz-axis-blocks",
-        axis_label="device block",
-        axis_line_color=None,
-        major_tick_line_color=theme.grid,
-        minor_tick_line_color=None,
-        major_tick_out=4,
-        major_tick_in=0,
-        **style,
-    )
+    offsets = LinearAxis(name="mapviz-axis-offsets", axis_label="file offset", **scale)
+    blocks = LinearAxis(name="mapviz-axis-blocks", axis_label="device block", **scale)
     # The lanes' names, beside them: the player blanks a lane's name while the lane does not
     # exist (a file not yet opened, a mapping not yet made).
     lanes = LinearAxis(

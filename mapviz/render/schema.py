@@ -21,6 +21,8 @@ from collections.abc import Mapping, MutableSequence, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mapviz.view.frames import RANGE_COLUMNS
+
 
 @dataclass(frozen=True, slots=True)
 class Column:
@@ -158,13 +160,7 @@ DRAWN: dict[str, tuple[str, ...]] = {
         "y1",
         "state",
         "band",
-        "file",
-        "f0",
-        "f1",
-        "d0",
-        "d1",
-        "c0",
-        "c1",
+        *RANGE_COLUMNS,
         "shared",
         "pinned",
         "hg",
@@ -182,13 +178,7 @@ DRAWN: dict[str, tuple[str, ...]] = {
         "la",
         "kind",
         "tip",
-        "file",
-        "f0",
-        "f1",
-        "d0",
-        "d1",
-        "c0",
-        "c1",
+        *RANGE_COLUMNS,
     ),
     "badges": ("x", "y", "text", "align", "baseline", "colour", "bg", "ba"),
 }

@@ -28,10 +28,9 @@ from mapviz.render.schema import as_arrays, empty_columns, names
 from mapviz.render.sources import cited_sections
 from mapviz.render.theme import PROTECTION_STYLE, SHARED_HATCH, Theme
 from mapviz.render.timeline import step_beats
-from mapviz.view.frames import BADGE_FIELDS, PROTECTIONS, STATES, Frame
+from mapviz.view.frames import BADGE_FIELDS, PROTECTIONS, RANGE_COLUMNS, STATES, Frame
 from mapviz.view.storyboard import View
 
-RANGE_COLUMNS = ("file", "f0", "f1", "d0", "d1", "c0", "c1")
 MIN_WIDTH = 2.0  # x units (of 1000): about a pixel and a half on a laptop screen
 SPOKEN_STATES = frozenset({"track", "asked"})  # glyphs whose hover words Python writes
 SPOKEN_LINKS = frozenset({"arrow"})

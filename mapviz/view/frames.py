@@ -89,25 +89,10 @@ HEIGHTS = {"actor": 0.5, "virtual": 0.7, "file": 1.0, "cache": 0.6, "device": 1.
 IN_GROUP_GAP = 0.3
 GROUP_GAP = 0.8
 CONNECTOR_BAND = 2.0
-COLUMNS = (
-    "x0",
-    "x1",
-    "y0",
-    "y1",
-    "state",
-    "shared",
-    "pinned",
-    "band",
-    "tip",
-    "file",
-    "f0",
-    "f1",
-    "d0",
-    "d1",
-    "c0",
-    "c1",
-)
-LINK_COLUMNS = ("xs", "ys", "kind", "state", "tip", "file", "f0", "f1", "d0", "d1", "c0", "c1")
+RANGE_COLUMNS = ("file", "f0", "f1", "d0", "d1", "c0", "c1")
+"""What a glyph stands for: its file (or -1) and the file, device and page-cache ranges."""
+COLUMNS = ("x0", "x1", "y0", "y1", "state", "shared", "pinned", "band", "tip", *RANGE_COLUMNS)
+LINK_COLUMNS = ("xs", "ys", "kind", "state", "tip", *RANGE_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,13 +346,6 @@ class Frames(Sequence["Frame"]):
     def __iter__(self) -> Iterator[Frame]:
         for index in range(len(self)):
             yield self[index]
-
-
-def build_frames(
-    layout: Layout, pictures: Sequence[Picture], *, progress: Progress | None = None
-) -> Frames:
-    """Every picture's frame, in order, drawn as they are read (:class:`Frames`)."""
-    return Frames(layout, pictures, progress)
 
 
 def build_frame(

@@ -29,7 +29,7 @@ from mapviz.core.snapshot import ExtentView
 from mapviz.core.trace import Step
 from mapviz.errors import MapvizError
 from mapviz.scenario.syntax import FsConfig
-from mapviz.view.frames import build_frames, plan_layout
+from mapviz.view.frames import Frames, plan_layout
 from mapviz.view.picture import take_pictures
 from mapviz.view.storyboard import View
 
@@ -63,7 +63,7 @@ def view_of_run(document: Mapping[str, Any], source: str = "run") -> View:
         raise MapvizError(f"{source}: not a mapviz run --json document ({error!r})") from None
     pictures = take_pictures(steps, scenes, fold=False)
     layout = plan_layout(pictures)
-    frames = build_frames(layout, pictures)
+    frames = Frames(layout, pictures)
     title = str(document.get("title") or document.get("scenario") or source)
     kernel = str(document.get("kernel", "mainline"))
     if "oracle" in document:

@@ -15,7 +15,7 @@ from mapviz.core.simulation import ExtentRun, Simulation, extent_runs
 from mapviz.core.trace import Step
 from mapviz.scenario.directives import scenario_under
 from mapviz.scenario.syntax import Item, Scenario
-from mapviz.view.frames import Frame, Layout, build_frames, plan_layout
+from mapviz.view.frames import Frame, Frames, Layout, plan_layout
 from mapviz.view.picture import Picture, Progress, take_pictures
 
 
@@ -115,7 +115,7 @@ class Storyboard:
         """
         pictures = take_pictures(self.steps, self.scenes, fold=False, progress=progress)
         layout = plan_layout(pictures)
-        frames = build_frames(layout, pictures, progress=progress)
+        frames = Frames(layout, pictures, progress)
         return View(
             self.title,
             self.sim.kernel,

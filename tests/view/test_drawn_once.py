@@ -16,7 +16,7 @@ from mapviz.cli.progress import TerminalProgress
 from mapviz.scenario import KERNEL_MODELS, load_scenario
 from mapviz.scenario.bundled import bundled_names
 from mapviz.view import Storyboard
-from mapviz.view.frames import build_frame, build_frames, plan_layout
+from mapviz.view.frames import Frames, build_frame, plan_layout
 from mapviz.view.picture import take_picture, take_pictures
 
 
@@ -40,7 +40,7 @@ def test_shared_parts_draw_what_fresh_parts_draw(name: str, kernel: str) -> None
     pictures = take_pictures(board.steps, board.scenes, fold=False)
     assert pictures == _fresh_pictures(board)
     layout = plan_layout(pictures)
-    frames = build_frames(layout, pictures)
+    frames = Frames(layout, pictures)
     for index, picture in enumerate(pictures):
         before = pictures[index - 1] if index else None
         fresh = build_frame(layout, picture, before)
