@@ -321,6 +321,9 @@ def _draw_words(
                 )
             )
         elif badge.kind == "owner":
+            room = g.x(badge.x + badge.room / 2) - g.x(badge.x - badge.room / 2)
+            if text_width(badge.text, style.small, bold=True) + style.small > room:
+                continue  # wider than its blocks: the legend and the tips name the owner
             ink = ink_on(theme.state_colour(badge.on)) if badge.on else theme.foreground
             drawing.add(
                 Text(

@@ -162,6 +162,10 @@ def build_view(
     stores["story"].js_on_change("data", player)
     plot.base.selected.js_on_change("indices", player)
     plot.plot.js_on_event("mouseleave", player)
+    # Zoomed, panned or resized: which owner names fit their blocks changes.
+    plot.plot.js_on_change("inner_width", player)
+    plot.plot.x_range.js_on_change("start", player)
+    plot.plot.x_range.js_on_change("end", player)
     plot.hover.callback = player
     if channel is not None:
         channel.request.js_on_change("data", player)

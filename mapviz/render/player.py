@@ -101,6 +101,9 @@ def player_config(
             "bigSize": f"{big}px",
             "smallSize": f"{round(theme.band_label_size * 0.92)}px",
             "badgeLift": 0.1,
+            # The type of the words in the plot (figure.py), to measure an owner's name by.
+            "badgeFont": f"bold {theme.band_label_size}px {theme.font}",
+            "badgePad": 10,  # px: the badges' padding (2 each side) and some air
         },
         "speeds": list(SPEEDS),
         "speed": 1,

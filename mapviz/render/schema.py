@@ -93,6 +93,7 @@ STORES: dict[str, tuple[Column, ...]] = {
         ("y", "float32", ""),
         ("align", None, "left, center or right"),
         ("kind", None, "label, flag or owner"),
+        ("room", "float32", "the width the words must fit in (x units; 0: any)"),
         ("colour", None, "ink that reads on what is under the words"),
     ),
     # One row per frame.

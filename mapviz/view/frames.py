@@ -124,7 +124,12 @@ class Animation(NamedTuple):
     until: float | None = None  # a lease break's deadline (simulated seconds), for a countdown
 
 
-BADGE_FIELDS = ("band", "text", "x", "y", "align", "kind")
+BADGE_FIELDS = ("band", "text", "x", "y", "align", "kind", "room")
+
+
+OWNER_MIN_X_PER_CHAR, OWNER_PAD_X = 2.5, 3.0
+"""Owner names not offered to the renderers at all: narrower than the smallest theme's
+type could be on the widest plot (12 px bold on 2,560 px, about 2.6 px an x unit)."""
 
 
 class Badge(NamedTuple):
@@ -137,6 +142,9 @@ class Badge(NamedTuple):
     align: str  # left, center, right
     kind: str  # label, flag, owner
     on: str = ""  # the state drawn under the words (their ink must read on it)
+    # The width the words must fit in (x units; 0: no limit).  Only a renderer knows
+    # its font and how many pixels an x unit is, so it drops words that don't fit.
+    room: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -542,16 +550,18 @@ class _Drawer:
             shared=int(len(mark.owners) > 1),
             file=fid,
         )
-        if owners and x1 - x0 > 6.0 * len(owners) + 30:
+        name = "+".join(mark.owners)
+        if name and x1 - x0 > OWNER_MIN_X_PER_CHAR * len(name) + OWNER_PAD_X:
             self.badges.append(
                 Badge(
                     band.index,
-                    "+".join(mark.owners),
+                    name,
                     (x0 + x1) / 2,
                     band.y0 + (band.y1 - band.y0) * 0.36,
                     "center",
                     "owner",
                     mark.state,
+                    x1 - x0,
                 )
             )
 

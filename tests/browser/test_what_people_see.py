@@ -77,15 +77,25 @@ DRAWN = """() => {
   const glyph = plot.renderers.find((r) => r.data_source === doc.get_model_by_name('mapviz-badges'))
   const size = glyph.glyph.text_font_size.value
   const font = `bold ${size} ${glyph.glyph.text_font.value}`
-  const names = []
+  const names = [], owners = []
   for (let i = 0; i < badges.text.length; i++) {
     const x = xs.compute(badges.x[i]), y = ys.compute(badges.y[i]), w = width(badges.text[i], font)
     const left = badges.align[i] === 'right' ? x - w : badges.align[i] === 'center' ? x - w / 2 : x
     names.push([badges.text[i], left, left + w, y, parseFloat(size), badges.baseline[i]])
+    if (badges.align[i] !== 'center') continue
+    // An owner's name on its blocks: the glyph under its middle.
+    const under = []
+    for (let q = 0; q < base.x0.length; q++) {
+      if (base.x0[q] <= badges.x[i] && badges.x[i] <= base.x1[q] &&
+          base.y0[q] <= badges.y[i] && badges.y[i] <= base.y1[q]) {
+        under.push([xs.compute(base.x0[q]), xs.compute(base.x1[q])])
+      }
+    }
+    owners.push([badges.text[i], left, left + w, under])
   }
   return {frame, y: [plot.y_range.start, plot.y_range.end], lanes,
           bands: {index: Array.from(bands.index), layer: bands.layer, y0: bands.y0, y1: bands.y1},
-          quads, shapes, axes, names}
+          quads, shapes, axes, names, owners}
 }"""
 
 
@@ -151,6 +161,7 @@ def test_what_a_person_sees(pages: Any, tabs: Any, name: str, theme: str, size: 
         _inside_their_lanes(seen, where)
         _axes_readable(seen, where)
         _names_readable(seen, where)
+        _owners_on_their_blocks(seen, where)
         if theme == "talk":
             assert all(float(a["font"].rstrip("px")) >= TALK_MIN_PX for a in seen["axes"]), where
             assert all(n[4] >= TALK_MIN_PX for n in seen["names"] + seen["lanes"]), where
@@ -200,6 +211,16 @@ def _names_readable(seen: dict[str, Any], where: str) -> None:
     for text, left, right, _, _, _ in flags:
         assert left >= seen["frame"]["left"] - 1 and right <= seen["frame"]["right"] + 1, (
             f"{where}: {text!r} runs off the plot"
+        )
+
+
+def _owners_on_their_blocks(seen: dict[str, Any], where: str) -> None:
+    """An owner's name on the device lies within the glyph of the blocks it names."""
+    for text, left, right, under in seen["owners"]:
+        assert under, f"{where}: the owner name {text!r} is over no blocks"
+        assert any(a - 1 <= left and right <= b + 1 for a, b in under), (
+            f"{where}: the owner name {text!r} ({left:.0f}..{right:.0f} px) is wider than "
+            f"its blocks {under}"
         )
 
 

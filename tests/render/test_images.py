@@ -202,3 +202,54 @@ def test_png_without_system_fonts_uses_pillows_own(
             assert image.width == 480
     finally:
         png._font.cache_clear()
+
+
+OWNERS = """\
+%fs xfs
+open -f big-file
+pwrite 0 4m
+fsync
+open -f small-file
+pwrite 0 1m
+fsync
+"""
+
+
+def _owner_texts(d: drawing.Drawing, names: set[str]) -> list[drawing.Text]:
+    return [s for s in d.shapes if isinstance(s, drawing.Text) and s.text in names]
+
+
+def test_an_owner_name_is_drawn_only_on_blocks_wide_enough_for_it(tmp_path: Path) -> None:
+    # The small file's blocks are a tenth of the device's width: too narrow for its
+    # name in the talk theme's type, wide enough in the light theme's.
+    path = tmp_path / "owners.scenario"
+    path.write_text(OWNERS, encoding="utf-8")
+    view = Storyboard.from_scenario(load_scenario(path)).view()
+    last = view.frames[-1]
+    offered = {b.text for b in last.badges if b.kind == "owner"}
+    assert offered == {"big-file", "small-file"}
+    drawn = {}
+    for theme in ("talk", "light"):
+        d = list(images.drawings(view, theme))[-1]
+        drawn[theme] = {t.text for t in _owner_texts(d, offered) if t.anchor == "middle"}
+    assert drawn == {"talk": {"big-file"}, "light": {"big-file", "small-file"}}
+
+
+@pytest.mark.parametrize("name", bundled_names())
+def test_owner_names_lie_on_their_blocks(name: str) -> None:
+    view = _view(name)
+    files = {
+        f for frame in view.frames for b in frame.badges if b.kind == "owner" for f in [b.text]
+    }
+    for theme in THEMES:
+        for d in images.drawings(view, theme):
+            rects = [s for s in d.shapes if isinstance(s, drawing.Rect) and s.fill]
+            for text in _owner_texts(d, files):
+                if text.anchor != "middle":
+                    continue
+                width = typeset.text_width(text.text, text.size, bold=True)
+                left, right = text.x - width / 2, text.x + width / 2
+                assert any(
+                    r.x - 0.5 <= left and right <= r.x + r.w + 0.5 and r.y <= text.y <= r.y + r.h
+                    for r in rects
+                ), (theme, text)

@@ -84,21 +84,50 @@ function createPlayer(m, cfg, index) {
     m.base.data = pick(base, cfg.drawn.base)
     setHatches(base)
     m.links.data = linksOf(gather(m.store_l.data, cfg.stores.store_l, s.lsegs[f]), ctx)
-    // Lane names, what protects a lane, the owners on device blocks: placed by Python.
-    const g = m.store_g.data
+    nameLanes(placeBadges(f))
+    P.hits = {}; P.hitKey = ""
+    highlight(m, C, null)
+  }
+
+  // Lane names, what protects a lane, the owners on device blocks: placed by Python.
+  // Words with a room (an owner's name on its blocks) are drawn only where they fit
+  // in this theme's type at the plot's present width and zoom; the rest are in tips.
+  // Returns the bands whose names the lanes axis shows.
+  function placeBadges(f) {
+    const g = m.store_g.data, s = m.story.data
     const badges = {x: [], y: [], text: [], align: [], baseline: [], colour: [], bg: [], ba: []}
     const named = new Set()
+    const range = m.plot.x_range
+    const pxPerX = (m.plot.inner_width || 900) / Math.max(range.end - range.start, 1e-9)
     for (let i = s.glo[f]; i < s.ghi[f]; i++) {
       if (g.kind[i] === "label") { named.add(g.band[i]); continue }  // on the lanes axis
+      if (g.room[i] > 0 && textPx(g.text[i]) > g.room[i] * pxPerX) continue
       const flag = g.kind[i] === "flag"  // backed, so it reads over the glyphs under it
       badges.x.push(g.x[i]); badges.y.push(g.y[i]); badges.text.push(g.text[i])
       badges.align.push(g.align[i]); badges.baseline.push("middle")
       badges.colour.push(g.colour[i]); badges.bg.push(C.bg); badges.ba.push(flag ? 0.85 : 0)
     }
     m.badges.data = badges
-    nameLanes(named)
-    P.hits = {}; P.hitKey = ""
-    highlight(m, C, null)
+    P.badgesAt = [f, pxPerX]
+    return named
+  }
+
+  // The width of words in the badges' type, with their padding and a little air.
+  let measure = null
+  function textPx(text) {
+    if (measure === null) {
+      measure = document.createElement("canvas").getContext("2d")
+      measure.font = C.badgeFont
+    }
+    return measure.measureText(text).width + C.badgePad
+  }
+
+  // The plot was zoomed, panned or resized: owner names may fit now, or no longer.
+  function refitBadges() {
+    if (P.badgesAt === undefined) return
+    const range = m.plot.x_range
+    const pxPerX = (m.plot.inner_width || 900) / Math.max(range.end - range.start, 1e-9)
+    if (Math.abs(pxPerX - P.badgesAt[1]) > 1e-6) placeBadges(P.badgesAt[0])
   }
 
   // The lanes axis names the lanes that exist in this frame and no other.
@@ -428,6 +457,7 @@ function createPlayer(m, cfg, index) {
     if (m.request != null && obj === m.request) { onRequest(); return }
     if (obj === m.base.selected) { onSelect(); return }
     if (obj === m.hover) { onHover(data); return }
+    if (obj === m.plot || obj === m.plot.x_range) { refitBadges(); return }
     const origin = obj != null ? obj.origin : undefined
     if (origin === m.play) return togglePlay()
     if (origin === m.next) return forward()
