@@ -97,8 +97,7 @@ function createPlayer(m, cfg, index) {
     const g = m.store_g.data, s = m.story.data
     const badges = {x: [], y: [], text: [], align: [], baseline: [], colour: [], bg: [], ba: []}
     const named = new Set()
-    const range = m.plot.x_range
-    const pxPerX = (m.plot.inner_width || 900) / Math.max(range.end - range.start, 1e-9)
+    const pxPerX = plotPxPerX()
     for (let i = s.glo[f]; i < s.ghi[f]; i++) {
       if (g.kind[i] === "label") { named.add(g.band[i]); continue }  // on the lanes axis
       if (g.room[i] > 0 && textPx(g.text[i]) > g.room[i] * pxPerX) continue
@@ -122,12 +121,16 @@ function createPlayer(m, cfg, index) {
     return measure.measureText(text).width + C.badgePad
   }
 
+  // Pixels per x unit; 0 until the plot has been laid out (then no owner name fits:
+  // they come with the width, see refitBadges).
+  function plotPxPerX() {
+    const range = m.plot.x_range
+    return (m.plot.inner_width || 0) / Math.max(range.end - range.start, 1e-9)
+  }
+
   // The plot was zoomed, panned or resized: owner names may fit now, or no longer.
   function refitBadges() {
-    if (P.badgesAt === undefined) return
-    const range = m.plot.x_range
-    const pxPerX = (m.plot.inner_width || 900) / Math.max(range.end - range.start, 1e-9)
-    if (Math.abs(pxPerX - P.badgesAt[1]) > 1e-6) placeBadges(P.badgesAt[0])
+    if (P.badgesAt !== undefined && plotPxPerX() !== P.badgesAt[1]) placeBadges(P.badgesAt[0])
   }
 
   // The lanes axis names the lanes that exist in this frame and no other.
