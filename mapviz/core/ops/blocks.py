@@ -72,7 +72,7 @@ def reserve_delalloc(machine: Machine, inode: Inode, count: int) -> None:
     need (``xfs_bmapi_reserve_delalloc``: ``alen + xfs_bmap_worst_indlen(alen)``
     from the free counter); the indirect part is kept per inode (``sync_indlen``).
     """
-    extra = machine.fs.geometry.delalloc_indlen(count)
+    extra = machine.fs.delalloc_indlen(count)
     if count + extra > machine.fs.available():
         raise NoSpace
     machine.fs.reserve(count)
@@ -111,7 +111,7 @@ def reserve_holes(machine: Machine, inode: Inode, first: int, stop: int, why: st
     if not needed:
         return 0
     if machine.fs.config.type == "xfs":
-        extra = sum(machine.fs.geometry.delalloc_indlen(b - a) for a, b in holes)
+        extra = sum(machine.fs.delalloc_indlen(b - a) for a, b in holes)
         if needed + extra > machine.fs.available():
             raise NoSpace
     machine.fs.reserve(needed)

@@ -15,7 +15,7 @@ import enum
 from mapviz.core.events import EventKind
 from mapviz.core.extents import ExtentState
 from mapviz.core.filesystem import NoSpace
-from mapviz.core.geometry import xfs_falloc_reservation
+from mapviz.core.fs.xfs_geometry import xfs_falloc_reservation
 from mapviz.core.inode import Inode
 from mapviz.core.machine import Machine
 from mapviz.core.memory import PAGE_SIZE, Process
