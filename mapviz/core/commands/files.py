@@ -167,7 +167,7 @@ def chattr(ctx: Context) -> None:
             f"chattr: changing the immutable flag needs "
             f"CAP_LINUX_IMMUTABLE, which {process.name} lacks",
         )
-    if want and not inode.immutable and ctx.machine.fs.config.type == "ext4":
+    if want and not inode.immutable and ctx.machine.fs.policy.flushes_before_immutable:
         # ext4_ioctl_setflags(): "flush all the dirty pages for this file" before
         # setting EXT4_IMMUTABLE_FL (XFS does not).
         writeback_all(ctx.machine, inode, "chattr +i flushes the file first (ext4)")
