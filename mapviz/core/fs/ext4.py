@@ -24,7 +24,8 @@ class Ext4(FsPolicy):
     summary = "ext4: no reflink, delalloc by range, auto_da_alloc, immutable checked on open fds"
 
     def mkfs(self, size: int, blocksize: int, reflink: bool) -> Geometry:
-        return ext4_geometry(size, blocksize)  # mkfs.ext4 has no reflink
+        # mkfs.ext4 -E nodiscard + mount, as measured (docs/geometry-notes.md); no reflink
+        return ext4_geometry(size, blocksize)
 
     def falloc_reservation(self, range_blocks: int, blocksize: int) -> int:
         # ext4_alloc_file_blocks() maps piece by piece, keeps what it got on ENOSPC

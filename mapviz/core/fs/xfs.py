@@ -27,7 +27,8 @@ class Xfs(FsPolicy):
     summary = "XFS: reflink and CoW fork, speculative preallocation, busy extents"
 
     def mkfs(self, size: int, blocksize: int, reflink: bool) -> Geometry:
-        return xfs_geometry(size, blocksize, reflink)  # mkfs.xfs -m reflink=0|1 + mount
+        # mkfs.xfs -m reflink=0|1 + mount, as measured (docs/geometry-notes.md)
+        return xfs_geometry(size, blocksize, reflink)
 
     def falloc_reservation(self, range_blocks: int, blocksize: int) -> int:
         # xfs_alloc_file_space() reserves the whole rest of the range per iteration
