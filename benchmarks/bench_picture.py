@@ -229,7 +229,7 @@ def million_lines(extents: int, size: int = 16 << 30) -> Iterator[str]:
     Physical addresses skip the simulated mkfs's own metadata (AG headers,
     log), as a real file's map would.
     """
-    from mapviz.core.geometry import mkfs_geometry
+    from mapviz.core.fs import mkfs_geometry
 
     metadata = sorted(mkfs_geometry("xfs", size, PAGE, True).metadata)
     yield "%kernel map-direct-v5"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 
 from mapviz.core.allocator import FreeSpace
-from mapviz.core.geometry import Geometry, mkfs_geometry
+from mapviz.core.fs import FsPolicy, policy_named
+from mapviz.core.geometry import Geometry
 from mapviz.core.inode import Inode
 from mapviz.core.intervals import IntervalSet
 from mapviz.core.memory import PAGE_SIZE
@@ -25,11 +27,13 @@ class Filesystem:
 
     Block numbers are device blocks of ``config.blocksize`` bytes.  Blocks
     the filesystem itself uses after mkfs (log, AG headers, inode tables,
-    journal) are taken from free space at creation, as ``mkfs_geometry``
-    places them.
+    journal) are taken from free space at creation, as ``policy.mkfs``
+    places them.  ``policy`` answers wherever the filesystem type matters
+    (``mapviz/core/fs``), chosen once here from ``config.type``.
     """
 
     config: FsConfig
+    policy: FsPolicy
     geometry: Geometry
     free: FreeSpace
     refcounts: Refcounts = field(default_factory=Refcounts)
@@ -45,17 +49,19 @@ class Filesystem:
     @classmethod
     def create(cls, config: FsConfig) -> Filesystem:
         """A freshly made filesystem (mkfs + mount) for ``config``."""
-        geometry = mkfs_geometry(config.type, config.size, config.blocksize, config.reflink)
+        policy = policy_named(config.type)
+        geometry = policy.mkfs(config.size, config.blocksize, config.reflink)
         free = FreeSpace(geometry.total_blocks)
         for start, count in geometry.metadata:
             free.claim(start, count)
         first_free = next(free.runs(), (0, 0))[0]
-        return cls(config=config, geometry=geometry, free=free, rotor=first_free)
+        return cls(config=config, policy=policy, geometry=geometry, free=free, rotor=first_free)
 
     def copy(self) -> Filesystem:
         """An independent copy for checkpoints: O(size of the state)."""
         return Filesystem(
             config=self.config,
+            policy=self.policy,
             geometry=self.geometry,
             free=self.free.copy(),
             refcounts=self.refcounts.copy(),
@@ -109,6 +115,10 @@ class Filesystem:
             raise NoSpace
         self.delalloc_reserved += blocks
 
+    def delalloc_indlen(self, blocks: int) -> int:
+        """Extra blocks a delalloc extent of ``blocks`` reserves (``FsPolicy.delalloc_indlen``)."""
+        return self.policy.delalloc_indlen(blocks, self.config.blocksize)
+
     def unreserve(self, blocks: int) -> None:
         self.delalloc_reserved -= blocks
         assert self.delalloc_reserved >= 0
@@ -144,7 +154,7 @@ class Filesystem:
         orphaned = self.refcounts.decrease(start, length)
         for first, count in orphaned:
             self.free.release(first, count)
-            if self.config.type == "xfs":
+            if self.policy.busy_extents:
                 # xfs_extent_busy_insert(): a freed extent stays busy until the
                 # transaction that freed it reaches the log on disk; allocations
                 # for file data pass it over until then (§4.5)
@@ -167,7 +177,9 @@ class Filesystem:
     def new_inode(self, name: str, owner: int) -> Inode:
         inode = Inode(number=self.next_inode, name=name, owner=owner)
         # Both forks keep a running total of XFS's worst-case bmbt reservation.
-        inode.data.weigh = inode.cow.weigh = self.geometry.delalloc_indlen
+        inode.data.weigh = inode.cow.weigh = partial(
+            self.policy.delalloc_indlen, blocksize=self.config.blocksize
+        )
         self.next_inode += 1
         self.files[name] = inode
         return inode

@@ -278,7 +278,7 @@ def _off_metadata(
     a block a later line names.
     """
     # Imported here: `mapviz fiemap`'s table and JSON need no simulator.
-    from mapviz.core.geometry import mkfs_geometry
+    from mapviz.core.fs import mkfs_geometry
 
     metadata = sorted(mkfs_geometry(fs_type, device, blocksize, True).metadata)
     starts = [start for start, _ in metadata]

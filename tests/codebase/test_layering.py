@@ -27,8 +27,10 @@ leaves ``errors`` and ``_version`` (no mapviz imports) below everything;
 ``realfs`` reads real files' block maps (and replays one in the simulator:
 ``simulation_from_file``); ``realkernel`` runs scenarios on the real kernel
 and compares with the simulator's run JSON (``report``).  Neither may be
-imported by scenario, core, view, report or render.  ``mapviz/__init__``
-is the public facade (lazy attributes); nothing inside the package imports it.
+imported by scenario, core, view, report or render.  Inside the core,
+:data:`WITHIN_CORE` keeps the filesystem policies (``mapviz/core/fs``) below
+the operations that ask them.  ``mapviz/__init__`` is the public facade (lazy
+attributes); nothing inside the package imports it.
 """
 
 from __future__ import annotations
@@ -70,6 +72,16 @@ MAY_IMPORT: dict[str, frozenset[str]] = {unit: frozenset(allowed.split()) for un
     "__init__":   "_version core realfs frontends",  # the public facade (lazy attributes)
 }.items()}
 # fmt: on
+
+# Inside the core, one package has a rule of its own: the filesystem policies
+# (mapviz/core/fs, DESIGN.md "Filesystem types") answer questions the operations ask
+# (``machine.fs.policy``), so they see the core's data and never its operations,
+# commands, models or machine.  package: the other core modules it may import.
+WITHIN_CORE: dict[str, frozenset[str]] = {
+    "mapviz.core.fs": frozenset(
+        {"mapviz.core.geometry", "mapviz.core.inode", "mapviz.core.outcome"}
+    ),
+}
 
 GUI_STACK = frozenset({"bokeh", "ipywidgets", "traitlets", "IPython", "jupyter_bokeh", "tornado"})
 GUI_FREE = (
@@ -237,6 +249,28 @@ def test_every_unit_is_in_the_table() -> None:
     )
     for unit, allowed in MAY_IMPORT.items():
         assert allowed <= set(MAY_IMPORT), (unit, allowed - set(MAY_IMPORT))
+
+
+@pytest.mark.parametrize("package", sorted(WITHIN_CORE))
+def test_core_packages_follow_their_own_rule(package: str) -> None:
+    directory = PACKAGE.parent.joinpath(*package.split("."))
+    sources = sorted(directory.rglob("*.py"))
+    assert sources, package
+    found = []
+    for path in sources:
+        module = module_name(path)
+        imports = imports_in(
+            path.read_text(encoding="utf-8"),
+            module,
+            is_package=path.name == "__init__.py",
+            filename=path.relative_to(PACKAGE.parent).as_posix(),
+        )
+        for imp in imports:
+            inside = imp.target == package or imp.target.startswith(package + ".")
+            allowed = inside or imp.target in WITHIN_CORE[package]
+            if imp.target.startswith("mapviz.core") and not allowed:
+                found.append(f"{imp.where}: {package} may not import {imp.target}")
+    assert not found, "\n".join(found)
 
 
 def _reachable(unit: str) -> set[str]:

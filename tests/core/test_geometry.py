@@ -25,13 +25,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from mapviz.core.geometry import (
-    Geometry,
-    ext4_extent_tree_blocks,
-    mkfs_geometry,
-    xfs_delalloc_indlen,
-    xfs_falloc_reservation,
-)
+from mapviz.core.fs import mkfs_geometry
+from mapviz.core.fs.ext4_geometry import ext4_extent_tree_blocks
+from mapviz.core.fs.xfs_geometry import xfs_delalloc_indlen, xfs_falloc_reservation
+from mapviz.core.geometry import Geometry
 
 M = 1 << 20
 G = 1 << 30

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from mapviz.core.geometry import mkfs_geometry
+from mapviz.core.fs import mkfs_geometry
 from mapviz.core.simulation import Simulation
 from mapviz.realfs.blockmap import BlockMap, FileSystem
 from mapviz.realfs.export import scenario_prologue

@@ -7,8 +7,6 @@ import itertools
 from mapviz.core.commands.context import Context, may_open
 from mapviz.core.events import EventKind
 from mapviz.core.extents import ExtentState
-from mapviz.core.geometry import _xfs_levels
-from mapviz.core.machine import Machine
 from mapviz.core.memory import OpenFile
 from mapviz.core.ops.release import release, xfs_blockgc_free_space
 from mapviz.core.ops.setsize import check_size_change, setattr_size
@@ -33,7 +31,7 @@ def open_(ctx: Context) -> None:
     if inode is None:
         if not command.has("f"):
             raise SyscallError("ENOENT", f"{name}: no such file (open -f creates it)")
-        _xfs_create_space(ctx, name)
+        _create_space(ctx, name)
         inode = fs.new_inode(name, owner=process.uid)
         ctx.machine.emit(
             EventKind.OPEN,
@@ -70,31 +68,13 @@ def open_(ctx: Context) -> None:
     )
 
 
-def xfs_create_space_res(machine: Machine) -> int:
-    """XFS_CREATE_SPACE_RES(): blocks xfs_create() reserves, whether it needs them or not.
-
-    XFS_IALLOC_SPACE_RES (a whole inode chunk, ``ialloc_blks``, plus two
-    inobt/finobt paths, ``2 * inobt_maxlevels``) + XFS_DIRENTER_SPACE_RES (a
-    worst-case directory split: ``XFS_DAENTER_DBS`` = XFS_DA_NODE_MAXDEPTH + 2 =
-    7 directory blocks of ``fsbcount`` fs blocks, each with a bmbt split of
-    ``bmap_levels - 1``).  Checked on 6.18: 47 blocks at 4k, 69 at 2k, 106 at 1k.
-    """
-    geometry = machine.fs.geometry
-    bs = machine.fs.blocksize
-    inobt_levels = _xfs_levels(bs, geometry.ag_blocks, geometry.reflink).inobt_levels
-    ialloc_blks = 64 * 512 // bs  # XFS_INODES_PER_CHUNK inodes of 512 bytes
-    fsbcount = max(4096, bs) // bs  # the directory block size is 4k
-    dbs = 5 + 2
-    return ialloc_blks + 2 * inobt_levels + fsbcount * dbs + dbs * (geometry.bmap_levels - 1)
-
-
-def _xfs_create_space(ctx: Context, name: str) -> None:
+def _create_space(ctx: Context, name: str) -> None:
     """xfs_create(): reserve its blocks; on ENOSPC run blockgc (xfs_trans_alloc), then
     flush every inode and try again (xfs_flush_inodes), then give up."""
     machine = ctx.machine
-    if machine.fs.config.type != "xfs":
+    needed = machine.fs.policy.create_space_res(machine.fs.geometry)
+    if needed is None:
         return
-    needed = xfs_create_space_res(machine)
     why = f"creating {name}"
     if machine.fs.available() < needed:
         xfs_blockgc_free_space(machine, sync=False, why=why)
@@ -187,7 +167,7 @@ def chattr(ctx: Context) -> None:
             f"chattr: changing the immutable flag needs "
             f"CAP_LINUX_IMMUTABLE, which {process.name} lacks",
         )
-    if want and not inode.immutable and ctx.machine.fs.config.type == "ext4":
+    if want and not inode.immutable and ctx.machine.fs.policy.flushes_before_immutable:
         # ext4_ioctl_setflags(): "flush all the dirty pages for this file" before
         # setting EXT4_IMMUTABLE_FL (XFS does not).
         writeback_all(ctx.machine, inode, "chattr +i flushes the file first (ext4)")

@@ -29,7 +29,7 @@ def pwrite(ctx: Context) -> None:
     fill = PWRITE_FILL if seed is None else seed & 0xFF
     # xfs_io's pwrite_f(): "bsize = fsblocksize" from init_cvtnum(): the XFS
     # geometry's block size, 4096 for a foreign (non-XFS) file.  One write(2) each.
-    default = machine.fs.blocksize if machine.fs.config.type == "xfs" else 4096
+    default = 4096 if machine.fs.policy.xfs_io_foreign else machine.fs.blocksize
     chunk = command.option("b", default) or default
     process = ctx.process
     vectors = command.option("V")
@@ -89,16 +89,16 @@ def _write_call(
     if not entry.writable:  # (a pwrite -B that makes no call cannot fail)
         raise SyscallError("EBADF", f"pwrite: {inode.name} is open read-only")
     if ctx.process.io_vectors and command.has("N"):  # RWF_NOWAIT rides pwritev2() only
-        if machine.fs.config.type == "ext4" and not entry.direct:
+        policy = machine.fs.policy
+        if not policy.buffered_nowait and not entry.direct:
             # ext4_buffered_write_iter() refuses IOCB_NOWAIT before any other check
-            raise SyscallError("EOPNOTSUPP", "pwritev2 RWF_NOWAIT: ext4 buffered writes cannot")
-        if machine.fs.config.type == "xfs" and entry.direct:
+            raise SyscallError(
+                "EOPNOTSUPP", f"pwritev2 RWF_NOWAIT: {policy.name} buffered writes cannot"
+            )
+        if policy.dio_checks_alignment_first and entry.direct:
             direct.check_alignment(offset, length, "pwrite")  # xfs_file_dio_write() first
         # otherwise the write checks come first: an immutable ext4 file, a swapfile
-        if machine.fs.config.type == "ext4" and inode.immutable:
-            raise SyscallError(
-                "EPERM", f"{inode.name} is immutable (chattr +i): ext4 refuses writes"
-            )
+        policy.write_checks(inode)
         if inode.swapfile:
             raise SyscallError("ETXTBSY", f"{inode.name} is an active swapfile: writes are refused")
         _check_nowait(machine, entry, inode, offset, length)
@@ -115,16 +115,18 @@ def _check_nowait(
     machine: Machine, entry: OpenFile, inode: Inode, offset: int, length: int
 ) -> None:
     """RWF_NOWAIT: EAGAIN (or EOPNOTSUPP) where the write would have to wait (§9.4)."""
-    if machine.fs.config.type == "xfs":
+    if machine.fs.policy.nowait_needs_times_update:
         # xfs_file_write_checks() -> kiocb_modified(): updating the file's times needs a
         # transaction, so a NOWAIT write gives up -- and after a stat, which the
         # recorder makes every step, the times always need it (multigrain ctime)
         raise SyscallError(
             "EAGAIN", f"pwritev2 RWF_NOWAIT: {inode.name}'s times must be updated, which may block"
         )
-    if not entry.direct:
+    if not entry.direct and not machine.fs.policy.buffered_nowait:
         # ext4_buffered_write_iter(): no IOCB_NOWAIT for buffered writes
-        raise SyscallError("EOPNOTSUPP", "pwritev2 RWF_NOWAIT: ext4 buffered writes cannot")
+        raise SyscallError(
+            "EOPNOTSUPP", f"pwritev2 RWF_NOWAIT: {machine.fs.policy.name} buffered writes cannot"
+        )
     # ext4_dio_write_checks(): only an aligned overwrite inside EOF may go without waiting
     bs = machine.fs.blocksize
     first, stop = machine.fs.block_range(offset, offset + length)
@@ -144,7 +146,7 @@ def pread(ctx: Context) -> None:
     entry, inode = ctx.current_file()
     offset, length = ctx.command.number(0), ctx.command.number(1)
     # xfs_io's pread_f(): read(2) calls of "bsize = fsblocksize" (4096 on a foreign file)
-    default = ctx.machine.fs.blocksize if ctx.machine.fs.config.type == "xfs" else 4096
+    default = 4096 if ctx.machine.fs.policy.xfs_io_foreign else ctx.machine.fs.blocksize
     chunk = ctx.command.option("b", default) or default
     if not ctx.process.io_vectors:
         ctx.process.io_buffer = max(ctx.process.io_buffer, chunk)
@@ -260,7 +262,7 @@ _PREALLOCATE = {"resvsp": Mode.ALLOCATE, "unresvsp": Mode.PUNCH, "zero": Mode.ZE
 def preallocate(ctx: Context) -> None:
     entry, inode = ctx.current_file()
     command = ctx.command
-    if command.name != "resvsp" and ctx.machine.fs.config.type != "xfs":
+    if command.name != "resvsp" and ctx.machine.fs.policy.xfs_io_foreign:
         # xfs_io's prealloc.c: only resvsp is CMD_FOREIGN_OK (§9.7)
         raise ctx.refuse(f"foreign file active, {command.name} command is for XFS filesystems only")
     falloc_ops.fallocate(
@@ -330,7 +332,7 @@ def dedupe(ctx: Context) -> None:
 
 def swapext(ctx: Context) -> None:
     entry, target = ctx.current_file()
-    if ctx.machine.fs.config.type != "xfs":
+    if not ctx.machine.fs.policy.xfs_ioctls:
         raise SyscallError(
             "ENOTTY",
             "swapext: XFS_IOC_SWAPEXT is an XFS ioctl; on ext4 it is "
@@ -354,7 +356,7 @@ def fiemap(ctx: Context) -> None:
 
 def bmap(ctx: Context) -> None:
     _entry, inode = ctx.current_file()
-    if ctx.machine.fs.config.type != "xfs":
+    if not ctx.machine.fs.policy.xfs_ioctls:
         raise SyscallError("ENOTTY", "bmap: XFS_IOC_GETBMAPX is an XFS ioctl")
     # xfs_getbmap() flushes only if there is delalloc (i_delayed_blks) or the
     # in-memory size is past the on-disk one, and not when asked for delalloc (§4.2).

@@ -48,7 +48,7 @@ class MapDirectLease(KernelModel):
         check_map_sync(machine, inode, request)
         if not request.direct or inode is None:
             return
-        if machine.fs.config.type != "xfs":
+        if not machine.fs.policy.map_direct:
             raise SyscallError("EOPNOTSUPP", "mmap: only XFS wires up MAP_DIRECT (§1.4)")
         if not machine.fs.config.dax:
             raise SyscallError(

@@ -56,7 +56,7 @@ class MapDirectV5(KernelModel):
                 "EINVAL",
                 "mmap: MAP_DIRECT needs a file; MAP_ANONYMOUS has no block map to pin (§2.6)",
             )
-        if machine.fs.config.type != "xfs":
+        if not machine.fs.policy.map_direct:
             raise SyscallError(
                 "EOPNOTSUPP",
                 "mmap: only XFS implements MAP_DIRECT; ext4's "

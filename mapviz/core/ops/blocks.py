@@ -72,7 +72,7 @@ def reserve_delalloc(machine: Machine, inode: Inode, count: int) -> None:
     need (``xfs_bmapi_reserve_delalloc``: ``alen + xfs_bmap_worst_indlen(alen)``
     from the free counter); the indirect part is kept per inode (``sync_indlen``).
     """
-    extra = machine.fs.geometry.delalloc_indlen(count)
+    extra = machine.fs.delalloc_indlen(count)
     if count + extra > machine.fs.available():
         raise NoSpace
     machine.fs.reserve(count)
@@ -110,10 +110,10 @@ def reserve_holes(machine: Machine, inode: Inode, first: int, stop: int, why: st
     needed = sum(b - a for a, b in holes)
     if not needed:
         return 0
-    if machine.fs.config.type == "xfs":
-        extra = sum(machine.fs.geometry.delalloc_indlen(b - a) for a, b in holes)
-        if needed + extra > machine.fs.available():
-            raise NoSpace
+    # XFS also reserves each extent's worst-case bmbt blocks (ext4 none: 0 each)
+    extra = sum(machine.fs.delalloc_indlen(b - a) for a, b in holes)
+    if needed + extra > machine.fs.available():
+        raise NoSpace
     machine.fs.reserve(needed)
     for a, b in holes:
         inode.data.insert(a, b - a, None, ExtentState.DELALLOC)
@@ -239,7 +239,7 @@ def make_written(
             allocate(machine, inode, a, b, ExtentState.WRITTEN, f"{why}: {words.hole}")
         elif extent.state is ExtentState.UNWRITTEN:
             convert(machine, inode, a, b, ExtentState.WRITTEN, f"{why}: {words.unwritten}")
-        elif machine.fs.config.type == "xfs" and is_shared(machine, extent):
+        elif machine.fs.policy.shares_blocks and is_shared(machine, extent):
             for piece in inode.data.remove(a, b):
                 release_piece(machine, inode, piece, f"{why}: copy-on-write")
             allocate(machine, inode, a, b, ExtentState.WRITTEN, f"{why}: {words.shared}")

@@ -76,18 +76,17 @@ def write(
     """xfs_io's pwrite on an O_DIRECT fd: one direct write(2) per ``chunk`` bytes."""
     if length == 0:
         return
-    if machine.fs.config.type == "ext4" and inode.immutable:
-        raise SyscallError("EPERM", f"{inode.name} is immutable (chattr +i): ext4 refuses writes")
+    policy = machine.fs.policy
+    policy.write_checks(inode)
     if inode.swapfile:
         # generic_write_checks_count(): no writes to an active swapfile, direct or not (§3.1)
         raise SyscallError("ETXTBSY", f"{inode.name} is an active swapfile: writes are refused")
     end = offset + length
     check_file_limit(machine, end, "pwrite")
     position = offset
-    xfs = machine.fs.config.type == "xfs"
     while position < end:
         stop = min(end, position + chunk)
-        if xfs:
+        if policy.dio_checks_alignment_first:
             check_alignment(position, stop - position, "pwrite")
         machine.model.before_change(
             machine,
@@ -100,7 +99,11 @@ def write(
                 fills=_fills(machine, inode, position, stop),
             ),
         )
-        if xfs and inode.reflinked and (position | (stop - position)) % machine.fs.blocksize:
+        if (
+            policy.dio_unaligned_cow_buffered
+            and inode.reflinked
+            and (position | (stop - position)) % machine.fs.blocksize
+        ):
             # xfs_file_dio_write_unaligned(): "we can't properly handle unaligned direct
             # I/O to reflink files yet" -- ENOTBLK, and xfs_file_write_iter() falls back
             # to a buffered write (§9.3)
@@ -138,7 +141,7 @@ def _write_call(
 ) -> None:
     why = f"O_DIRECT pwrite {machine.span(start, stop)}"
     aligned = not (start | (stop - start)) % LOGICAL_BLOCK
-    if machine.fs.config.type == "xfs" and start > inode.size:
+    if machine.fs.policy.dio_zeroes_past_eof and start > inode.size:
         # xfs_file_write_checks(): the gap past EOF is zeroed first, as for buffered writes
         xfs_zero_range(machine, inode, inode.size, start - inode.size, f"{why} past EOF")
     # kiocb_write_and_wait() + kiocb_invalidate_pages(): the cache under the range goes
@@ -156,7 +159,7 @@ def _write_call(
             # ext4: ext4_iomap_alloc() maps the holes before iomap checks the alignment
             _ext4_map_holes(machine, inode, first, last, why)
             check_alignment(start, stop - start, "pwrite")
-        if machine.fs.config.type == "xfs":
+        if machine.fs.policy.dio_reserves_bmbt_split:
             _xfs_reserve(machine, inode, first, last)
         _settle_blocks(machine, inode, first, last, why)
     except NoSpace:

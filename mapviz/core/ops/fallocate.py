@@ -15,7 +15,7 @@ import enum
 from mapviz.core.events import EventKind
 from mapviz.core.extents import ExtentState
 from mapviz.core.filesystem import NoSpace
-from mapviz.core.geometry import xfs_falloc_reservation
+from mapviz.core.fs.xfs_geometry import xfs_falloc_reservation
 from mapviz.core.inode import Inode
 from mapviz.core.machine import Machine
 from mapviz.core.memory import PAGE_SIZE, Process
@@ -87,12 +87,13 @@ def fallocate(
         BlockMapChange(Change.FALLOCATE, _describe(machine, inode, mode, offset, length)),
     )
     check_file_limit(machine, offset + length, verb)
-    xfs = machine.fs.config.type == "xfs"
-    if not xfs and mode is Mode.UNSHARE:
+    policy = machine.fs.policy
+    if not policy.shares_blocks and mode is Mode.UNSHARE:
         # ext4_fallocate() supports only KEEP_SIZE, PUNCH, COLLAPSE, ZERO, INSERT (§4.6).
-        raise SyscallError("EOPNOTSUPP", "funshare: ext4 has no shared extents to unshare")
-    handler = _XFS if xfs else _EXT4
-    handler[mode](machine, inode, offset, length, keep_size)
+        raise SyscallError(
+            "EOPNOTSUPP", f"funshare: {policy.name} has no shared extents to unshare"
+        )
+    FALLOCATE[policy.name][mode](machine, inode, offset, length, keep_size)
 
 
 def _describe(machine: Machine, inode: Inode, mode: Mode, offset: int, length: int) -> str:
@@ -588,6 +589,7 @@ def _unsupported(machine: Machine, inode: Inode, offset: int, length: int, keep:
     raise SyscallError("EOPNOTSUPP", "fallocate mode not supported here")
 
 
+# Each filesystem's ->fallocate (xfs_file_fallocate, ext4_fallocate), mode by mode.
 _XFS = {
     Mode.ALLOCATE: _xfs_allocate,
     Mode.PUNCH: _xfs_punch,
@@ -604,3 +606,4 @@ _EXT4 = {
     Mode.INSERT: _ext4_insert,
     Mode.UNSHARE: _unsupported,
 }
+FALLOCATE = {"xfs": _XFS, "ext4": _EXT4}

@@ -120,14 +120,9 @@ def fault(machine: Machine, mapping: Mapping, vpage: int, *, write: bool) -> Non
                 f"{inode.name} became an active swapfile after this "
                 "mapping was made: a store faults with SIGBUS (§3.1)",
             )
-        if inode.immutable and machine.fs.config.type == "ext4":
-            _sigbus(
-                machine,
-                mapping,
-                vpage,
-                f"{inode.name} is immutable: ext4_page_mkwrite "
-                "refuses the store (conformance README)",
-            )
+        refusal = machine.fs.policy.page_mkwrite_refusal(inode)
+        if refusal is not None:
+            _sigbus(machine, mapping, vpage, refusal)
     if not mapping.shared and write:
         _private_copy(machine, mapping, inode, vpage, file_page)
     elif machine.fs.config.dax:
@@ -146,7 +141,7 @@ def _fills(machine: Machine, inode: Inode, file_page: int, write: bool) -> bool:
             return True
         if extent.state is ExtentState.DELALLOC:
             continue
-        if machine.fs.config.type == "xfs" and blocks.is_shared(machine, extent):
+        if machine.fs.policy.shares_blocks and blocks.is_shared(machine, extent):
             return True
     return False
 
@@ -278,7 +273,7 @@ def _page_mkwrite(
     stop = min(stop_page * bpp, -(-inode.size // bs))
     why = f"store fault at {vpage * PAGE_SIZE:#x}: page_mkwrite"
     try:
-        if machine.fs.config.type == "xfs":
+        if machine.fs.policy.buffered_iomap:
             # iomap_page_mkwrite() maps the folio mapping by mapping from its start, as
             # a write does: blocks before the first shared one get data-fork delalloc,
             # the shared run and whatever its widened CoW extent covers go to the CoW

@@ -8,9 +8,7 @@ from mapviz.core.outcome import SyscallError
 
 def max_file_size(machine: Machine) -> int:
     """``s_maxbytes``: XFS allows 8 EiB - 1; ext4 extent files 2**32 - 1 blocks (ext4_max_size)."""
-    if machine.fs.config.type == "ext4":
-        return ((1 << 32) - 1) * machine.fs.blocksize
-    return (1 << 63) - 1
+    return machine.fs.policy.max_file_size(machine.fs.blocksize)
 
 
 def check_file_limit(machine: Machine, end: int, what: str) -> None:

@@ -29,24 +29,12 @@ from mapviz.core.outcome import SyscallError
 
 def release(machine: Machine, inode: Inode, writable: bool) -> None:
     """The last close of one open of ``inode`` (``writable``: opened for writing)."""
-    if machine.fs.config.type == "xfs":
-        _xfs_release(machine, inode, writable)
-    else:
-        _ext4_release(machine, inode)
-
-
-def _xfs_release(machine: Machine, inode: Inode, writable: bool) -> None:
-    if inode.truncated:
-        inode.truncated = False
-        inode.eofblocks_released = False
-        if inode.delalloc_blocks():
-            # filemap_flush(): its error, if any, is not close(2)'s
-            flush_all(
-                machine,
-                inode,
-                'close after a truncate down starts writeback (the "NULL files" heuristic)',
-            )
-    if not writable or inode.eofblocks_released:
+    policy = machine.fs.policy
+    why = policy.release_flush(inode)
+    if why is not None and inode.delalloc_blocks():
+        # filemap_flush(): its error, if any, is not close(2)'s
+        flush_all(machine, inode, why)
+    if not policy.frees_eofblocks_on_close or not writable or inode.eofblocks_released:
         return
     if not can_free_eofblocks(machine, inode):
         return
@@ -98,15 +86,6 @@ def free_eofblocks(machine: Machine, inode: Inode, why: str) -> bool:
     return True
 
 
-def _ext4_release(machine: Machine, inode: Inode) -> None:
-    if inode.da_alloc_close:
-        inode.da_alloc_close = False
-        if inode.delalloc_blocks():
-            flush_all(  # ext4_alloc_da_blocks() -> filemap_flush(), its error ignored
-                machine, inode, "close after a truncate to 0 allocates the delalloc blocks"
-            )
-
-
 def xfs_blockgc_free_space(
     machine: Machine, *, sync: bool, why: str, locked: Inode | None = None
 ) -> None:
@@ -124,7 +103,7 @@ def xfs_blockgc_free_space(
     inode whose fallocate or punch transaction is asking (``locked``) holds its
     own, so the scan passes it by and it keeps its preallocation (§4.5).
     """
-    if machine.fs.config.type != "xfs":
+    if not machine.fs.policy.blockgc:
         return
     files = list(machine.fs.files.values())
     if sync:

@@ -49,12 +49,13 @@ def remap(
     then __generic_remap_file_range_prep() and generic_remap_checks().
     """
     verb = "dedupe" if dedupe else "reflink"
-    xfs = machine.fs.config.type == "xfs"
+    shares = machine.fs.policy.shares_blocks
     if dedupe:
         # vfs_dedupe_file_range(): the source fd (read-only is fine) decides first.
-        if not xfs:
+        if not shares:
             raise SyscallError(
-                "EOPNOTSUPP", f"{verb}: ext4 cannot share blocks between files (§4.6)"
+                "EOPNOTSUPP",
+                f"{verb}: {machine.fs.policy.name} cannot share blocks between files (§4.6)",
             )
         if src_offset + length > source.size:
             raise SyscallError(
@@ -77,9 +78,10 @@ def remap(
         if dest_append:
             # ... which also refuse an O_APPEND destination (§9.2)
             raise SyscallError("EBADF", f"{verb}: the destination fd is open O_APPEND")
-        if not xfs:
+        if not shares:
             raise SyscallError(
-                "EOPNOTSUPP", f"{verb}: ext4 cannot share blocks between files (§4.6)"
+                "EOPNOTSUPP",
+                f"{verb}: {machine.fs.policy.name} cannot share blocks between files (§4.6)",
             )
     if not machine.fs.config.reflink:
         # xfs_file_remap_range(): !xfs_has_reflink()
@@ -286,7 +288,7 @@ def swapext(
     donor's CoW staging, then wants sx_length equal to both on-disk sizes
     (EFAULT) and a target with at least as many extents as the donor (EINVAL).
     """
-    if machine.fs.config.type != "xfs":
+    if not machine.fs.policy.xfs_ioctls:
         raise SyscallError("ENOTTY", "swapext: XFS_IOC_SWAPEXT is an XFS ioctl")
     if not process.capable("sys_admin"):
         raise SyscallError(

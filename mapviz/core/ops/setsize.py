@@ -31,20 +31,14 @@ from mapviz.scenario.numbers import exact_bytes
 
 def truncate(machine: Machine, process: Process, inode: Inode, size: int, what: str) -> None:
     """ftruncate(2) on an fd already known to be writable."""
-    if machine.fs.config.type == "ext4" and inode.immutable:
-        # ext4_setattr() refuses size changes of an immutable inode; XFS does not
-        # check it on an fd opened before chattr +i (conformance README).
-        raise SyscallError("EPERM", f"{inode.name} is immutable (chattr +i): ext4 refuses {what}")
+    machine.fs.policy.setattr_checks(inode, what)
     check_size_change(machine, process, inode, size, what)
     setattr_size(machine, inode, size, what)
 
 
 def setattr_size(machine: Machine, inode: Inode, size: int, why: str) -> None:
     """notify_change(ATTR_SIZE): ftruncate, truncate(2), open(O_TRUNC)."""
-    if machine.fs.config.type == "ext4" and size == 0 and size <= inode.size:
-        # ext4_setattr() calls ext4_truncate() for any size <= i_size, which
-        # marks a file truncated to 0 for allocation on close (auto_da_alloc).
-        inode.da_alloc_close = True
+    machine.fs.policy.before_setattr_size(inode, size)
     set_size(machine, inode, size, why)
 
 
@@ -73,15 +67,15 @@ def check_size_change(
 def set_size(machine: Machine, inode: Inode, size: int, why: str) -> None:
     """Move EOF to ``size`` with the filesystem's side effects (no permission checks)."""
     old = inode.size
-    xfs = machine.fs.config.type == "xfs"
-    if xfs and size == 0 and old == 0 and not inode.data:
+    policy = machine.fs.policy
+    if policy.empty_truncate_noop and size == 0 and old == 0 and not inode.data:
         return  # xfs_setattr_size short-circuits an empty file
-    if size > old and xfs:
+    if size > old and policy.iomap_zeroing:
         # xfs_setattr_size(): xfs_zero_range(oldsize, newsize - oldsize)
         did_zeroing = xfs_zero_range(machine, inode, old, size - old, why)
     elif size > old:
         did_zeroing = zero_partial(machine, inode, old, _block_end(machine, old), why)
-    elif xfs:
+    elif policy.iomap_zeroing:
         # xfs_truncate_page(): iomap_truncate_page() zeroes the rest of the new EOF block
         did_zeroing = xfs_zero_range(machine, inode, size, _block_end(machine, size) - size, why)
     else:
@@ -94,7 +88,9 @@ def set_size(machine: Machine, inode: Inode, size: int, why: str) -> None:
     # truncate_setsize() has moved i_size before XFS writes back [i_disk_size, newsize)
     inode.size = size
     isize_extended(machine, inode, old, size, why)
-    if xfs and (did_zeroing or (size > inode.disk_size and old != inode.disk_size)):
+    if policy.setattr_writes_back and (
+        did_zeroing or (size > inode.disk_size and old != inode.disk_size)
+    ):
         writeback(
             machine,
             inode,
@@ -116,11 +112,7 @@ def set_size(machine: Machine, inode: Inode, size: int, why: str) -> None:
         end = max(inode.data.end_block(), inode.cow.end_block())
         if end > first_block:
             blocks.unmap(machine, inode, first_block, end, f"{why} frees the blocks past EOF")
-        if xfs:
-            inode.truncated = True
-            inode.eofblocks_tag = False  # "A truncate down always removes post-EOF blocks."
-            if not inode.data and not inode.cow:
-                inode.reflinked = False  # xfs_itruncate_clear_reflink_flags()
+        policy.after_truncate_down(inode)
 
 
 def xfs_zero_range(machine: Machine, inode: Inode, start: int, length: int, why: str) -> bool:

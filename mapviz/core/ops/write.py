@@ -58,10 +58,7 @@ def write(
     """
     if length == 0:
         return 0
-    if machine.fs.config.type == "ext4" and inode.immutable:
-        # ext4_write_checks refuses writes to an immutable file even through an
-        # fd opened before chattr +i; XFS does not (conformance README, §3.3).
-        raise SyscallError("EPERM", f"{inode.name} is immutable (chattr +i): ext4 refuses writes")
+    machine.fs.policy.write_checks(inode)  # ext4: chattr +i after the open (§3.3)
     if inode.swapfile:
         # generic_write_checks_count(): no writes to an active swapfile (§3.1).
         raise SyscallError("ETXTBSY", f"{inode.name} is an active swapfile: writes are refused")
@@ -77,7 +74,7 @@ def write(
             extends=end > inode.size,
         ),
     )
-    if machine.fs.config.type == "xfs" and not machine.fs.config.dax:
+    if machine.fs.policy.buffered_iomap and not machine.fs.config.dax:
         reached, failure = _xfs_write_buffered(machine, inode, offset, end, fill, chunk)
         if failure is not None:
             raise failure
@@ -157,7 +154,7 @@ def _cost_segments(
     block is copied now whatever the CoW fork holds (``xfs_direct_write_iomap_begin``
     allocates the copy at once), so the model is asked about every one of them.
     """
-    xfs = machine.fs.config.type == "xfs"
+    shares = machine.fs.policy.shares_blocks
     dax = machine.fs.config.dax
     segments: list[tuple[int, int, bool, bool]] = []
     for a, b, extent in inode.data.walk(first, stop):
@@ -165,7 +162,7 @@ def _cost_segments(
             segments.append((a, b, True, True))
         elif extent.state is ExtentState.UNWRITTEN:
             segments.append((a, b, False, True))
-        elif xfs and extent.physical_block is not None:
+        elif shares and extent.physical_block is not None:
             for piece in blocks.shared_pieces(machine, inode.data, a, b):
                 for c, d, staged in inode.cow.walk(piece.file_block, piece.end):
                     if staged is None or dax:
@@ -287,7 +284,7 @@ def _dirty(
 ) -> None:
     bs = machine.fs.blocksize
     first, stop = machine.fs.block_range(start, end)
-    if machine.fs.config.type != "xfs":  # XFS noted them per write(2) call
+    if not machine.fs.policy.buffered_iomap:  # XFS noted them per write(2) call
         note_write_folios(inode, start, end, chunk)
     cache_pages(machine, inode, start // PAGE_SIZE, -(-end // PAGE_SIZE), why)
     mark_dirty(inode, first, stop)

@@ -123,8 +123,8 @@ def _discard(machine: Machine, inode: Inode, first: int, stop: int, why: str) ->
 
 def _write_run(machine: Machine, inode: Inode, first: int, stop: int, why: str) -> None:
     """Settle the block map under one run of dirty blocks."""
-    xfs = machine.fs.config.type == "xfs"
-    if xfs and inode.cow:
+    policy = machine.fs.policy
+    if policy.shares_blocks and inode.cow:
         _end_cow(machine, inode, first, stop, why)
     for a, b, extent in list(inode.data.walk(first, stop)):
         if extent is None:
@@ -137,7 +137,7 @@ def _write_run(machine: Machine, inode: Inode, first: int, stop: int, why: str) 
             )
             whole = inode.data.find(a)
             assert whole is not None
-            if xfs:
+            if policy.converts_whole_delalloc:
                 blocks.convert_delalloc(
                     machine,
                     inode,
