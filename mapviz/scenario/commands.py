@@ -130,8 +130,13 @@ SPECS: dict[str, Spec] = {
         Spec("mincore", shapes=OPTIONAL_RANGE, usage="mincore [OFF LEN]"),
         Spec("fadvise", "dnrsw", shapes=((), RANGE), usage="fadvise [-d|-n|-r|-s|-w] [OFF LEN]"),
         Spec("seek", "adhrs", shapes=((OFF,),), usage="seek -a|-d|-h [-r] [-s] OFF"),
-        Spec("fiemap", "v", usage="fiemap [-v]"),
-        Spec("bmap", "vp", usage="bmap [-v] [-p]"),
+        Spec(
+            "fiemap",
+            "alv",
+            shapes=((), (OFF,), RANGE),
+            usage="fiemap [-a] [-l] [-v] [OFF [LEN]]",
+        ),
+        Spec("bmap", "acelpv", usage="bmap [-a|-c] [-e] [-l] [-p] [-v]"),
         Spec("stat", "v", usage="stat [-v]"),
         Spec("print", usage="print"),
     )

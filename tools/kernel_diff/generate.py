@@ -507,6 +507,8 @@ class ScenarioGenerator:
             f"seek {extra.choice(['-d', '-h', '-a -s'])} {offset}",
             f"{extra.choice(['resvsp', 'unresvsp', 'zero'])} {offset} {length}",
             f"sync_range {extra.choice(['', '-a ', '-b ', '-w '])}{offset} {length}",
+            extra.choice([f"fiemap -v {offset} {length}", f"fiemap -l {offset}", "fiemap -a"]),
+            extra.choice(["bmap -e", "bmap -elv", "bmap -a", "bmap -lp"]),
         ]
         if process.current_map is not None:
             choices += [extra.choice(["madvise -d", "madvise -w", "madvise -r", "madvise -s"])]
@@ -581,7 +583,7 @@ def generate(seed: int, vocabulary: int = 1) -> str:
 
     ``vocabulary`` 2 adds issue 14's commands and flags (open -s/-a/-d/-t,
     pwrite -D/-N/-V/-B/-F, fadvise, madvise, mincore, seek, resvsp, unresvsp,
-    zero, sync_range) to the draws.
+    zero, sync_range, fiemap OFF LEN / -a / -l, bmap -a / -e / -l) to the draws.
     """
     return runnable_prefix(ScenarioGenerator(seed, vocabulary).scenario())
 

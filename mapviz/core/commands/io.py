@@ -349,18 +349,33 @@ def swapext(ctx: Context) -> None:
 
 
 def fiemap(ctx: Context) -> None:
+    """FS_IOC_FIEMAP of the data fork (or, ``-a``, the attribute fork) (§4.2).
+
+    The table itself is printed from the step's map (report/transcript.py).
+    """
     _entry, inode = ctx.current_file()
-    # xfs_io passes FIEMAP_FLAG_SYNC: the file is written back first (§4.2).
+    command = ctx.command
+    if len(command.args) == 2 and command.number(1) == 0:
+        # fiemap_prep(): a zero length is refused before anything is flushed
+        raise SyscallError("EINVAL", "ioctl(FS_IOC_FIEMAP): a length of 0 is invalid")
+    # xfs_io passes FIEMAP_FLAG_SYNC: fiemap_prep() writes the whole file back
+    # first, whichever fork or range is asked for (§4.2).
     writeback.writeback_all(ctx.machine, inode, "fiemap (FIEMAP_FLAG_SYNC) flushes first")
 
 
 def bmap(ctx: Context) -> None:
     _entry, inode = ctx.current_file()
+    command = ctx.command
     if not ctx.machine.fs.policy.xfs_ioctls:
         raise SyscallError("ENOTTY", "bmap: XFS_IOC_GETBMAPX is an XFS ioctl")
+    if command.has("c"):
+        # xfs_getbmap(): "Only allow CoW fork queries if we're debugging" (§4.2)
+        raise SyscallError("EINVAL", "bmap -c: the CoW fork is reported by DEBUG kernels only")
+    if command.has("a"):
+        return  # no attribute fork: nothing to report, nothing flushed
     # xfs_getbmap() flushes only if there is delalloc (i_delayed_blks) or the
     # in-memory size is past the on-disk one, and not when asked for delalloc (§4.2).
-    if inode.delalloc_blocks() or inode.size > inode.disk_size:
+    if not command.has("e") and (inode.delalloc_blocks() or inode.size > inode.disk_size):
         writeback.writeback_all(ctx.machine, inode, "bmap (GETBMAPX) flushes first")
 
 
