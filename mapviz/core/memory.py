@@ -179,6 +179,12 @@ class OpenFile:
     # posix_fadvise(2) readahead hints (§9.5): FMODE_RANDOM, and ra->ra_pages (0: the default)
     ra_random: bool = False
     ra_max: int = 0
+    # the file position (f_pos): xfs_io reads and writes with pread/pwrite, so only
+    # sendfile, which writes at the output's position, moves it (§9.8)
+    position: int = 0
+    # the descriptor was closed behind xfs_io's back (copy_range -f, §9.8): the
+    # entry stays in the table and every call on it is EBADF
+    closed: bool = False
 
 
 @dataclass(slots=True)
@@ -232,6 +238,8 @@ class Process:
                     f.direct,
                     f.ra_random,
                     f.ra_max,
+                    f.position,
+                    f.closed,
                 )
                 for f in self.files
             ],

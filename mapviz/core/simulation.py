@@ -48,7 +48,7 @@ from mapviz.scenario.syntax import (
 )
 
 # Commands whose arguments name files the JSON must then report (as the recorder does).
-_NAMING = {"open": 0, "reflink": 0, "dedupe": 0, "swapext": 0}
+_NAMING = {"open": 0, "reflink": 0, "dedupe": 0, "swapext": 0, "copy_range": 0, "sendfile": 0}
 SWAP_STEPS = ("swapon", "swapoff")
 SKIPPED = "skipped"  # a command xfs_io would not issue (no file, no mapping, a bad range)
 ALIASES = {"ENOTSUP": "EOPNOTSUPP"}  # Python names errno 95 ENOTSUP; the kernel says EOPNOTSUPP
@@ -266,7 +266,9 @@ class Simulation:
         machine = self.machine
         machine.events = []
         if command.name in _NAMING and command.args:
-            self._mention(command.word(_NAMING[command.name]))
+            named = command.args[_NAMING[command.name]]
+            if isinstance(named, str):  # (sendfile -f N OFF LEN names no file)
+                self._mention(named)
         before = self._sealed_maps() if self.check else {}
         entry = machine.process.open_file()
         step_file = entry.name if entry else None

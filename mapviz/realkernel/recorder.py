@@ -46,7 +46,10 @@ SKIPPED = "skipped"
 """A command xfs_io would not even issue in the real state (as the simulator's replays say)."""
 
 # Commands whose arguments name files the JSON then reports (as the simulator does).
-_NAMING = ("open", "reflink", "dedupe", "swapext")
+_NAMING = ("open", "reflink", "dedupe", "swapext", "copy_range", "sendfile")
+# A failing copy_range ends xfs_io 6.1 (copy_range_f() returns the errno as "done"):
+# its message is the result, and a new xfs_io takes over (kernel-semantics §9.8).
+_ENDS_XFS_IO = ("copy_range",)
 # xfs_io issues these XFS ioctls only on XFS files; elsewhere what the kernel
 # answers to the ioctl is the truth: (request, argument size).
 # XFS_IOC_GETBMAPX = _IOWR('X', 56, struct getbmap); XFS_IOC_SWAPEXT = _IOWR('X', 109, ...).
@@ -96,6 +99,8 @@ def xfs_io_line(command: Command, spell: Callable[[str], str] = str) -> str:
     'pwrite -S 97 0 4096'
     """
     flags = command.flags.replace("D", "") if command.name == "mmap" else command.flags
+    if command.name == "sendfile" and "i" in flags:
+        flags = flags.replace("i", "") + "i"  # -i takes the word after it: INFILE
     words = [command.name]
     if flags:
         words.append("-" + flags)
@@ -110,6 +115,7 @@ def xfs_io_line(command: Command, spell: Callable[[str], str] = str) -> str:
 class _OpenFile:
     path: str
     flags: str  # the scenario's open flags
+    closed: bool = False  # copy_range -f closed its descriptor (kernel-semantics §9.8)
 
 
 @dataclass
@@ -162,6 +168,12 @@ class RealProcess:
         if name == "open":
             self.files.append(_OpenFile(command.word(0), command.flags))
             self.current = len(self.files) - 1
+            # open(2) takes the lowest free descriptor: one copy_range -f closed
+            stale = next((i for i, f in enumerate(self.files) if f.closed), None)
+            if stale is not None:
+                self.files[stale] = _OpenFile(command.word(0), command.flags)
+        elif name == "copy_range" and command.option("f") is not None and self.files:
+            self.files[0].closed = True
         elif name == "close" and self.current is not None:
             del self.files[self.current]
             self.current = min(self.current, len(self.files) - 1) if self.files else None
@@ -311,9 +323,15 @@ class Recorder:
         file = process.current_path
         line = xfs_io_line(command, self.testbed.xfs_io_path)
         reply = io.run(line)
+        extra: dict[str, Any] = {"restarted": True}
+        if reply.died and reply.exit_code is not None and command.name in _ENDS_XFS_IO:
+            result, why = classify(reply.lines)
+            warnings = process.restore(self.testbed.mnt)
+            if warnings:
+                extra["restore_warnings"] = warnings
+            return file, result, why, extra
         if reply.died:
             warnings = process.restore(self.testbed.mnt)
-            extra: dict[str, Any] = {"restarted": True}
             if warnings:
                 extra["restore_warnings"] = warnings
             return file, reply.death, f"xfs_io was killed by {reply.death} during `{line}`", extra

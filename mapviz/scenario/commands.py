@@ -111,6 +111,24 @@ SPECS: dict[str, Spec] = {
             usage="dedupe INFILE SRC_OFF DST_OFF LEN",
         ),
         Spec("swapext", shapes=((DONOR,),), usage="swapext DONOR"),
+        Spec(
+            "copy_range",
+            options=(
+                ("s", Arg("SRC_OFF", "source offset", Kind.NUMBER)),
+                ("d", Arg("DST_OFF", "destination offset", Kind.NUMBER)),
+                ("l", Arg("LEN", "length", Kind.NUMBER)),
+                ("f", Arg("N", "file index", Kind.INDEX)),
+            ),
+            shapes=((INFILE,), ()),
+            usage="copy_range [-s SRC_OFF] [-d DST_OFF] [-l LEN] INFILE | copy_range ... -f N",
+        ),
+        Spec(
+            "sendfile",
+            "qi",
+            (("f", Arg("N", "file index", Kind.INDEX)),),
+            shapes=((INFILE,), (INFILE, OFF, LEN), (), RANGE),
+            usage="sendfile [-q] -i INFILE [OFF LEN] | sendfile [-q] -f N [OFF LEN]",
+        ),
         Spec("fsync", usage="fsync"),
         Spec("fdatasync", usage="fdatasync"),
         Spec("sync", usage="sync"),
@@ -180,7 +198,7 @@ def _build(spec: Spec, words: Sequence[str], text: str, line: int, blocksize: in
         return Command(line, text, spec.name, args=(_chattr_word(words),))
     flags, options, rest = _parse_flags(spec, words, blocksize)
     _check_flag_rules(spec.name, flags)
-    shape = _shape(spec, _shapes(spec, flags), rest)
+    shape = _shape(spec, _shapes(spec, flags, options), rest)
     args = tuple(_argument(arg, word, blocksize) for arg, word in zip(shape, rest, strict=True))
     return Command(line, text, spec.name, flags, options, args)
 
@@ -237,7 +255,7 @@ def _option_value(arg: Arg, word: str, blocksize: int) -> int:
     if arg.kind is Kind.INDEX:
         return parse_index(word, arg.what)
     value = parse_number(word, blocksize, arg.what)
-    if value == 0:
+    if value == 0 and arg.kind is Kind.SIZE:
         raise LineError(f"the {arg.what} {quote(word)} must be more than 0")
     return value
 
@@ -262,8 +280,18 @@ def _check_flag_rules(name: str, flags: str) -> None:
         raise LineError('"-S" (MAP_SYNC) needs a file; it cannot go with "-A"')
 
 
-def _shapes(spec: Spec, flags: str) -> tuple[tuple[Arg, ...], ...]:
-    """The argument shapes ``spec`` allows with these flags."""
+def _shapes(
+    spec: Spec, flags: str, options: tuple[tuple[str, int], ...] = ()
+) -> tuple[tuple[Arg, ...], ...]:
+    """The argument shapes ``spec`` allows with these flags and options."""
+    from_file = any(letter == "f" for letter, _ in options)
+    if spec.name == "copy_range":
+        # -f N names the source by index (io/copy_file_range.c: "Expect no src_path arg")
+        return ((),) if from_file else ((INFILE,),)
+    if spec.name == "sendfile":
+        if from_file == ("i" in flags):
+            raise LineError(f"exactly one of -i INFILE or -f N is needed (usage: {spec.usage})")
+        return ((), RANGE) if from_file else ((INFILE,), (INFILE, OFF, LEN))
     if spec.name == "fadvise":
         # xfs_io's fadvise_f(): -d -n -w take a range, -r -s and no flag none (the last wins)
         last = next((f for f in reversed(flags) if f in "dnrsw"), "")

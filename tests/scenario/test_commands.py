@@ -98,6 +98,12 @@ SHAPES: list[tuple[str, str, tuple[tuple[str, int], ...], tuple[int | str, ...]]
     ("fiemap -v 4k 8k", "v", (), (4096, 8192)),
     ("bmap -elpv", "elpv", (), ()),
     ("bmap -a -c", "ac", (), ()),
+    ("copy_range src", "", (), ("src",)),
+    ("copy_range -s 0 -d 4k -l 0 src", "", (("s", 0), ("d", 4096), ("l", 0)), ("src",)),
+    ("copy_range -f 1", "", (("f", 1),), ()),
+    ("sendfile -i src", "i", (), ("src",)),
+    ("sendfile -q -i src 0 4k", "qi", (), ("src", 0, 4096)),
+    ("sendfile -f 0 4k 4k", "", (("f", 0),), (4096, 4096)),
     ("stat", "", (), ()),
     ("stat -v", "v", (), ()),
     ("print", "", (), ()),
@@ -162,6 +168,8 @@ def test_accessors() -> None:
 
 USAGE_PWRITE = "usage: pwrite [-q] [-w] [-W] [-D] [-N] [-B|-F] [-V N] [-S seed] [-b bs] OFF LEN"
 USAGE_MMAP = "usage: mmap [-r] [-w] [-x] [-S] [-D] [-P] OFF LEN | mmap -A [-rwxDP] LEN | mmap [N]"
+USAGE_COPY = "copy_range [-s SRC_OFF] [-d DST_OFF] [-l LEN] INFILE | copy_range ... -f N"
+USAGE_SEND = "sendfile [-q] -i INFILE [OFF LEN] | sendfile [-q] -f N [OFF LEN]"
 HINT = "decimal or 0x hex, optional suffix k m g t p e s b"
 ONLY_I = "mapviz models only the immutable flag (+i / -i)"
 ABSOLUTE = "absolute names are refused; a name is relative to the scenario's own filesystem"
@@ -294,6 +302,24 @@ CONTROL = "a control or layout character (a name must print as one line of text)
             'fiemap: unexpected argument "8k" (usage: fiemap [-a] [-l] [-v] [OFF [LEN]])',
         ),
         ("bmap -n 4", 'bmap: unknown option "-n" (bmap takes -a -c -e -l -p -v)'),
+        (
+            "copy_range -f 1 src",
+            'copy_range: unexpected argument "src" (usage: ' + USAGE_COPY + ")",
+        ),
+        ("copy_range -l 4k", "copy_range: missing INFILE (usage: " + USAGE_COPY + ")"),
+        (
+            "copy_range -s -1 src",
+            'copy_range: malformed source offset "-1" (negative numbers are not allowed)',
+        ),
+        (
+            "sendfile 0 4k",
+            "sendfile: exactly one of -i INFILE or -f N is needed (usage: " + USAGE_SEND + ")",
+        ),
+        (
+            "sendfile -f 0 -i a",
+            "sendfile: exactly one of -i INFILE or -f N is needed (usage: " + USAGE_SEND + ")",
+        ),
+        ("sendfile -i a 4k", "sendfile: missing LEN (usage: " + USAGE_SEND + ")"),
         ("stat -r", 'stat: unknown option "-r" (stat takes -v)'),
         ("print all", 'print: unexpected argument "all" (usage: print)'),
     ],

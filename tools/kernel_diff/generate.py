@@ -493,13 +493,13 @@ class ScenarioGenerator:
             options += extra.choice(["-B ", "-F "])
         return options
 
-    def extra_step(self, name: str) -> None:
-        """One of issue 14's hint and query commands on the current file or mapping."""
+    def extra_step(self, name: str, writable_fd: bool = True) -> None:
+        """One of issue 14's hint, query and copy commands on the current file or mapping."""
         extra, process = self.extra, self.process
         size = self.files[name].size
         offset = number_text(extra.choice([0, 4096, size // 2 // 4096 * 4096, size]))
         length = number_text(extra.choice([0, 4096, 16 * K, 64 * K]))
-        choices = [
+        choices: list[str | Callable[[], None]] = [
             f"fadvise -d {offset} {length}",
             f"fadvise -w {offset} {length}",
             extra.choice(["fadvise -r", "fadvise -s", "fadvise", f"fadvise -n {offset} 4k"]),
@@ -509,11 +509,41 @@ class ScenarioGenerator:
             f"sync_range {extra.choice(['', '-a ', '-b ', '-w '])}{offset} {length}",
             extra.choice([f"fiemap -v {offset} {length}", f"fiemap -l {offset}", "fiemap -a"]),
             extra.choice(["bmap -e", "bmap -elv", "bmap -a", "bmap -lp"]),
+            lambda: self.copy_step(name, writable_fd),
         ]
         if process.current_map is not None:
             choices += [extra.choice(["madvise -d", "madvise -w", "madvise -r", "madvise -s"])]
             choices += ["mincore"]
-        self.emit(extra.choice(choices))
+        choice = extra.choice(choices)
+        if isinstance(choice, str):
+            self.emit(choice)
+        else:
+            choice()
+
+    def copy_step(self, name: str, writable_fd: bool) -> None:
+        """copy_range or sendfile from another file (never ``-f``: it closes file 0, §9.8)."""
+        extra = self.extra
+        source_name = self.pick_other_file(name)
+        source = self.files.get(source_name, FileState(0))
+        file = self.files[name]
+        src = extra.choice([0, self.blocksize, 100, self.pick_offset(source.size)])
+        dst = extra.choice([0, src, self.pick_offset(file.size), file.size])
+        length = extra.choice([4096, 16 * K, 6000, max(0, source.size - src)])
+        if extra.random() < 0.7:
+            if extra.random() < 0.2:
+                self.emit(f"copy_range {source_name}")
+                src, dst, length = 0, 0, source.size
+            else:
+                self.emit(
+                    f"copy_range -s {number_text(src)} -d {number_text(dst)} "
+                    f"-l {number_text(length)} {source_name}"
+                )
+            copied = min(length, max(0, source.size - src))
+            if copied and self.writes_land(name, writable_fd):
+                file.size = max(file.size, dst + copied)
+        else:
+            # sendfile writes at the descriptor's position, which the generator does not follow
+            self.emit(f"sendfile -i {source_name} {number_text(src)} {number_text(length)}")
 
     def step(self) -> None:
         """Write one more line: a command the current process can give now."""
@@ -556,7 +586,7 @@ class ScenarioGenerator:
         if self.vocabulary >= 2 and self.extra.random() < 0.12:
             descriptor = self.current_descriptor()
             if descriptor is not None:
-                self.extra_step(descriptor[0])
+                self.extra_step(*descriptor)
 
     def scenario(self) -> str:
         """The whole case: header, then 6 to 35 commands (``%proc`` lines not counted)."""

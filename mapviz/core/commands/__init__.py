@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mapviz.core.commands import files, io, memory, swap
+from mapviz.core.commands import copy, files, io, memory, swap
 from mapviz.core.commands.context import Context
 
 Handler = Callable[[Context], None]
@@ -47,6 +47,8 @@ HANDLERS: dict[str, Handler] = {
     "zero": io.preallocate,
     "sync_range": io.sync_range,
     "seek": io.seek,
+    "copy_range": copy.copy_range,
+    "sendfile": copy.sendfile,
     "swapon": swap.swapon,
     "swapoff": swap.swapoff,
 }
@@ -71,7 +73,7 @@ def run_command(ctx: Context) -> None:
     if name in MAPPED:
         ctx.current_mapping()
     elif name not in FILELESS:
-        ctx.current_file()
+        ctx.need_file()
     HANDLERS[name](ctx)
 
 

@@ -1,0 +1,79 @@
+"""copy_range and sendfile (kernel-semantics §9.8): sharing, copying, positions, xfs_io's slips."""
+
+from __future__ import annotations
+
+from mapviz.core.simulation import Simulation
+from mapviz.scenario import parse_scenario
+
+
+def _run(text: str) -> Simulation:
+    return Simulation.from_scenario(parse_scenario(text, "t.scenario"))
+
+
+def _extents(sim: Simulation, name: str) -> list[tuple[int, int, str, bool]]:
+    view = sim.steps[-1].files[name]
+    return [(e.offset, e.length, e.state, e.shared) for e in view.extents]
+
+
+SOURCE = "%fs xfs\nopen -f src\npwrite 0 64k\nfsync\nopen -f dst\n"
+
+
+def test_an_aligned_copy_on_xfs_shares_the_blocks() -> None:
+    sim = _run(SOURCE + "copy_range -s 8k -d 0 -l 16k src\n")
+    assert _extents(sim, "dst") == [(0, 16384, "written", True)]
+    assert sim.steps[-1].files["dst"].size == 16384
+
+
+def test_an_unaligned_copy_goes_through_the_page_cache() -> None:
+    sim = _run(SOURCE + "copy_range -s 100 -d 0 -l 16k src\n")
+    assert _extents(sim, "dst") == [(0, 16384, "delalloc", False)]
+
+
+def test_a_shortened_clone_is_finished_by_a_copy() -> None:
+    # one block shared, the 1904 bytes after it copied by xfs_io's second call
+    sim = _run(SOURCE + "copy_range -s 0 -d 64k -l 6000 src\n")
+    shared, copied = _extents(sim, "dst")
+    assert shared == (65536, 4096, "written", True)
+    # (the copy's write reserves speculative preallocation past EOF too, §4.5)
+    assert copied[0] == 69632 and copied[2:] == ("delalloc", False)
+    assert sim.steps[-1].files["dst"].size == 65536 + 6000
+
+
+def test_ext4_always_copies_and_the_bytes_are_the_sources() -> None:
+    text = SOURCE.replace("%fs xfs", "%fs ext4") + "copy_range src\nfsync\n"
+    sim = _run(text)
+    dest = sim.machine.fs.files["dst"]
+    source = sim.machine.fs.files["src"]
+    assert dest.content.equal(0, source.content, 0, 65536)
+    assert all(not shared for *_, shared in _extents(sim, "dst"))
+
+
+def test_sendfile_writes_at_the_position_and_moves_it() -> None:
+    sim = _run(SOURCE + "sendfile -i src 0 8k\nsendfile -i src 0 8k\n")
+    assert [s.output for s in sim.steps[-2:]] == [
+        ("sent 8192/8192 bytes at offset 0",),
+        ("sent 8192/8192 bytes at offset 0",),
+    ]
+    assert sim.steps[-1].files["dst"].size == 16384
+    assert sim.machine.process.files[1].position == 16384
+
+
+def test_copy_range_f_takes_file_0_and_closes_its_descriptor() -> None:
+    sim = _run(
+        SOURCE + "copy_range -f 1\nfile 0\npwrite 0 4k\nopen -f other\nfile 0\npwrite 0 4k\n"
+    )
+    results = [(s.command, s.result) for s in sim.steps[-6:]]
+    assert results == [
+        ("copy_range -f 1", "ok"),
+        ("file 0", "ok"),
+        ("pwrite 0 4k", "EBADF"),
+        ("open -f other", "ok"),
+        ("file 0", "ok"),
+        ("pwrite 0 4k", "ok"),  # the descriptor number now belongs to "other"
+    ]
+    assert sim.steps[-1].files["other"].size == 4096
+
+
+def test_a_failing_copy_range_is_its_error() -> None:
+    sim = _run(SOURCE + "open -f -a ap\ncopy_range src\nsendfile -i src 0 4k\n")
+    assert [s.result for s in sim.steps[-2:]] == ["EBADF", "EINVAL"]
