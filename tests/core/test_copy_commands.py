@@ -77,3 +77,9 @@ def test_copy_range_f_takes_file_0_and_closes_its_descriptor() -> None:
 def test_a_failing_copy_range_is_its_error() -> None:
     sim = _run(SOURCE + "open -f -a ap\ncopy_range src\nsendfile -i src 0 4k\n")
     assert [s.result for s in sim.steps[-2:]] == ["EBADF", "EINVAL"]
+
+
+def test_a_zero_length_copy_is_still_one_call_with_its_checks() -> None:
+    # xfs_io's do-while loop: copy_file_range(len 0) on a read-only destination is EBADF
+    sim = _run("%fs ext4\nopen -f empty\nopen -f -r ro\ncopy_range empty\ncopy_range -l 0 empty\n")
+    assert [s.result for s in sim.steps[-2:]] == ["EBADF", "EBADF"]

@@ -26,15 +26,16 @@ def copy_range(ctx: Context) -> None:
     try:
         if length is None:  # no -l: from SRC_OFF to the source's EOF (copy_src_filesize())
             length = max(source.size - pos_in, 0)
-        # copy_file_range_cmd(): call again with the offsets the kernel moved, until
-        # the length is done or a call copies nothing
-        while length > 0:
+        # copy_file_range_cmd(): a do-while loop (one call even for a length of 0, which
+        # still has its checks); again with the offsets the kernel moved, until the
+        # length is done or a call copies nothing
+        while True:
             done = copy_ops.copy_file_range(
                 ctx.machine, ctx.process, source, src_file, dest, entry, pos_in, pos_out, length
             )
-            if done == 0:
-                break
             pos_in, pos_out, length = pos_in + done, pos_out + done, length - done
+            if done == 0 or length <= 0:
+                break
     except Failure:
         # copy_range_f() returns the errno, which ends xfs_io: the xfs_io that
         # takes its place opens every file again (as after a SIGBUS)
