@@ -48,7 +48,15 @@ from mapviz.scenario.syntax import (
 )
 
 # Commands whose arguments name files the JSON must then report (as the recorder does).
-_NAMING = {"open": 0, "reflink": 0, "dedupe": 0, "swapext": 0, "copy_range": 0, "sendfile": 0}
+_NAMING = {
+    "open": 0,
+    "reflink": 0,
+    "dedupe": 0,
+    "swapext": 0,
+    "copy_range": 0,
+    "sendfile": 0,
+    "exchangerange": 0,
+}
 SWAP_STEPS = ("swapon", "swapoff")
 SKIPPED = "skipped"  # a command xfs_io would not issue (no file, no mapping, a bad range)
 ALIASES = {"ENOTSUP": "EOPNOTSUPP"}  # Python names errno 95 ENOTSUP; the kernel says EOPNOTSUPP

@@ -112,6 +112,17 @@ SPECS: dict[str, Spec] = {
         ),
         Spec("swapext", shapes=((DONOR,),), usage="swapext DONOR"),
         Spec(
+            "exchangerange",
+            "fn",
+            (
+                ("s", Arg("SRC_OFF", "source offset", Kind.NUMBER)),
+                ("d", Arg("DST_OFF", "destination offset", Kind.NUMBER)),
+                ("l", Arg("LEN", "length", Kind.NUMBER)),
+            ),
+            ((DONOR,),),
+            "exchangerange [-f] [-n] [-s SRC_OFF] [-d DST_OFF] [-l LEN] DONOR",
+        ),
+        Spec(
             "copy_range",
             options=(
                 ("s", Arg("SRC_OFF", "source offset", Kind.NUMBER)),
@@ -144,6 +155,13 @@ SPECS: dict[str, Spec] = {
         Spec("mwrite", "r", (SEED,), OPTIONAL_RANGE, "mwrite [-r] [-S seed] [OFF LEN]"),
         Spec("msync", "ais", shapes=OPTIONAL_RANGE, usage="msync [-a] [-i] [-s] [OFF LEN]"),
         Spec("munmap", usage="munmap"),
+        Spec(
+            "mremap",
+            "m",
+            (("f", Arg("ADDR", "address", Kind.NUMBER)),),
+            ((Arg("NEWLEN", "length", Kind.NUMBER),),),
+            "mremap [-m|-f ADDR] NEWLEN",
+        ),
         Spec("madvise", "drsw", shapes=OPTIONAL_RANGE, usage="madvise [-d|-r|-s|-w] [OFF LEN]"),
         Spec("mincore", shapes=OPTIONAL_RANGE, usage="mincore [OFF LEN]"),
         Spec("fadvise", "dnrsw", shapes=((), RANGE), usage="fadvise [-d|-n|-r|-s|-w] [OFF LEN]"),

@@ -83,3 +83,32 @@ def test_a_zero_length_copy_is_still_one_call_with_its_checks() -> None:
     # xfs_io's do-while loop: copy_file_range(len 0) on a read-only destination is EBADF
     sim = _run("%fs ext4\nopen -f empty\nopen -f -r ro\ncopy_range empty\ncopy_range -l 0 empty\n")
     assert [s.result for s in sim.steps[-2:]] == ["EBADF", "EBADF"]
+
+
+def test_exchangerange_swaps_blocks_sizes_and_bytes() -> None:
+    sim = _run(
+        "%fs xfs exchange\nopen -f new\npwrite -S 0x62 0 32k\nopen -f data\n"
+        "pwrite -S 0x61 0 64k\nfsync\nexchangerange new\n"
+    )
+    machine = sim.machine
+    data, new = machine.fs.files["data"], machine.fs.files["new"]
+    assert (data.size, new.size) == (32768, 65536)
+    assert sim.steps[-1].result == "ok"
+    # data's written blocks are new's now, and the bytes went with them
+    assert [(e.offset, e.length, e.state) for e in sim.steps[-1].files["new"].extents] == [
+        (0, 65536, "written")
+    ]
+    assert list(new.content.runs(0, 65536)) == [(0, 65536, 0x61)]
+    assert list(data.content.runs(0, 32768)) == [(0, 32768, 0x62)]
+
+
+def test_exchangerange_needs_the_feature_and_refuses_a_sealed_file() -> None:
+    plain = _run("%fs xfs\nopen -f a\npwrite 0 8k\nopen -f b\nexchangerange a\n")
+    assert plain.steps[-1].result == "EOPNOTSUPP"
+    ext4 = _run("%fs ext4\nopen -f a\nopen -f b\nexchangerange a\n")
+    assert ext4.steps[-1].result == "skipped"
+    sealed = _run(
+        "%kernel map-direct-v5\n%fs xfs dax exchange\nopen -f a\npwrite 0 8k\nfsync\n"
+        "open -f b\npwrite 0 8k\nfsync\nmmap -D 0 8k\nexchangerange a\n"
+    )
+    assert sealed.steps[-1].result == "ETXTBSY"

@@ -510,15 +510,27 @@ class ScenarioGenerator:
             extra.choice([f"fiemap -v {offset} {length}", f"fiemap -l {offset}", "fiemap -a"]),
             extra.choice(["bmap -e", "bmap -elv", "bmap -a", "bmap -lp"]),
             lambda: self.copy_step(name, writable_fd),
+            lambda: self.exchange_step(name),
         ]
         if process.current_map is not None:
             choices += [extra.choice(["madvise -d", "madvise -w", "madvise -r", "madvise -s"])]
-            choices += ["mincore"]
+            choices += ["mincore", self.mremap_step]
         choice = extra.choice(choices)
         if isinstance(choice, str):
             self.emit(choice)
         else:
             choice()
+
+    def mremap_step(self) -> None:
+        """mremap of the current mapping: a shrink, a growth in place, or a move (§9.9)."""
+        extra, process = self.extra, self.process
+        assert process.current_map is not None
+        mapping = process.maps[process.current_map]
+        length = extra.choice([PAGE, mapping.length // 2 or PAGE, 2 * mapping.length, 64 * K])
+        move = extra.random() < 0.6
+        self.emit(f"mremap {'-m ' if move else ''}{number_text(length)}")
+        if move or length <= mapping.length:  # (a growth in place is ENOMEM, mostly)
+            mapping.length = length
 
     def copy_step(self, name: str, writable_fd: bool) -> None:
         """copy_range or sendfile from another file (never ``-f``: it closes file 0, §9.8)."""
@@ -544,6 +556,21 @@ class ScenarioGenerator:
         else:
             # sendfile writes at the descriptor's position, which the generator does not follow
             self.emit(f"sendfile -i {source_name} {number_text(src)} {number_text(length)}")
+
+    def exchange_step(self, name: str) -> None:
+        """exchangerange with another file: to EOF, or a range (sizes are not followed)."""
+        extra = self.extra
+        donor = self.pick_other_file(name)
+        if extra.random() < 0.5:
+            self.emit(f"exchangerange {donor}")
+            return
+        src = extra.choice([0, self.blocksize, 100])
+        dst = extra.choice([0, src, self.blocksize * 2])
+        length = extra.choice([self.blocksize, 16 * K, 6000])
+        self.emit(
+            f"exchangerange -s {number_text(src)} -d {number_text(dst)} "
+            f"-l {number_text(length)} {donor}"
+        )
 
     def step(self) -> None:
         """Write one more line: a command the current process can give now."""
@@ -600,6 +627,9 @@ class ScenarioGenerator:
             options.append("size=16m")
         if not self.reflink:
             options.append("noreflink")
+        exchanges = any(line.startswith("exchangerange") for line in self.lines)
+        if self.fs == "xfs" and exchanges and self.extra.random() < 0.75:
+            options.append("exchange")  # the exchange-range feature (kernel-semantics §9.10)
         header = [
             f"%title kernel_diff seed {self.seed}",
             "%kernel mainline",
@@ -613,7 +643,8 @@ def generate(seed: int, vocabulary: int = 1) -> str:
 
     ``vocabulary`` 2 adds issue 14's commands and flags (open -s/-a/-d/-t,
     pwrite -D/-N/-V/-B/-F, fadvise, madvise, mincore, seek, resvsp, unresvsp,
-    zero, sync_range, fiemap OFF LEN / -a / -l, bmap -a / -e / -l) to the draws.
+    zero, sync_range, fiemap OFF LEN / -a / -l, bmap -a / -e / -l, copy_range,
+    sendfile, mremap, exchangerange with ``%fs xfs exchange``) to the draws.
     """
     return runnable_prefix(ScenarioGenerator(seed, vocabulary).scenario())
 

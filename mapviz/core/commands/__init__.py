@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mapviz.core.commands import copy, files, io, memory, swap
+from mapviz.core.commands import copy, exchange, files, io, memory, mremap, swap
 from mapviz.core.commands.context import Context
 
 Handler = Callable[[Context], None]
@@ -36,6 +36,7 @@ HANDLERS: dict[str, Handler] = {
     "bmap": io.bmap,
     "mmap": memory.mmap,
     "munmap": memory.munmap,
+    "mremap": mremap.mremap,
     "mread": memory.mread,
     "mwrite": memory.mwrite,
     "msync": memory.msync,
@@ -48,6 +49,7 @@ HANDLERS: dict[str, Handler] = {
     "sync_range": io.sync_range,
     "seek": io.seek,
     "copy_range": copy.copy_range,
+    "exchangerange": exchange.exchangerange,
     "sendfile": copy.sendfile,
     "swapon": swap.swapon,
     "swapoff": swap.swapoff,
@@ -58,9 +60,21 @@ HANDLERS: dict[str, Handler] = {
 # an open file; xfs_io checks before it parses anything (io/init.c
 # init_check_command()).  %swapon / %swapoff act on the current file too.
 FILELESS = frozenset(
-    {"open", "print", "sync", "mmap", "mread", "mwrite", "msync", "munmap", "madvise", "mincore"}
+    {
+        "open",
+        "print",
+        "sync",
+        "mmap",
+        "mread",
+        "mwrite",
+        "msync",
+        "munmap",
+        "mremap",
+        "madvise",
+        "mincore",
+    }
 )
-MAPPED = frozenset({"mread", "mwrite", "msync", "munmap", "madvise", "mincore"})
+MAPPED = frozenset({"mread", "mwrite", "msync", "munmap", "mremap", "madvise", "mincore"})
 
 
 def run_command(ctx: Context) -> None:
