@@ -317,7 +317,10 @@ class Simulation:
                 machine.emit(EventKind.SIGSEGV, failure.why, result="SIGSEGV")
             if failure.result in ("SIGBUS", "SIGSEGV"):
                 # xfs_io died; the one that takes its place starts with its globals unset
+                # and opens the files again (at position 0, §9.8)
                 process.io_vectors = process.io_buffer = 0
+                for entry in process.files:
+                    entry.position, entry.closed = 0, False
         if command.name in ("open", "file") and result == "ok":
             entry = machine.process.open_file()
             step_file = entry.name if entry else None

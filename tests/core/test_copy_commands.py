@@ -112,3 +112,14 @@ def test_exchangerange_needs_the_feature_and_refuses_a_sealed_file() -> None:
         "open -f b\npwrite 0 8k\nfsync\nmmap -D 0 8k\nexchangerange a\n"
     )
     assert sealed.steps[-1].result == "ETXTBSY"
+
+
+def test_seek_moves_the_position_sendfile_writes_at() -> None:
+    # seek -d's lseek(SEEK_DATA) finds 16k, and the loop's one more lseek(SEEK_HOLE)
+    # leaves f_pos at 20k: sendfile writes there (measured: size 24576; seed 60198)
+    sim = _run(
+        "%fs xfs\nopen -f src\npwrite 0 8k\nopen -f dst\npwrite 16k 4k\n"
+        "seek -d 0\nsendfile -i src 0 4k\n"
+    )
+    assert sim.machine.process.files[1].position == 24576
+    assert sim.steps[-1].files["dst"].size == 24576

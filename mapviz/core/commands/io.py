@@ -15,7 +15,7 @@ from mapviz.core.ops import remap as remap_ops
 from mapviz.core.ops.fallocate import Mode
 from mapviz.core.ops.release import release
 from mapviz.core.outcome import SyscallError
-from mapviz.core.seek import data_ranges, xfs_io_seek
+from mapviz.core.seek import data_ranges, run_seek
 
 PWRITE_FILL = 0xCD  # xfs_io's default pwrite pattern (conformance README)
 
@@ -179,20 +179,25 @@ def fadvise(ctx: Context) -> None:
 
 
 def seek(ctx: Context) -> None:
-    """lseek(2) SEEK_DATA / SEEK_HOLE, printed as xfs_io's seek_f() prints (§9.6)."""
-    _entry, inode = ctx.current_file()
+    """lseek(2) SEEK_DATA / SEEK_HOLE, printed as xfs_io's seek_f() prints (§9.6).
+
+    Each lseek() that succeeds moves the file position, which ``sendfile``
+    writes at (§9.8).
+    """
+    entry, inode = ctx.current_file()
     command = ctx.command
-    ctx.output.extend(
-        xfs_io_seek(
-            data_ranges(ctx.machine, inode),
-            inode.size,
-            command.number(0),
-            data=command.has("a") or command.has("d"),
-            hole=command.has("a") or command.has("h"),
-            repeat=command.has("r"),
-            show_start=command.has("s"),
-        )
+    run = run_seek(
+        data_ranges(ctx.machine, inode),
+        inode.size,
+        command.number(0),
+        data=command.has("a") or command.has("d"),
+        hole=command.has("a") or command.has("h"),
+        repeat=command.has("r"),
+        show_start=command.has("s"),
     )
+    ctx.output.extend(run.lines)
+    if run.position is not None:
+        entry.position = run.position
 
 
 def fsync(ctx: Context) -> None:
@@ -284,7 +289,9 @@ def sync_range(ctx: Context) -> None:
     mode = next((f for f in reversed(command.flags) if f in "abw"), "w")  # assigned: last wins
     if mode == "w":
         offset, length = command.number(0), command.number(1)
-        end = inode.size if length == 0 else offset + length  # nbytes 0: to the end of the file
+        # nbytes 0: "to the end of the file", endbyte LLONG_MAX -- so the page that
+        # holds OFF is written back even when OFF is at EOF (kernel_diff seed 60227)
+        end = (1 << 63) - 1 if length == 0 else offset + length
         why = "sync_file_range WRITE starts writeback (nobody waits)"
         writeback.writeback(ctx.machine, inode, offset, end, why)
 
