@@ -56,7 +56,8 @@ _ENDS_XFS_IO = ("copy_range",)
 # XFS_IOC_GETBMAPX = _IOWR('X', 56, struct getbmap); XFS_IOC_SWAPEXT = _IOWR('X', 109, ...).
 _XFS_ONLY_IOCTL = {"bmap": (0xC0205838, 0x20 * 4), "swapext": (0xC0C0586D, 0xC0)}
 _FOREIGN = "is for XFS filesystems only"
-_VFS_IOCTLS = ("unresvsp", "zero")
+# (and the fsxattr hints: ext4 would answer FS_IOC_FSSETXATTR itself, kernel-semantics §9.11)
+_VFS_IOCTLS = ("unresvsp", "zero", "extsize", "cowextsize")
 # xfs_io's own refusals: the command was never issued (no file, no mapping,
 # a range outside the mapping, an index that does not exist).
 _REFUSALS = (

@@ -111,6 +111,8 @@ SPECS: dict[str, Spec] = {
             usage="dedupe INFILE SRC_OFF DST_OFF LEN",
         ),
         Spec("swapext", shapes=((DONOR,),), usage="swapext DONOR"),
+        Spec("extsize", "DR", shapes=((), (SIZE,)), usage="extsize [-D|-R] [SIZE]"),
+        Spec("cowextsize", "DR", shapes=((), (SIZE,)), usage="cowextsize [-D|-R] [SIZE]"),
         Spec(
             "exchangerange",
             "fn",
@@ -292,6 +294,8 @@ def _check_flag_rules(name: str, flags: str) -> None:
     """Flags that exclude each other."""
     if name == "falloc" and sum(letter in flags for letter in "pcu") > 1:
         raise LineError(f"-p, -c and -u exclude each other (got {quote('-' + flags)})")
+    if name in ("extsize", "cowextsize") and "D" in flags and "R" in flags:
+        raise LineError("-R and -D options are mutually exclusive")
     if name == "seek" and not any(letter in flags for letter in "adh"):
         raise LineError("one of -a, -d or -h is needed (usage: seek -a|-d|-h [-r] [-s] OFF)")
     if name == "mmap" and "A" in flags and "S" in flags:

@@ -123,3 +123,22 @@ def test_seek_moves_the_position_sendfile_writes_at() -> None:
     )
     assert sim.machine.process.files[1].position == 24576
     assert sim.steps[-1].files["dst"].size == 24576
+
+
+def test_an_extent_size_hint_allocates_aligned_unwritten_blocks_at_write_time() -> None:
+    sim = _run("%fs xfs\nopen -f a\nextsize\nextsize 64k\nextsize\npwrite 4k 4k\n")
+    assert [s.output for s in sim.steps[1:4:2]] == [("[0] a",), ("[65536] a",)]
+    assert [(e.offset, e.length, e.state) for e in sim.steps[-1].files["a"].extents] == [
+        (0, 65536, "unwritten")
+    ]
+
+
+def test_extent_size_hint_rules() -> None:
+    sim = _run(
+        "%fs xfs\nopen -f a\npwrite 0 4k\nfsync\nextsize 64k\nextsize 0\n"
+        "open -f b\nextsize 6000\ncowextsize 16k\n"
+    )
+    assert [s.result for s in sim.steps[-5:]] == ["EINVAL", "ok", "ok", "EINVAL", "ok"]
+    assert sim.machine.fs.files["b"].cowextsize == 4
+    ext4 = _run("%fs ext4\nopen -f a\nextsize 64k\n")
+    assert ext4.steps[-1].result == "skipped"

@@ -106,6 +106,9 @@ SHAPES: list[tuple[str, str, tuple[tuple[str, int], ...], tuple[int | str, ...]]
     ("sendfile -f 0 4k 4k", "", (("f", 0),), (4096, 4096)),
     ("mremap 8k", "", (), (8192,)),
     ("exchangerange d", "", (), ("d",)),
+    ("extsize", "", (), ()),
+    ("extsize -R 64k", "R", (), (65536,)),
+    ("cowextsize -D 1m", "D", (), (1 << 20,)),
     ("exchangerange -fn -s 4k -d 0 -l 8k d", "fn", (("s", 4096), ("d", 0), ("l", 8192)), ("d",)),
     ("mremap -m 1m", "m", (), (1 << 20,)),
     ("mremap -f 0x10000000 8k", "", (("f", 0x10000000),), (8192,)),
@@ -308,6 +311,7 @@ CONTROL = "a control or layout character (a name must print as one line of text)
         ),
         ("bmap -n 4", 'bmap: unknown option "-n" (bmap takes -a -c -e -l -p -v)'),
         ("mremap", "mremap: missing NEWLEN (usage: mremap [-m|-f ADDR] NEWLEN)"),
+        ("extsize -R -D 4k", "extsize: -R and -D options are mutually exclusive"),
         ("mremap -f 8k", "mremap: missing NEWLEN (usage: mremap [-m|-f ADDR] NEWLEN)"),
         (
             "copy_range -f 1 src",

@@ -30,7 +30,7 @@ _VOCABULARY_HELP = (
     "1: the commands of the first campaigns (a seed keeps its case); 2: also issue 14's "
     "open -s/-a/-d, pwrite -D/-N/-V/-B/-F, fadvise, madvise, mincore, seek, resvsp, "
     "unresvsp, zero, sync_range, fiemap OFF LEN/-a/-l, bmap -a/-e/-l, copy_range, "
-    "sendfile, mremap and exchangerange"
+    "sendfile, mremap, exchangerange, extsize and cowextsize"
 )
 
 

@@ -511,6 +511,8 @@ class ScenarioGenerator:
             extra.choice(["bmap -e", "bmap -elv", "bmap -a", "bmap -lp"]),
             lambda: self.copy_step(name, writable_fd),
             lambda: self.exchange_step(name),
+            extra.choice(["extsize", "cowextsize", f"extsize {extra.choice(['16k', '64k', '0'])}"]),
+            f"cowextsize {extra.choice(['16k', '128k', '0'])}",
         ]
         if process.current_map is not None:
             choices += [extra.choice(["madvise -d", "madvise -w", "madvise -r", "madvise -s"])]
@@ -644,7 +646,8 @@ def generate(seed: int, vocabulary: int = 1) -> str:
     ``vocabulary`` 2 adds issue 14's commands and flags (open -s/-a/-d/-t,
     pwrite -D/-N/-V/-B/-F, fadvise, madvise, mincore, seek, resvsp, unresvsp,
     zero, sync_range, fiemap OFF LEN / -a / -l, bmap -a / -e / -l, copy_range,
-    sendfile, mremap, exchangerange with ``%fs xfs exchange``) to the draws.
+    sendfile, mremap, exchangerange with ``%fs xfs exchange``, extsize, cowextsize) to
+    the draws.
     """
     return runnable_prefix(ScenarioGenerator(seed, vocabulary).scenario())
 

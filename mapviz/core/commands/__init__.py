@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mapviz.core.commands import copy, exchange, files, io, memory, mremap, swap
+from mapviz.core.commands import copy, exchange, files, hints, io, memory, mremap, swap
 from mapviz.core.commands.context import Context
 
 Handler = Callable[[Context], None]
@@ -49,6 +49,8 @@ HANDLERS: dict[str, Handler] = {
     "sync_range": io.sync_range,
     "seek": io.seek,
     "copy_range": copy.copy_range,
+    "extsize": hints.extsize,
+    "cowextsize": hints.cowextsize,
     "exchangerange": exchange.exchangerange,
     "sendfile": copy.sendfile,
     "swapon": swap.swapon,

@@ -135,6 +135,10 @@ def reserve_write(machine: Machine, inode: Inode, offset: int, end: int, why: st
                         break
             pos = min(end, stop * bs)
             continue
+        if inode.extsize:
+            # "we can't use delayed allocations when using extent size hints" (§9.11)
+            pos = allocate_with_hint(machine, inode, pos, end, why)
+            continue
         count = min(end - pos, MAX_WRITEBACK_BYTES)
         end_fsb = -(-(pos + count) // bs)
         following = next(inode.data.overlapping(fsb, 1 << 62), None)
@@ -163,6 +167,47 @@ def reserve_write(machine: Machine, inode: Inode, offset: int, end: int, why: st
         if prealloc:
             inode.eofblocks_tag = True  # xfs_inode_set_eofblocks_tag()
         pos = min(end, (fsb + length) * bs)
+
+
+def allocate_with_hint(machine: Machine, inode: Inode, pos: int, end: int, why: str) -> int:
+    """xfs_direct_write_iomap_begin() for a write into a hole of a file with an extent size
+    hint: real unwritten blocks now, aligned to the hint within the hole (§9.11).
+
+    The end past EOF is rounded up to the hint (xfs_iomap_eof_align_last_fsb()),
+    then xfs_bmap_extsize_align() widens the allocation to hint boundaries as far
+    as the neighbouring extents allow.  Returns where the write goes on (bytes).
+    """
+    bs = machine.fs.blocksize
+    hint = inode.extsize
+    fsb = pos // bs
+    count = min(end - pos, MAX_WRITEBACK_BYTES)  # "cap the maximum length we map"
+    end_fsb = -(-(pos + count) // bs)
+    following = next(inode.data.overlapping(fsb, 1 << 62), None)
+    previous = inode.data.preceding(fsb)
+    if pos + count > inode.size:
+        end_fsb = -(-end_fsb // hint) * hint
+    if following is not None:
+        end_fsb = min(end_fsb, following.file_block)
+    start, stop = blocks.extsize_align(
+        fsb,
+        end_fsb,
+        hint,
+        previous.end if previous is not None else 0,
+        following.file_block if following is not None else None,
+    )
+    try:
+        blocks.allocate(
+            machine,
+            inode,
+            start,
+            stop,
+            ExtentState.UNWRITTEN,
+            f"{why} (extent size hint: {hint} blocks)",
+        )
+    except NoSpace as exc:
+        exc.reached = pos  # type: ignore[attr-defined]
+        raise
+    return min(end, stop * bs)
 
 
 def _reserve(
