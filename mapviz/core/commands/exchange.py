@@ -18,7 +18,7 @@ from mapviz.core.ops.release import release
 def exchangerange(ctx: Context) -> None:
     entry, target = ctx.current_file()
     command = ctx.command
-    if ctx.machine.fs.config.type != "xfs":
+    if ctx.machine.fs.policy.xfs_io_foreign:
         # exchangerange is not CMD_FOREIGN_OK: xfs_io will not issue it on ext4
         raise ctx.refuse("foreign file active, exchangerange command is for XFS filesystems only")
     donor = ctx.lookup(command.word(0))

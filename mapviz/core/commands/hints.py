@@ -30,7 +30,7 @@ def _hint(ctx: Context, *, cow: bool) -> None:
     _entry, inode = ctx.current_file()
     command = ctx.command
     machine = ctx.machine
-    if machine.fs.config.type != "xfs":
+    if machine.fs.policy.xfs_io_foreign:  # not CMD_FOREIGN_OK
         raise ctx.refuse(f"foreign file active, {command.name} command is for XFS filesystems only")
     if command.has("D"):
         return  # nftw() from a file: the callback skips everything that is not a directory

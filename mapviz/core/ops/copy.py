@@ -41,8 +41,8 @@ def copy_file_range(
     count = _copy_checks(machine, source, src_file, dest, dest_file, pos_in, pos_out, length)
     if count == 0:
         return 0
-    if machine.fs.config.type == "xfs":
-        # vfs_copy_file_range(): same superblock and ->remap_file_range: clone first
+    if machine.fs.policy.shares_blocks:
+        # vfs_copy_file_range(): same superblock and ->remap_file_range (XFS): clone first
         shared = _try_remap(machine, process, source, dest, pos_in, pos_out, count)
         if shared > 0:
             return shared
