@@ -142,3 +142,17 @@ def test_extent_size_hint_rules() -> None:
     assert sim.machine.fs.files["b"].cowextsize == 4
     ext4 = _run("%fs ext4\nopen -f a\nextsize 64k\n")
     assert ext4.steps[-1].result == "skipped"
+
+
+def test_the_hint_aligns_fallocate_and_direct_writes() -> None:
+    # measured on 6.18 (extsize-falloc-direct-xfs): both round to the whole hint
+    sim = _run(
+        "%fs xfs\nopen -f a\nextsize 64k\nfalloc 4k 4k\nopen -d -f b\nextsize 64k\npwrite 4k 4k\n"
+    )
+    files = sim.steps[-1].files
+    assert [(e.offset, e.length, e.state) for e in files["a"].extents] == [(0, 65536, "unwritten")]
+    assert [(e.offset, e.length, e.state) for e in files["b"].extents] == [
+        (0, 4096, "unwritten"),
+        (4096, 4096, "written"),
+        (8192, 57344, "unwritten"),
+    ]

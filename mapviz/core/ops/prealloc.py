@@ -26,7 +26,7 @@ from mapviz.core.extents import ExtentState
 from mapviz.core.filesystem import NoSpace
 from mapviz.core.inode import Inode
 from mapviz.core.machine import Machine
-from mapviz.core.ops import blocks
+from mapviz.core.ops import blocks, extsize
 
 XFS_MAX_BMBT_EXTLEN = (1 << 21) - 1
 ALLOCSIZE_BYTES = 1 << 16  # m_allocsize_log = 16 without the allocsize= mount option
@@ -173,9 +173,8 @@ def allocate_with_hint(machine: Machine, inode: Inode, pos: int, end: int, why: 
     """xfs_direct_write_iomap_begin() for a write into a hole of a file with an extent size
     hint: real unwritten blocks now, aligned to the hint within the hole (§9.11).
 
-    The end past EOF is rounded up to the hint (xfs_iomap_eof_align_last_fsb()),
-    then xfs_bmap_extsize_align() widens the allocation to hint boundaries as far
-    as the neighbouring extents allow.  Returns where the write goes on (bytes).
+    The end past EOF is rounded up to the hint first (xfs_iomap_eof_align_last_fsb()).
+    Returns where the write goes on (bytes).
     """
     bs = machine.fs.blocksize
     hint = inode.extsize
@@ -183,27 +182,12 @@ def allocate_with_hint(machine: Machine, inode: Inode, pos: int, end: int, why: 
     count = min(end - pos, MAX_WRITEBACK_BYTES)  # "cap the maximum length we map"
     end_fsb = -(-(pos + count) // bs)
     following = next(inode.data.overlapping(fsb, 1 << 62), None)
-    previous = inode.data.preceding(fsb)
     if pos + count > inode.size:
         end_fsb = -(-end_fsb // hint) * hint
     if following is not None:
         end_fsb = min(end_fsb, following.file_block)
-    start, stop = blocks.extsize_align(
-        fsb,
-        end_fsb,
-        hint,
-        previous.end if previous is not None else 0,
-        following.file_block if following is not None else None,
-    )
     try:
-        blocks.allocate(
-            machine,
-            inode,
-            start,
-            stop,
-            ExtentState.UNWRITTEN,
-            f"{why} (extent size hint: {hint} blocks)",
-        )
+        stop = extsize.allocate_holes(machine, inode, fsb, end_fsb, why)
     except NoSpace as exc:
         exc.reached = pos  # type: ignore[attr-defined]
         raise
