@@ -347,10 +347,9 @@ def swapext(ctx: Context) -> None:
         )
     donor = _open_other(ctx, ctx.command.word(0), write=True)  # xfs_io opens it first
     try:
-        if entry.append:
-            # xfs_ioc_swapext(): neither file may be open O_APPEND (§9.2)
-            raise SyscallError("EBADF", f"swapext: {target.name} is open O_APPEND")
-        remap_ops.swapext(ctx.machine, ctx.process, target, entry.writable, donor)
+        remap_ops.swapext(
+            ctx.machine, ctx.process, target, entry.writable, donor, target_append=entry.append
+        )
     finally:
         _close_other(ctx, donor, write=True)
 

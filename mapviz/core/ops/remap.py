@@ -295,7 +295,13 @@ def _remap_blocks(
 
 
 def swapext(
-    machine: Machine, process: Process, target: Inode, target_writable: bool, donor: Inode
+    machine: Machine,
+    process: Process,
+    target: Inode,
+    target_writable: bool,
+    donor: Inode,
+    *,
+    target_append: bool = False,
 ) -> None:
     """XFS_IOC_SWAPEXT (xfs_fsr): exchange the whole data forks of two same-size files.
 
@@ -316,6 +322,10 @@ def swapext(
         )
     if not target_writable:
         raise SyscallError("EBADF", "swapext: the target fd must be open read-write")
+    if target_append:
+        # xfs_ioc_swapext(): neither file may be open O_APPEND (§9.2) -- after xfs_io's
+        # bulkstat, which needs CAP_SYS_ADMIN (kernel_diff seed 90061)
+        raise SyscallError("EBADF", f"swapext: {target.name} is open O_APPEND")
     for inode in (target, donor):
         if inode.swapfile:
             raise SyscallError("EINVAL", f"swapext: {inode.name} is an active swapfile")
