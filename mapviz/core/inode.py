@@ -49,6 +49,8 @@ class Inode:
     reflinked: bool = False  # xfs_is_reflink_inode(): has had shared extents
     da_alloc_close: bool = False  # ext4 EXT4_STATE_DA_ALLOC_CLOSE: truncated to 0
     eofblocks_tag: bool = False  # XFS_IEOFBLOCKS: has had speculative preallocation
+    extsize: int = 0  # XFS extent size hint, blocks (0: none; §9.11)
+    cowextsize: int = 0  # XFS CoW extent size hint, blocks (0: none; §9.11)
     indlen: int = 0  # XFS: blocks reserved for the bmbt growth of its delalloc extents
     folios: Folios = field(default_factory=Folios)  # large folios: first page -> pages
     ra_marks: SortedSet[int] = field(default_factory=SortedSet)  # folios flagged PG_readahead
@@ -91,6 +93,8 @@ class Inode:
             reflinked=self.reflinked,
             da_alloc_close=self.da_alloc_close,
             eofblocks_tag=self.eofblocks_tag,
+            extsize=self.extsize,
+            cowextsize=self.cowextsize,
             indlen=self.indlen,
             folios=self.folios.copy(),
             ra_marks=SortedSet(self.ra_marks),

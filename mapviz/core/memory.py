@@ -12,7 +12,7 @@ PAGE_SIZE = 4096
 """Bytes in a page: the unit of page tables, the page cache and faults (x86-64, arm64 4k)."""
 
 MAPPING_BASE = 0x7F0000000000
-"""Where the first mapping of every process goes; later ones follow, a guard page apart."""
+"""Where the first mapping of every process goes; later ones go below it (§9.9)."""
 
 ALL_CAPABILITIES = frozenset(
     [
@@ -179,6 +179,12 @@ class OpenFile:
     # posix_fadvise(2) readahead hints (§9.5): FMODE_RANDOM, and ra->ra_pages (0: the default)
     ra_random: bool = False
     ra_max: int = 0
+    # the file position (f_pos): xfs_io reads and writes with pread/pwrite, so only
+    # sendfile, which writes at the output's position, moves it (§9.8)
+    position: int = 0
+    # the descriptor was closed behind xfs_io's back (copy_range -f, §9.8): the
+    # entry stays in the table and every call on it is EBADF
+    closed: bool = False
 
 
 @dataclass(slots=True)
@@ -192,7 +198,9 @@ class Process:
     current_file: int | None = None
     mappings: list[Mapping] = field(default_factory=list)
     current_mapping: int | None = None
-    next_address: int = MAPPING_BASE
+    # the top of the process's mmap area: everything above it is taken (the
+    # program's own mappings); set by the first mapping, which ends there (§9.9)
+    mmap_top: int = 0
     # xfs_io's global ``vectors`` (pwrite -V N): it stays for later pwrites (§9.4),
     # and its plain buffer's size (``highwater``, 0: never allocated)
     io_vectors: int = 0
@@ -200,6 +208,33 @@ class Process:
 
     def capable(self, capability: str) -> bool:
         return capability in self.caps
+
+    def free_area(self, span: int) -> int:
+        """get_unmapped_area() top-down: the highest free ``span`` bytes under the top (§9.9).
+
+        >>> p = Process("app")
+        >>> hex(p.free_area(8192))
+        '0x7f0000000000'
+        """
+        if not self.mmap_top:
+            self.mmap_top = MAPPING_BASE + span
+        upper = self.mmap_top
+        for mapping in sorted(self.mappings, key=lambda m: m.start, reverse=True):
+            end = mapping.start + -(-mapping.length // PAGE_SIZE) * PAGE_SIZE
+            if end <= upper and upper - end >= span:
+                return upper - span
+            upper = min(upper, mapping.start)
+        return upper - span
+
+    def is_free(self, start: int, stop: int, ignore: Mapping | None = None) -> bool:
+        """Whether no mapping (but ``ignore``) overlaps ``[start, stop)``, below the top."""
+        if stop > self.mmap_top:
+            return False
+        return not any(
+            m.start < stop and start < m.start + -(-m.length // PAGE_SIZE) * PAGE_SIZE
+            for m in self.mappings
+            if m is not ignore
+        )
 
     def open_file(self) -> OpenFile | None:
         if self.current_file is None:
@@ -232,13 +267,15 @@ class Process:
                     f.direct,
                     f.ra_random,
                     f.ra_max,
+                    f.position,
+                    f.closed,
                 )
                 for f in self.files
             ],
             self.current_file,
             [m.copy() for m in self.mappings],
             self.current_mapping,
-            self.next_address,
+            self.mmap_top,
             self.io_vectors,
             self.io_buffer,
         )

@@ -11,6 +11,7 @@ way xfsprogs' ``io/seek.c`` ``seek_f()`` does, so its lines are xfs_io's.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from mapviz.core.extents import ExtentState
 from mapviz.core.inode import Inode
@@ -80,6 +81,14 @@ def lseek(ranges: Sequence[tuple[int, int]], size: int, start: int, whence: str)
     return start if whence == SEEK_HOLE else None
 
 
+class SeekRun(NamedTuple):
+    """What ``seek`` printed, and where its last successful lseek(2) left the file position
+    (``None``: no call succeeded, the position did not move)."""
+
+    lines: list[str]
+    position: int | None
+
+
 def xfs_io_seek(
     ranges: Sequence[tuple[int, int]],
     size: int,
@@ -91,7 +100,6 @@ def xfs_io_seek(
     show_start: bool = False,
 ) -> list[str]:
     """What ``seek -d|-h|-a [-r] [-s] START`` prints (xfsprogs io/seek.c).
-
     >>> for line in xfs_io_seek([(0, 100), (200, 300)], 300, 0, data=True, hole=True, repeat=True):
     ...     print(line.replace("\\t", " "))
     Whence Result
@@ -100,19 +108,43 @@ def xfs_io_seek(
     DATA 200
     HOLE 300
     """
+    return run_seek(
+        ranges, size, start, data=data, hole=hole, repeat=repeat, show_start=show_start
+    ).lines
+
+
+def run_seek(
+    ranges: Sequence[tuple[int, int]],
+    size: int,
+    start: int,
+    *,
+    data: bool,
+    hole: bool,
+    repeat: bool = False,
+    show_start: bool = False,
+) -> SeekRun:
+    """:func:`xfs_io_seek`'s walk, with the file position its lseek(2) calls leave (§9.6).
+
+    >>> run_seek([(0, 100)], 300, 0, data=True, hole=False).position
+    100
+    """
     assert data or hole
     names = (SEEK_DATA, SEEK_HOLE)
     wanted = {SEEK_DATA: data, SEEK_HOLE: hole}
     offset: int | None
+    position: int | None = None  # lseek() moves f_pos when it succeeds
     if hole:
         current = SEEK_HOLE
         offset = lseek(ranges, size, start, SEEK_HOLE)
+        position = offset if offset is not None else position
         if not ((offset is not None and offset == start) or not data):
             current = SEEK_DATA
             offset = lseek(ranges, size, start, SEEK_DATA)
+            position = offset if offset is not None else position
     else:
         current = SEEK_DATA
         offset = lseek(ranges, size, start, SEEK_DATA)
+        position = offset if offset is not None else position
     lines = ["Whence\tStart\tResult" if show_start else "Whence\tResult"]
     count = 0
     while any(wanted.values()):
@@ -127,5 +159,6 @@ def xfs_io_seek(
         current = names[1 - names.index(current)]
         start = offset
         offset = lseek(ranges, size, start, current)
+        position = offset if offset is not None else position
         count += 1
-    return lines
+    return SeekRun(lines, position)

@@ -48,7 +48,15 @@ from mapviz.scenario.syntax import (
 )
 
 # Commands whose arguments name files the JSON must then report (as the recorder does).
-_NAMING = {"open": 0, "reflink": 0, "dedupe": 0, "swapext": 0}
+_NAMING = {
+    "open": 0,
+    "reflink": 0,
+    "dedupe": 0,
+    "swapext": 0,
+    "copy_range": 0,
+    "sendfile": 0,
+    "exchangerange": 0,
+}
 SWAP_STEPS = ("swapon", "swapoff")
 SKIPPED = "skipped"  # a command xfs_io would not issue (no file, no mapping, a bad range)
 ALIASES = {"ENOTSUP": "EOPNOTSUPP"}  # Python names errno 95 ENOTSUP; the kernel says EOPNOTSUPP
@@ -266,7 +274,9 @@ class Simulation:
         machine = self.machine
         machine.events = []
         if command.name in _NAMING and command.args:
-            self._mention(command.word(_NAMING[command.name]))
+            named = command.args[_NAMING[command.name]]
+            if isinstance(named, str):  # (sendfile -f N OFF LEN names no file)
+                self._mention(named)
         before = self._sealed_maps() if self.check else {}
         entry = machine.process.open_file()
         step_file = entry.name if entry else None
@@ -307,7 +317,10 @@ class Simulation:
                 machine.emit(EventKind.SIGSEGV, failure.why, result="SIGSEGV")
             if failure.result in ("SIGBUS", "SIGSEGV"):
                 # xfs_io died; the one that takes its place starts with its globals unset
+                # and opens the files again (at position 0, §9.8)
                 process.io_vectors = process.io_buffer = 0
+                for entry in process.files:
+                    entry.position, entry.closed = 0, False
         if command.name in ("open", "file") and result == "ok":
             entry = machine.process.open_file()
             step_file = entry.name if entry else None

@@ -22,6 +22,7 @@ is fsynced and closed; ``%swapoff`` is swapoff(2).  Both run with our own
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import os
 import stat
@@ -46,13 +47,17 @@ SKIPPED = "skipped"
 """A command xfs_io would not even issue in the real state (as the simulator's replays say)."""
 
 # Commands whose arguments name files the JSON then reports (as the simulator does).
-_NAMING = ("open", "reflink", "dedupe", "swapext")
+_NAMING = ("open", "reflink", "dedupe", "swapext", "copy_range", "sendfile")
+# A failing copy_range ends xfs_io 6.1 (copy_range_f() returns the errno as "done"):
+# its message is the result, and a new xfs_io takes over (kernel-semantics §9.8).
+_ENDS_XFS_IO = ("copy_range",)
 # xfs_io issues these XFS ioctls only on XFS files; elsewhere what the kernel
 # answers to the ioctl is the truth: (request, argument size).
 # XFS_IOC_GETBMAPX = _IOWR('X', 56, struct getbmap); XFS_IOC_SWAPEXT = _IOWR('X', 109, ...).
 _XFS_ONLY_IOCTL = {"bmap": (0xC0205838, 0x20 * 4), "swapext": (0xC0C0586D, 0xC0)}
 _FOREIGN = "is for XFS filesystems only"
-_VFS_IOCTLS = ("unresvsp", "zero")
+# (and the fsxattr hints: ext4 would answer FS_IOC_FSSETXATTR itself, kernel-semantics §9.11)
+_VFS_IOCTLS = ("unresvsp", "zero", "extsize", "cowextsize")
 # xfs_io's own refusals: the command was never issued (no file, no mapping,
 # a range outside the mapping, an index that does not exist).
 _REFUSALS = (
@@ -96,6 +101,8 @@ def xfs_io_line(command: Command, spell: Callable[[str], str] = str) -> str:
     'pwrite -S 97 0 4096'
     """
     flags = command.flags.replace("D", "") if command.name == "mmap" else command.flags
+    if command.name == "sendfile" and "i" in flags:
+        flags = flags.replace("i", "") + "i"  # -i takes the word after it: INFILE
     words = [command.name]
     if flags:
         words.append("-" + flags)
@@ -110,6 +117,8 @@ def xfs_io_line(command: Command, spell: Callable[[str], str] = str) -> str:
 class _OpenFile:
     path: str
     flags: str  # the scenario's open flags
+    closed: bool = False  # copy_range -f closed its descriptor (kernel-semantics §9.8)
+    fd: int | None = None  # xfs_io's descriptor number (for exchangerange, §9.10)
 
 
 @dataclass
@@ -156,12 +165,21 @@ class RealProcess:
             )
         return io
 
-    def track(self, command: Command) -> None:
-        """Follow a command that succeeded in the file and mapping tables."""
+    def track(self, command: Command, fd: int | None = None) -> None:
+        """Follow a command that succeeded in the file and mapping tables.
+
+        ``fd`` is the descriptor an ``open`` got in xfs_io.
+        """
         name, args = command.name, command.args
         if name == "open":
-            self.files.append(_OpenFile(command.word(0), command.flags))
+            self.files.append(_OpenFile(command.word(0), command.flags, fd=fd))
             self.current = len(self.files) - 1
+            # open(2) takes the lowest free descriptor: one copy_range -f closed
+            stale = next((i for i, f in enumerate(self.files) if f.closed), None)
+            if stale is not None:
+                self.files[stale] = _OpenFile(command.word(0), command.flags, fd=fd)
+        elif name == "copy_range" and command.option("f") is not None and self.files:
+            self.files[0].closed = True
         elif name == "close" and self.current is not None:
             del self.files[self.current]
             self.current = min(self.current, len(self.files) - 1) if self.files else None
@@ -174,6 +192,8 @@ class RealProcess:
             self.current_map = len(self.maps) - 1
         elif name == "mmap" and len(args) == 1:
             self.current_map = command.number(0)
+        elif name == "mremap" and self.current_map is not None:
+            self.maps[self.current_map].length = command.number(0)
         elif name == "munmap" and self.current_map is not None:
             del self.maps[self.current_map]
             self.current_map = min(self.current_map, len(self.maps) - 1) if self.maps else None
@@ -190,7 +210,9 @@ class RealProcess:
         current, current_map = self.current, self.current_map
         self.files, self.maps = [], []
         for entry in files:
+            before = open_fds(io.pid)
             if self._open(io, self.spell(entry.path), entry.flags, warnings):
+                entry.fd = _new_fd(before, io.pid)
                 self.files.append(entry)
         for mapping in maps:
             index = next((i for i, f in enumerate(self.files) if f.path == mapping.path), None)
@@ -309,11 +331,20 @@ class Recorder:
                     self._mention(arg)
         io = process.io if process.io is not None else process.start(self.testbed.mnt)
         file = process.current_path
+        if command.name == "exchangerange":
+            return (file, *self._exchange(command, process, io), {})
         line = xfs_io_line(command, self.testbed.xfs_io_path)
+        before = open_fds(io.pid) if command.name == "open" else set()
         reply = io.run(line)
+        extra: dict[str, Any] = {"restarted": True}
+        if reply.died and reply.exit_code is not None and command.name in _ENDS_XFS_IO:
+            result, why = classify(reply.lines)
+            warnings = process.restore(self.testbed.mnt)
+            if warnings:
+                extra["restore_warnings"] = warnings
+            return file, result, why, extra
         if reply.died:
             warnings = process.restore(self.testbed.mnt)
-            extra: dict[str, Any] = {"restarted": True}
             if warnings:
                 extra["restore_warnings"] = warnings
             return file, reply.death, f"xfs_io was killed by {reply.death} during `{line}`", extra
@@ -330,7 +361,7 @@ class Recorder:
                 # kernel's internal code for it (SCENARIO.md "Results").
                 result, why = "EBADE", differs
         if result == "ok":
-            process.track(command)
+            process.track(command, _new_fd(before, io.pid) if command.name == "open" else None)
             if command.name in ("open", "file"):
                 file = process.current_path
         return file, result, why, {}
@@ -362,6 +393,44 @@ class Recorder:
         raise OracleFailureError(
             f"mapviz run --real: the XFS-only {command.name} ioctl worked on {path}"
         )
+
+    def _exchange(
+        self, command: Command, process: RealProcess, io: XfsIo
+    ) -> tuple[str, str | None]:
+        """``exchangerange``, which xfs_io 6.1 lacks: what xfs_io 6.10's io/exchrange.c does.
+
+        xfs_io itself opens the donor read-write (so its credentials and
+        errors are the process's own); then the ioctl goes to xfs_io's own
+        open files (pidfd_getfd(): the same struct files, flags and all);
+        then xfs_io closes the donor and the current file is selected again.
+        """
+        current = process.current
+        if current is None:
+            return SKIPPED, "xfs_io did not issue it: no files are open, try 'help open'"
+        if self.testbed.fs.type != "xfs":
+            said = "foreign file active, exchangerange command is for XFS filesystems only"
+            return SKIPPED, f"xfs_io did not issue it: {said}"
+        target = process.files[current]
+        donor = command.word(0)
+        self._mention(donor)
+        before = open_fds(io.pid)
+        reply = io.run(f"open {self.testbed.xfs_io_path(donor)}")
+        result, why = classify(reply.lines)
+        if reply.died:
+            raise OracleFailureError(f"mapviz run --real: xfs_io died opening {donor}")
+        if result != "ok":
+            return result, why
+        donor_fd = _new_fd(before, io.pid)
+        try:
+            if donor_fd is None or target.fd is None:
+                raise OracleFailureError(
+                    "mapviz run --real: cannot find xfs_io's descriptors for exchangerange"
+                )
+            result, why = _exchange_ioctl(io.pid, donor_fd, target.fd, command)
+        finally:
+            io.run("close")  # xfs_io's close(fd) of the donor: ->release()
+            io.run(f"file {current}")
+        return result, why
 
     def _swap(self, kind: str, process: RealProcess) -> tuple[str, str | None]:
         """``%swapon`` (mkswap + swapon(2)) or ``%swapoff``: (result, why)."""
@@ -435,6 +504,69 @@ class Recorder:
             with contextlib.suppress(OSError):
                 os.close(fd)
         self._fds = {}
+
+
+def open_fds(pid: int) -> set[int]:
+    """The descriptors process ``pid`` has open now."""
+    return {int(name) for name in os.listdir(f"/proc/{pid}/fd")}
+
+
+def _new_fd(before: set[int], pid: int) -> int | None:
+    """The descriptor an ``open`` just gave xfs_io (``None`` if none appeared)."""
+    new = open_fds(pid) - before
+    return min(new) if new else None
+
+
+# XFS_IOC_EXCHANGE_RANGE = _IOW('X', 129, struct xfs_exchange_range), 40 bytes:
+# s32 file1_fd, u32 pad, u64 file1_offset, file2_offset, length, flags
+# (fs/xfs/libxfs/xfs_fs.h); kernel-semantics §9.10.
+_EXCHANGE_RANGE = (1 << 30) | (40 << 16) | (ord("X") << 8) | 129
+_EXCHANGE_TO_EOF, _EXCHANGE_DSYNC, _EXCHANGE_DRY_RUN = 1, 2, 4
+_SYS_PIDFD_GETFD = 438  # the same number on every architecture
+
+
+def _exchange_ioctl(
+    pid: int, donor_fd: int, target_fd: int, command: Command
+) -> tuple[str, str | None]:
+    """The ioctl xfs_io 6.10 makes, on duplicates of xfs_io's own two descriptors."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    pidfd = os.pidfd_open(pid)
+    fds: list[int] = []
+    try:
+        for fd in (donor_fd, target_fd):
+            got = libc.syscall(_SYS_PIDFD_GETFD, pidfd, fd, 0)
+            if got < 0:
+                number = ctypes.get_errno()
+                raise OracleFailureError(
+                    f"mapviz run --real: pidfd_getfd of xfs_io's fd {fd}: {os.strerror(number)}"
+                )
+            fds.append(got)
+        file1, file2 = fds
+        length = command.option("l")
+        flags = _EXCHANGE_TO_EOF if length is None else 0
+        if length is None:
+            length = os.fstat(file2).st_size  # xfs_io: fstat(file->fd)
+        flags |= _EXCHANGE_DSYNC if command.has("f") else 0
+        flags |= _EXCHANGE_DRY_RUN if command.has("n") else 0
+        request = struct.pack(
+            "=iIQQQQ",
+            file1,
+            0,
+            command.option("s", 0) or 0,
+            command.option("d", 0) or 0,
+            length,
+            flags,
+        )
+        try:
+            fcntl.ioctl(file2, _EXCHANGE_RANGE, bytearray(request), True)
+        except OSError as error:
+            number = error.errno or 0
+            return errno_name(number), f"exchangerange: {os.strerror(number)}"
+        return "ok", None
+    finally:
+        for fd in fds:
+            os.close(fd)  # our duplicates: xfs_io still holds the files
+        os.close(pidfd)
 
 
 def _outcome(call: str, error: int) -> tuple[str, str | None]:

@@ -87,13 +87,7 @@ def record(scenario: Scenario) -> dict[str, Any]:
         "scenario": scenario.name,
         "title": scenario.title,
         "kernel": REAL_MODEL,
-        "fs": {
-            "type": fs.type,
-            "blocksize": fs.blocksize,
-            "size": fs.size,
-            "dax": False,
-            "reflink": fs.reflink,
-        },
+        "fs": {**fs.to_json(), "dax": False},
         "ok": all(step.get("expect", step["result"]) == step["result"] for step in steps),
         "oracle": {
             "runner": "mapviz run --real",

@@ -185,6 +185,8 @@ class Testbed:
                 f"reflink={int(fs.reflink)}",
             ]
             _run([*self.mkfs, self.image], env=_FSTESTS_ENV)
+            if fs.exchange:
+                self.mkfs += ["&&", *_set_exchange(self.image)]
         else:
             self.mkfs = ["mkfs.ext4", "-F", "-q", "-b", str(fs.blocksize), "-E", "nodiscard"]
             _run([*self.mkfs, self.image])
@@ -377,6 +379,48 @@ def swapoff(path: str) -> int:
     if _libc().swapoff(os.fsencode(path)) == 0:
         return 0
     return ctypes.get_errno()
+
+
+# XFS_SB_FEAT_INCOMPAT_EXCHRANGE (fs/xfs/libxfs/xfs_format.h): the superblock feature
+# XFS_IOC_EXCHANGE_RANGE needs (kernel-semantics §9.10)
+_INCOMPAT_EXCHRANGE = 1 << 6
+
+
+def _set_exchange(image: str) -> list[str]:
+    """Give a fresh, unmounted XFS the exchange-range feature; returns the xfs_db command.
+
+    mkfs.xfs learnt ``-i exchange=1`` in xfsprogs 6.10; an older one (6.1
+    here) makes the filesystem without it.  Its xfs_db sets the bit with
+    ``write -d`` (its write verifier does not know the bit yet; the CRC is
+    recomputed all the same), and the kernel mounts it as mkfs 6.10 would
+    have made it.
+    """
+    environment = dict(os.environ, LC_ALL="C")
+    shown = subprocess.run(
+        ["xfs_db", "-c", "sb 0", "-c", "print features_incompat", image],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=_TOOL_TIMEOUT,
+        check=False,
+    )
+    try:
+        incompat = int(shown.stdout.split("=")[-1], 0)
+    except ValueError:
+        raise OracleFailureError(
+            f"mapviz run --real: xfs_db could not read the superblock features: {shown.stderr}"
+        ) from None
+    argv = [
+        "xfs_db",
+        "-x",
+        "-c",
+        "sb 0",
+        "-c",
+        f"write -d features_incompat {incompat | _INCOMPAT_EXCHRANGE:#x}",
+        image,
+    ]
+    _run(argv)
+    return argv[:-1]
 
 
 def _run(argv: list[str], env: dict[str, str] | None = None) -> None:

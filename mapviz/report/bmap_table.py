@@ -16,6 +16,8 @@ from mapviz.report.extents import Extent
 SECTOR = 512
 HOLE = -1
 """``bmv_block`` of a hole record."""
+DELALLOC = -2
+"""``bmv_block`` of a delalloc record (``BMV_OF_DELALLOC``, asked for with ``bmap -e``)."""
 
 _MAX_FILE_SIZE = (1 << 63) - 1  # XFS s_maxbytes (MAX_LFS_FILESIZE)
 _MIN_RANGE_WIDTH = 16  # io/bmap.c MINRANGE_WIDTH
@@ -44,6 +46,7 @@ def getbmap_records(
     blocksize: int,
     flags: bool,
     preallocated: bool = False,
+    delalloc: bool = False,
 ) -> list[BmapRecord]:
     """The records ``XFS_IOC_GETBMAPX`` returns for a whole data fork.
 
@@ -62,6 +65,10 @@ def getbmap_records(
         The inode has ``XFS_DIFLAG_PREALLOC`` (set by fallocate) or an extent
         size hint: the map runs to ``s_maxbytes`` instead of stopping at EOF,
         so blocks beyond EOF are reported.
+    delalloc
+        ``bmap -e`` (``BMV_IF_DELALLOC``): delalloc extents are reported
+        (block :data:`DELALLOC`), and a fork with no extent is one hole
+        over the whole file.
 
     Returns
     -------
@@ -101,7 +108,12 @@ def getbmap_records(
     bmv_end = -(-max_len // blocksize) * per_block  # sectors
     range_blocks = bmv_end // per_block
     records: list[BmapRecord] = []
-    if bmv_end == 0 or not fork:
+    if bmv_end == 0:
+        return records
+    if not fork:
+        # xfs_getbmap(): "report a whole-file hole if the delalloc flag is set"
+        if delalloc and eof_blocks:
+            records.append(BmapRecord(0, eof_blocks * per_block, HOLE, False, False))
         return records
     remaining = bmv_end  # bmv_length: 0 means "full"
 
@@ -124,7 +136,11 @@ def getbmap_records(
             if remaining == 0:
                 break
         bno = start + count
-        if state != "delalloc":  # skipped without BMV_IF_DELALLOC
+        if state == "delalloc" and delalloc:
+            report(start * per_block, count * per_block, DELALLOC, False, shared)
+            if remaining == 0:
+                break
+        elif state != "delalloc":  # skipped without BMV_IF_DELALLOC
             block = HOLE if physical is None else physical * per_block
             report(
                 start * per_block,
@@ -155,6 +171,8 @@ def format_bmap(
     size: int | None = None,
     preallocated: bool = False,
     ag_count: int | None = None,
+    delalloc: bool = False,
+    blocks: bool = False,
 ) -> list[str]:
     """Lines of xfs_io's ``bmap``, ``bmap -v`` or ``bmap -vp`` (``flags``).
 
@@ -174,6 +192,10 @@ def format_bmap(
         See :func:`getbmap_records`.
     ag_count
         Number of AGs; only widens the AG column past 2 digits at 100 AGs.
+    delalloc
+        ``-e``: see :func:`getbmap_records`; such records print ``delalloc``.
+    blocks
+        ``-l``: each line of the plain table ends `` N blocks``.
 
     Returns
     -------
@@ -196,7 +218,12 @@ def format_bmap(
     ['f: no extents']
     """
     records = getbmap_records(
-        extents, size=size, blocksize=blocksize, flags=flags, preallocated=preallocated
+        extents,
+        size=size,
+        blocksize=blocksize,
+        flags=flags,
+        preallocated=preallocated,
+        delalloc=delalloc,
     )
     if not records:
         return [f"{name}: no extents"]
@@ -204,7 +231,8 @@ def format_bmap(
     if not verbose:
         for index, record in enumerate(records):
             end = record.offset + record.length - 1
-            lines.append(f"\t{index}: [{record.offset}..{end}]: {_plain_blocks(record)}")
+            count = f" {record.length} blocks" if blocks else ""
+            lines.append(f"\t{index}: [{record.offset}..{end}]: {_plain_blocks(record)}{count}")
         return lines
     per_ag = ag_blocks * blocksize // SECTOR
     foff_w = boff_w = aoff_w = _MIN_RANGE_WIDTH
@@ -223,9 +251,10 @@ def format_bmap(
     )
     for index, record in enumerate(records):
         head = f"{index:>4}: {_file_range(record):<{foff_w}} "
-        if record.block == HOLE:
+        if record.block in (HOLE, DELALLOC):
+            word = "hole" if record.block == HOLE else "delalloc"
             lines.append(
-                f"{head}{'hole':<{boff_w}} {'':>{agno_w}} {'':<{aoff_w}} {record.length:>{tot_w}}"
+                f"{head}{word:<{boff_w}} {'':>{agno_w}} {'':<{aoff_w}} {record.length:>{tot_w}}"
             )
             continue
         agno, ag_range = _ag_range(record, per_ag)
@@ -250,11 +279,17 @@ def _block_range(record: BmapRecord) -> str:
 
 
 def _ag_range(record: BmapRecord, per_ag: int) -> tuple[int, str]:
-    """AG number and ``(start..end)`` within it (disk addresses are linear)."""
-    agno = record.block // per_ag
+    """AG number and ``(start..end)`` within it (disk addresses are linear).
+
+    C's division truncates toward zero: a delalloc record's block -2 (which
+    io/bmap.c measures before printing ``delalloc``) is in "AG 0".
+    """
+    agno = int(record.block / per_ag) if record.block < 0 else record.block // per_ag
     start = record.block - agno * per_ag
     return agno, f"({start}..{start + record.length - 1})"
 
 
 def _plain_blocks(record: BmapRecord) -> str:
-    return "hole" if record.block == HOLE else _block_range(record)
+    if record.block == HOLE:
+        return "hole"
+    return "delalloc" if record.block == DELALLOC else _block_range(record)

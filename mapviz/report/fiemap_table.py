@@ -22,11 +22,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain, islice
+from typing import NamedTuple
 
 from mapviz.report.bmap_table import format_bmap
 from mapviz.report.extents import Extent
 
-__all__ = ["Extent", "fiemap_flags", "fiemap_table", "format_bmap", "format_fiemap"]
+__all__ = [
+    "Extent",
+    "Window",
+    "fiemap_flags",
+    "fiemap_table",
+    "format_bmap",
+    "format_fiemap",
+    "window_records",
+]
 
 SECTOR = 512
 """xfs_io prints FIEMAP and GETBMAPX ranges in 512-byte "basic blocks"."""
@@ -103,8 +112,54 @@ def _fiemap_widths(records: Sequence[tuple[int, int, int, int]]) -> tuple[int, i
     return foff_w, boff_w, tot_w, flg_w
 
 
+class Window(NamedTuple):
+    """``fiemap OFF LEN``: the range asked for, in bytes (``end`` ``None``: to the end)."""
+
+    start: int
+    end: int | None
+    blocksize: int
+
+
+def window_records(
+    records: Sequence[tuple[int, int, int, int]], window: Window
+) -> list[tuple[int, int, int, int]]:
+    """The FIEMAP records the kernel returns for ``window``'s range.
+
+    XFS (``xfs_read_iomap_begin()`` -> ``xfs_bmapi_read()``) and ext4
+    (``ext4_iomap_begin_report()``) map only the blocks of the range asked
+    for, so a record is cut to the block-rounded window; ``iomap_fiemap()``
+    flags the last record it emits LAST, wherever the file's own last extent
+    is (§4.2).
+
+    >>> window_records([(0, 8192, 65536, 0x1)], Window(start=12288, end=16384, blocksize=4096))
+    [(12288, 20480, 4096, 1)]
+    """
+    bs = window.blocksize
+    low = window.start // bs * bs
+    high = None if window.end is None else -(-window.end // bs) * bs
+    cut = []
+    for logical, physical, length, flags in records:
+        start, stop = max(logical, low), logical + length
+        if high is not None:
+            stop = min(stop, high)
+        if stop <= start:
+            continue
+        moved = physical + start - logical if physical else physical
+        cut.append((start, moved, stop - start, flags & ~FIEMAP_EXTENT_LAST))
+    if cut:
+        logical, physical, length, flags = cut[-1]
+        cut[-1] = (logical, physical, length, flags | FIEMAP_EXTENT_LAST)
+    return cut
+
+
 def format_fiemap(
-    name: str, extents: Sequence[Extent], *, verbose: bool, size: int | None = None
+    name: str,
+    extents: Sequence[Extent],
+    *,
+    verbose: bool,
+    size: int | None = None,
+    window: Window | None = None,
+    blocks: bool = False,
 ) -> list[str]:
     """Lines of xfs_io's ``fiemap`` (``verbose=False``) or ``fiemap -v``.
 
@@ -119,6 +174,11 @@ def format_fiemap(
     size
         The file size in bytes.  xfs_io prints a hole from the end of the last
         extent to EOF; without ``size`` that line is left out.
+    window
+        ``fiemap OFF [LEN]``: only the records of that range, holes counted
+        from OFF and the last one up to the range's end or EOF.
+    blocks
+        ``fiemap -l``: the plain table also gives each length in sectors.
 
     Returns
     -------
@@ -143,7 +203,13 @@ def format_fiemap(
     ['f:', '\\t0: [0..31]: 262336..262367']
     """
     lines = [f"{name}:"]
-    for chunk in fiemap_table(_fiemap_records(extents), verbose=verbose, size=size):
+    records = _fiemap_records(extents)
+    start, end = 0, None
+    if window is not None:
+        records = window_records(records, window)
+        start, end = window.start, window.end
+    table = fiemap_table(records, verbose=verbose, size=size, start=start, end=end, blocks=blocks)
+    for chunk in table:
         lines += chunk
     return lines
 
@@ -154,6 +220,9 @@ def fiemap_table(
     verbose: bool,
     size: int | None = None,
     chunk: int = 4096,
+    start: int = 0,
+    end: int | None = None,
+    blocks: bool = False,
 ) -> Iterator[list[str]]:
     """The lines of :func:`format_fiemap` after the name, from raw FIEMAP records.
 
@@ -161,6 +230,9 @@ def fiemap_table(
     offset order, as the ioctl returns them (``mapviz fiemap`` hands in a
     real file's 100,000+ without making an object per extent).  The lines
     come in lists of about ``chunk``, so a caller can write them as they come.
+    ``start`` and ``end`` (bytes) are ``fiemap OFF LEN``'s range: holes are
+    counted from ``start`` and the last one stops at ``end`` if before EOF;
+    ``blocks`` is ``-l`` (each plain line ends `` N blocks``).
 
     >>> list(fiemap_table([(0, 8192, 4096, 0x801)], verbose=False, size=8192))
     [['\\t0: [0..7]: 16..23', '\\t1: [8..15]: hole']]
@@ -177,10 +249,14 @@ def fiemap_table(
         header = f"{{:>4}}: {{:<{foff_w}}} {{:<{boff_w}}} {{:>{tot_w}}} {{:>{flg_w}}}"
         # io/fiemap.c prints the header with the first extent only.
         lines = [header.format("EXT", "FILE-OFFSET", "BLOCK-RANGE", "TOTAL", "FLAGS")]
+    elif blocks:
+        row, hole, lines = "\t%d: %s %d..%d %d blocks", "\t%d: %s hole %d blocks", []
     else:
         row, hole, lines = "\t%d: %s %d..%d", "\t%d: %s hole", []
+    # io/fiemap.c: print_hole() takes the count with -v or -l
+    counted = verbose or blocks
     index = 0
-    last_end = 0  # bytes, like xfs_io's last_logical
+    last_end = start  # bytes, like xfs_io's last_logical
     append = lines.append
     for logical, physical, length, flags in chain(first, records):
         # One loop for both tables, in locals: it runs once per extent of huge files.
@@ -188,11 +264,13 @@ def fiemap_table(
         hole_start = last_end // SECTOR
         if start > hole_start:  # io/fiemap.c print_hole(): holes are synthesised
             offsets = f"[{hole_start}..{start - 1}]:"
-            append(hole % ((index, offsets, start - hole_start) if verbose else (index, offsets)))
+            append(hole % ((index, offsets, start - hole_start) if counted else (index, offsets)))
             index += 1
         offsets = f"[{start}..{start + count - 1}]:"
         if verbose:
             append(row % (index, offsets, f"{block}..{block + count - 1}", count, flags))
+        elif blocks:
+            append(row % (index, offsets, block, block + count - 1, count))
         else:
             append(row % (index, offsets, block, block + count - 1))
         index += 1
@@ -201,10 +279,12 @@ def fiemap_table(
             yield lines
             lines = []
             append = lines.append
-    if size is not None and last_end < size:
-        # io/fiemap.c: the hole to EOF, only when some extent was printed.
-        start, end = last_end // SECTOR, size // SECTOR
-        offsets = f"[{start}..{end - 1}]:"
-        append(hole % ((index, offsets, end - start) if verbose else (index, offsets)))
+    stop = size if end is None or size is None else min(end, size)
+    if stop is not None and last_end < stop:
+        # io/fiemap.c: the hole to EOF (or the range's end), only when some
+        # extent was printed.
+        hole_first, hole_end = last_end // SECTOR, stop // SECTOR
+        offsets = f"[{hole_first}..{hole_end - 1}]:"
+        append(hole % ((index, offsets, hole_end - hole_first) if counted else (index, offsets)))
     if lines:
         yield lines

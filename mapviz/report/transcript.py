@@ -10,7 +10,9 @@ from mapviz.core.outcome import STRERROR
 from mapviz.core.simulation import Simulation
 from mapviz.core.trace import Step
 from mapviz.report.bmap_table import format_bmap
-from mapviz.report.fiemap_table import format_fiemap
+from mapviz.report.fiemap_table import Window, format_fiemap
+from mapviz.scenario import parse_line
+from mapviz.scenario.syntax import Command
 
 # The name xfs_io puts in front of perror()'s message, per command.
 _PERROR = {
@@ -84,21 +86,40 @@ def _table(sim: Simulation, step: Step) -> Iterator[str]:
     view = step.files.get(step.file)
     if view is None:
         return
-    flags = step.command.split()[1:]
-    verbose = any("v" in f for f in flags if f.startswith("-"))
-    if step.name == "fiemap":
-        lines = format_fiemap(view.name, view.extents, verbose=verbose, size=view.size)
+    command = parse_line(step.command, line=step.line, fs=sim.fs)
+    assert isinstance(command, Command), step.command  # it ran: it parses
+    verbose = command.has("v")
+    if command.has("a"):
+        # the attribute fork: mapviz's files have no extended attributes, so
+        # XFS and ext4 report no extent (§4.2)
+        lines = [f"{view.name}:" if step.name == "fiemap" else f"{view.name}: no extents"]
+    elif step.name == "fiemap":
+        window = None
+        if command.args:
+            end = command.number(0) + command.number(1) if len(command.args) == 2 else None
+            window = Window(command.number(0), end, sim.fs.blocksize)
+        lines = format_fiemap(
+            view.name,
+            view.extents,
+            verbose=verbose,
+            size=view.size,
+            window=window,
+            blocks=command.has("l"),
+        )
     else:
         geometry = sim.machine.fs.geometry
         lines = format_bmap(
             view.name,
             view.extents,
             verbose=verbose,
-            flags=any("p" in f for f in flags if f.startswith("-")),
+            # -a / -c clear BMV_IF_PREALLOC in io/bmap.c, -p sets it
+            flags=command.has("p"),
             ag_blocks=geometry.ag_blocks,
             blocksize=sim.fs.blocksize,
             size=view.size,
             ag_count=geometry.ag_count,
+            delalloc=command.has("e"),
+            blocks=command.has("l"),
         )
     for line in lines:
         yield f"       {line}"

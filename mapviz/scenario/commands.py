@@ -111,6 +111,37 @@ SPECS: dict[str, Spec] = {
             usage="dedupe INFILE SRC_OFF DST_OFF LEN",
         ),
         Spec("swapext", shapes=((DONOR,),), usage="swapext DONOR"),
+        Spec("extsize", "DR", shapes=((), (SIZE,)), usage="extsize [-D|-R] [SIZE]"),
+        Spec("cowextsize", "DR", shapes=((), (SIZE,)), usage="cowextsize [-D|-R] [SIZE]"),
+        Spec(
+            "exchangerange",
+            "fn",
+            (
+                ("s", Arg("SRC_OFF", "source offset", Kind.NUMBER)),
+                ("d", Arg("DST_OFF", "destination offset", Kind.NUMBER)),
+                ("l", Arg("LEN", "length", Kind.NUMBER)),
+            ),
+            ((DONOR,),),
+            "exchangerange [-f] [-n] [-s SRC_OFF] [-d DST_OFF] [-l LEN] DONOR",
+        ),
+        Spec(
+            "copy_range",
+            options=(
+                ("s", Arg("SRC_OFF", "source offset", Kind.NUMBER)),
+                ("d", Arg("DST_OFF", "destination offset", Kind.NUMBER)),
+                ("l", Arg("LEN", "length", Kind.NUMBER)),
+                ("f", Arg("N", "file index", Kind.INDEX)),
+            ),
+            shapes=((INFILE,), ()),
+            usage="copy_range [-s SRC_OFF] [-d DST_OFF] [-l LEN] INFILE | copy_range ... -f N",
+        ),
+        Spec(
+            "sendfile",
+            "qi",
+            (("f", Arg("N", "file index", Kind.INDEX)),),
+            shapes=((INFILE,), (INFILE, OFF, LEN), (), RANGE),
+            usage="sendfile [-q] -i INFILE [OFF LEN] | sendfile [-q] -f N [OFF LEN]",
+        ),
         Spec("fsync", usage="fsync"),
         Spec("fdatasync", usage="fdatasync"),
         Spec("sync", usage="sync"),
@@ -126,12 +157,24 @@ SPECS: dict[str, Spec] = {
         Spec("mwrite", "r", (SEED,), OPTIONAL_RANGE, "mwrite [-r] [-S seed] [OFF LEN]"),
         Spec("msync", "ais", shapes=OPTIONAL_RANGE, usage="msync [-a] [-i] [-s] [OFF LEN]"),
         Spec("munmap", usage="munmap"),
+        Spec(
+            "mremap",
+            "m",
+            (("f", Arg("ADDR", "address", Kind.NUMBER)),),
+            ((Arg("NEWLEN", "length", Kind.NUMBER),),),
+            "mremap [-m|-f ADDR] NEWLEN",
+        ),
         Spec("madvise", "drsw", shapes=OPTIONAL_RANGE, usage="madvise [-d|-r|-s|-w] [OFF LEN]"),
         Spec("mincore", shapes=OPTIONAL_RANGE, usage="mincore [OFF LEN]"),
         Spec("fadvise", "dnrsw", shapes=((), RANGE), usage="fadvise [-d|-n|-r|-s|-w] [OFF LEN]"),
         Spec("seek", "adhrs", shapes=((OFF,),), usage="seek -a|-d|-h [-r] [-s] OFF"),
-        Spec("fiemap", "v", usage="fiemap [-v]"),
-        Spec("bmap", "vp", usage="bmap [-v] [-p]"),
+        Spec(
+            "fiemap",
+            "alv",
+            shapes=((), (OFF,), RANGE),
+            usage="fiemap [-a] [-l] [-v] [OFF [LEN]]",
+        ),
+        Spec("bmap", "acelpv", usage="bmap [-a|-c] [-e] [-l] [-p] [-v]"),
         Spec("stat", "v", usage="stat [-v]"),
         Spec("print", usage="print"),
     )
@@ -175,7 +218,7 @@ def _build(spec: Spec, words: Sequence[str], text: str, line: int, blocksize: in
         return Command(line, text, spec.name, args=(_chattr_word(words),))
     flags, options, rest = _parse_flags(spec, words, blocksize)
     _check_flag_rules(spec.name, flags)
-    shape = _shape(spec, _shapes(spec, flags), rest)
+    shape = _shape(spec, _shapes(spec, flags, options), rest)
     args = tuple(_argument(arg, word, blocksize) for arg, word in zip(shape, rest, strict=True))
     return Command(line, text, spec.name, flags, options, args)
 
@@ -232,7 +275,7 @@ def _option_value(arg: Arg, word: str, blocksize: int) -> int:
     if arg.kind is Kind.INDEX:
         return parse_index(word, arg.what)
     value = parse_number(word, blocksize, arg.what)
-    if value == 0:
+    if value == 0 and arg.kind is Kind.SIZE:
         raise LineError(f"the {arg.what} {quote(word)} must be more than 0")
     return value
 
@@ -251,14 +294,26 @@ def _check_flag_rules(name: str, flags: str) -> None:
     """Flags that exclude each other."""
     if name == "falloc" and sum(letter in flags for letter in "pcu") > 1:
         raise LineError(f"-p, -c and -u exclude each other (got {quote('-' + flags)})")
+    if name in ("extsize", "cowextsize") and "D" in flags and "R" in flags:
+        raise LineError("-R and -D options are mutually exclusive")
     if name == "seek" and not any(letter in flags for letter in "adh"):
         raise LineError("one of -a, -d or -h is needed (usage: seek -a|-d|-h [-r] [-s] OFF)")
     if name == "mmap" and "A" in flags and "S" in flags:
         raise LineError('"-S" (MAP_SYNC) needs a file; it cannot go with "-A"')
 
 
-def _shapes(spec: Spec, flags: str) -> tuple[tuple[Arg, ...], ...]:
-    """The argument shapes ``spec`` allows with these flags."""
+def _shapes(
+    spec: Spec, flags: str, options: tuple[tuple[str, int], ...] = ()
+) -> tuple[tuple[Arg, ...], ...]:
+    """The argument shapes ``spec`` allows with these flags and options."""
+    from_file = any(letter == "f" for letter, _ in options)
+    if spec.name == "copy_range":
+        # -f N names the source by index (io/copy_file_range.c: "Expect no src_path arg")
+        return ((),) if from_file else ((INFILE,),)
+    if spec.name == "sendfile":
+        if from_file == ("i" in flags):
+            raise LineError(f"exactly one of -i INFILE or -f N is needed (usage: {spec.usage})")
+        return ((), RANGE) if from_file else ((INFILE,), (INFILE, OFF, LEN))
     if spec.name == "fadvise":
         # xfs_io's fadvise_f(): -d -n -w take a range, -r -s and no flag none (the last wins)
         last = next((f for f in reversed(flags) if f in "dnrsw"), "")

@@ -61,8 +61,14 @@ MIN_FS_SIZE = 16 << 20
 MAX_FS_SIZE = 16 << 40
 MAX_SECONDS = 1e9
 _DEFAULT_FS = FsConfig()
-_FS_USAGE = "%fs xfs|ext4 [blocksize=N] [size=N] [dax] [noreflink]"
-_FS_OPTIONS = {"blocksize": True, "size": True, "dax": False, "noreflink": False}
+_FS_USAGE = "%fs xfs|ext4 [blocksize=N] [size=N] [dax] [noreflink] [exchange]"
+_FS_OPTIONS = {
+    "blocksize": True,
+    "size": True,
+    "dax": False,
+    "noreflink": False,
+    "exchange": False,
+}
 _PROC_OPTIONS = {"uid": True, "nocap": False, "cap": True}
 _DIGIT = re.compile("[0-9]")
 _SECONDS = re.compile(r"[0-9]+(\.[0-9]*)?|\.[0-9]+")
@@ -204,7 +210,10 @@ def _fs(rest: str, line: int, fs: FsConfig) -> FsLine:
             )
     # ext4 has no reflink at all; XFS has it unless the scenario turns it off.
     reflink = kind == "xfs" and "noreflink" not in given
-    return FsLine(line, FsConfig(kind, blocksize, size, "dax" in given, reflink))
+    if "exchange" in given and kind != "xfs":
+        raise LineError("exchange (the exchange-range feature) is an XFS feature")
+    config = FsConfig(kind, blocksize, size, "dax" in given, reflink, "exchange" in given)
+    return FsLine(line, config)
 
 
 def _blocksize(word: str) -> int:

@@ -24,16 +24,20 @@ class FsConfig:
     size: int = 64 << 20
     dax: bool = False
     reflink: bool = True
+    exchange: bool = False  # XFS's exchange-range feature (mkfs.xfs -i exchange=1)
 
     def to_json(self) -> dict[str, object]:
         """The ``fs`` object of ``mapviz run --json`` (SCENARIO.md schema 1)."""
-        return {
+        config: dict[str, object] = {
             "type": self.type,
             "blocksize": self.blocksize,
             "size": self.size,
             "dax": self.dax,
             "reflink": self.reflink,
         }
+        if self.exchange:  # only when asked for: older recordings stay as they were
+            config["exchange"] = True
+        return config
 
     def describe(self) -> str:
         """One line for headers, e.g. ``xfs, 4 KiB blocks, 64 MiB, DAX``."""
@@ -44,6 +48,8 @@ class FsConfig:
             parts.append("DAX")
         if self.type == "xfs" and not self.reflink:
             parts.append("no reflink")
+        if self.exchange:
+            parts.append("exchange-range")
         return ", ".join(parts)
 
 

@@ -94,6 +94,24 @@ SHAPES: list[tuple[str, str, tuple[tuple[str, int], ...], tuple[int | str, ...]]
     ("fiemap -v", "v", (), ()),
     ("bmap", "", (), ()),
     ("bmap -vp", "vp", (), ()),
+    ("fiemap -alv 4k", "alv", (), (4096,)),
+    ("fiemap -v 4k 8k", "v", (), (4096, 8192)),
+    ("bmap -elpv", "elpv", (), ()),
+    ("bmap -a -c", "ac", (), ()),
+    ("copy_range src", "", (), ("src",)),
+    ("copy_range -s 0 -d 4k -l 0 src", "", (("s", 0), ("d", 4096), ("l", 0)), ("src",)),
+    ("copy_range -f 1", "", (("f", 1),), ()),
+    ("sendfile -i src", "i", (), ("src",)),
+    ("sendfile -q -i src 0 4k", "qi", (), ("src", 0, 4096)),
+    ("sendfile -f 0 4k 4k", "", (("f", 0),), (4096, 4096)),
+    ("mremap 8k", "", (), (8192,)),
+    ("exchangerange d", "", (), ("d",)),
+    ("extsize", "", (), ()),
+    ("extsize -R 64k", "R", (), (65536,)),
+    ("cowextsize -D 1m", "D", (), (1 << 20,)),
+    ("exchangerange -fn -s 4k -d 0 -l 8k d", "fn", (("s", 4096), ("d", 0), ("l", 8192)), ("d",)),
+    ("mremap -m 1m", "m", (), (1 << 20,)),
+    ("mremap -f 0x10000000 8k", "", (("f", 0x10000000),), (8192,)),
     ("stat", "", (), ()),
     ("stat -v", "v", (), ()),
     ("print", "", (), ()),
@@ -158,6 +176,8 @@ def test_accessors() -> None:
 
 USAGE_PWRITE = "usage: pwrite [-q] [-w] [-W] [-D] [-N] [-B|-F] [-V N] [-S seed] [-b bs] OFF LEN"
 USAGE_MMAP = "usage: mmap [-r] [-w] [-x] [-S] [-D] [-P] OFF LEN | mmap -A [-rwxDP] LEN | mmap [N]"
+USAGE_COPY = "copy_range [-s SRC_OFF] [-d DST_OFF] [-l LEN] INFILE | copy_range ... -f N"
+USAGE_SEND = "sendfile [-q] -i INFILE [OFF LEN] | sendfile [-q] -f N [OFF LEN]"
 HINT = "decimal or 0x hex, optional suffix k m g t p e s b"
 ONLY_I = "mapviz models only the immutable flag (+i / -i)"
 ABSOLUTE = "absolute names are refused; a name is relative to the scenario's own filesystem"
@@ -284,8 +304,33 @@ CONTROL = "a control or layout character (a name must print as one line of text)
         ("mwrite -S", 'mwrite: option "-S" needs a value'),
         ("msync -x", 'msync: unknown option "-x" (msync takes -a -i -s)'),
         ("munmap 0 4k", 'munmap: unexpected argument "0" (usage: munmap)'),
-        ("fiemap -l", 'fiemap: unknown option "-l" (fiemap takes -v)'),
-        ("bmap -e", 'bmap: unknown option "-e" (bmap takes -v -p)'),
+        ("fiemap -x", 'fiemap: unknown option "-x" (fiemap takes -a -l -v)'),
+        (
+            "fiemap 0 4k 8k",
+            'fiemap: unexpected argument "8k" (usage: fiemap [-a] [-l] [-v] [OFF [LEN]])',
+        ),
+        ("bmap -n 4", 'bmap: unknown option "-n" (bmap takes -a -c -e -l -p -v)'),
+        ("mremap", "mremap: missing NEWLEN (usage: mremap [-m|-f ADDR] NEWLEN)"),
+        ("extsize -R -D 4k", "extsize: -R and -D options are mutually exclusive"),
+        ("mremap -f 8k", "mremap: missing NEWLEN (usage: mremap [-m|-f ADDR] NEWLEN)"),
+        (
+            "copy_range -f 1 src",
+            'copy_range: unexpected argument "src" (usage: ' + USAGE_COPY + ")",
+        ),
+        ("copy_range -l 4k", "copy_range: missing INFILE (usage: " + USAGE_COPY + ")"),
+        (
+            "copy_range -s -1 src",
+            'copy_range: malformed source offset "-1" (negative numbers are not allowed)',
+        ),
+        (
+            "sendfile 0 4k",
+            "sendfile: exactly one of -i INFILE or -f N is needed (usage: " + USAGE_SEND + ")",
+        ),
+        (
+            "sendfile -f 0 -i a",
+            "sendfile: exactly one of -i INFILE or -f N is needed (usage: " + USAGE_SEND + ")",
+        ),
+        ("sendfile -i a 4k", "sendfile: missing LEN (usage: " + USAGE_SEND + ")"),
         ("stat -r", 'stat: unknown option "-r" (stat takes -v)'),
         ("print all", 'print: unexpected argument "all" (usage: print)'),
     ],

@@ -101,6 +101,7 @@ def test_kernel_errors(text: str, message: str) -> None:
         ("%fs xfs size=16m", FsConfig(size=16 * M)),
         ("%fs xfs size=16t", FsConfig(size=16 * T)),
         ("%fs xfs size=1G dax noreflink", FsConfig(size=G, dax=True, reflink=False)),
+        ("%fs xfs exchange", FsConfig(exchange=True)),
         # "b" counts blocks of this line's block size, wherever blocksize= stands.
         ("%fs xfs size=16384b blocksize=1k", FsConfig(blocksize=1024, size=16 * M)),
         (
@@ -119,7 +120,7 @@ BS_RULE = (
     "(the page size is 4 KiB and mapviz models blocks no larger than a page)"
 )
 TYPE_RULE = "(mapviz models xfs and ext4; the type comes first)"
-FS_USAGE = "%fs xfs|ext4 [blocksize=N] [size=N] [dax] [noreflink]"
+FS_USAGE = "%fs xfs|ext4 [blocksize=N] [size=N] [dax] [noreflink] [exchange]"
 
 
 @pytest.mark.parametrize(
@@ -160,6 +161,7 @@ FS_USAGE = "%fs xfs|ext4 [blocksize=N] [size=N] [dax] [noreflink]"
         ("%fs xfs size=16m size=32m", '1: %fs: "size" given twice'),
         ("%fs xfs blocksiz=4k", '1: %fs: unknown option "blocksiz=4k" (did you mean "blocksize"?)'),
         ("%fs xfs reflink", '1: %fs: unknown option "reflink" (did you mean "noreflink"?)'),
+        ("%fs ext4 exchange", "1: %fs: exchange (the exchange-range feature) is an XFS feature"),
         ("%fs xfs\n%fs ext4", "2: %fs given twice (first on line 1)"),
         ("fsync\n%fs xfs", "2: %fs must come before the first command (line 1)"),
         ("%swapon\n%fs xfs", "2: %fs must come before the first command (line 1)"),

@@ -84,6 +84,12 @@ def test_vocabulary_2_leaves_vocabulary_1_alone_and_draws_the_new_commands() -> 
         assert wanted in words, wanted
     assert any(word.startswith("pwrite -V") for word in words)
     assert any(word.startswith(("madvise", "mincore")) for word in words)
+    names = {word.split()[0] for word in words}
+    for wanted in ("copy_range", "sendfile", "mremap", "exchangerange", "extsize", "cowextsize"):
+        assert wanted in names, wanted
+    assert any(word.startswith(("fiemap -", "bmap -")) for word in words)
+    headers = [generate(seed, 2).splitlines()[2] for seed in range(150)]
+    assert any(line.endswith(" exchange") for line in headers)
 
 
 @pytest.mark.parametrize("block", [range(1000, 1040), range(1040, 1080)])

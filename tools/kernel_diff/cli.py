@@ -29,7 +29,8 @@ _CLI_HELP = "run `mapviz run --json` as a subprocess"
 _VOCABULARY_HELP = (
     "1: the commands of the first campaigns (a seed keeps its case); 2: also issue 14's "
     "open -s/-a/-d, pwrite -D/-N/-V/-B/-F, fadvise, madvise, mincore, seek, resvsp, "
-    "unresvsp, zero and sync_range"
+    "unresvsp, zero, sync_range, fiemap OFF LEN/-a/-l, bmap -a/-e/-l, copy_range, "
+    "sendfile, mremap, exchangerange, extsize and cowextsize"
 )
 
 

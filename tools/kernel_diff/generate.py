@@ -493,13 +493,13 @@ class ScenarioGenerator:
             options += extra.choice(["-B ", "-F "])
         return options
 
-    def extra_step(self, name: str) -> None:
-        """One of issue 14's hint and query commands on the current file or mapping."""
+    def extra_step(self, name: str, writable_fd: bool = True) -> None:
+        """One of issue 14's hint, query and copy commands on the current file or mapping."""
         extra, process = self.extra, self.process
         size = self.files[name].size
         offset = number_text(extra.choice([0, 4096, size // 2 // 4096 * 4096, size]))
         length = number_text(extra.choice([0, 4096, 16 * K, 64 * K]))
-        choices = [
+        choices: list[str | Callable[[], None]] = [
             f"fadvise -d {offset} {length}",
             f"fadvise -w {offset} {length}",
             extra.choice(["fadvise -r", "fadvise -s", "fadvise", f"fadvise -n {offset} 4k"]),
@@ -507,11 +507,72 @@ class ScenarioGenerator:
             f"seek {extra.choice(['-d', '-h', '-a -s'])} {offset}",
             f"{extra.choice(['resvsp', 'unresvsp', 'zero'])} {offset} {length}",
             f"sync_range {extra.choice(['', '-a ', '-b ', '-w '])}{offset} {length}",
+            extra.choice([f"fiemap -v {offset} {length}", f"fiemap -l {offset}", "fiemap -a"]),
+            extra.choice(["bmap -e", "bmap -elv", "bmap -a", "bmap -lp"]),
+            lambda: self.copy_step(name, writable_fd),
+            lambda: self.exchange_step(name),
+            extra.choice(["extsize", "cowextsize", f"extsize {extra.choice(['16k', '64k', '0'])}"]),
+            f"cowextsize {extra.choice(['16k', '128k', '0'])}",
         ]
         if process.current_map is not None:
             choices += [extra.choice(["madvise -d", "madvise -w", "madvise -r", "madvise -s"])]
-            choices += ["mincore"]
-        self.emit(extra.choice(choices))
+            choices += ["mincore", self.mremap_step]
+        choice = extra.choice(choices)
+        if isinstance(choice, str):
+            self.emit(choice)
+        else:
+            choice()
+
+    def mremap_step(self) -> None:
+        """mremap of the current mapping: a shrink, a growth in place, or a move (§9.9)."""
+        extra, process = self.extra, self.process
+        assert process.current_map is not None
+        mapping = process.maps[process.current_map]
+        length = extra.choice([PAGE, mapping.length // 2 or PAGE, 2 * mapping.length, 64 * K])
+        move = extra.random() < 0.6
+        self.emit(f"mremap {'-m ' if move else ''}{number_text(length)}")
+        if move or length <= mapping.length:  # (a growth in place is ENOMEM, mostly)
+            mapping.length = length
+
+    def copy_step(self, name: str, writable_fd: bool) -> None:
+        """copy_range or sendfile from another file (never ``-f``: it closes file 0, §9.8)."""
+        extra = self.extra
+        source_name = self.pick_other_file(name)
+        source = self.files.get(source_name, FileState(0))
+        file = self.files[name]
+        src = extra.choice([0, self.blocksize, 100, self.pick_offset(source.size)])
+        dst = extra.choice([0, src, self.pick_offset(file.size), file.size])
+        length = extra.choice([4096, 16 * K, 6000, max(0, source.size - src)])
+        if extra.random() < 0.7:
+            if extra.random() < 0.2:
+                self.emit(f"copy_range {source_name}")
+                src, dst, length = 0, 0, source.size
+            else:
+                self.emit(
+                    f"copy_range -s {number_text(src)} -d {number_text(dst)} "
+                    f"-l {number_text(length)} {source_name}"
+                )
+            copied = min(length, max(0, source.size - src))
+            if copied and self.writes_land(name, writable_fd):
+                file.size = max(file.size, dst + copied)
+        else:
+            # sendfile writes at the descriptor's position, which the generator does not follow
+            self.emit(f"sendfile -i {source_name} {number_text(src)} {number_text(length)}")
+
+    def exchange_step(self, name: str) -> None:
+        """exchangerange with another file: to EOF, or a range (sizes are not followed)."""
+        extra = self.extra
+        donor = self.pick_other_file(name)
+        if extra.random() < 0.5:
+            self.emit(f"exchangerange {donor}")
+            return
+        src = extra.choice([0, self.blocksize, 100])
+        dst = extra.choice([0, src, self.blocksize * 2])
+        length = extra.choice([self.blocksize, 16 * K, 6000])
+        self.emit(
+            f"exchangerange -s {number_text(src)} -d {number_text(dst)} "
+            f"-l {number_text(length)} {donor}"
+        )
 
     def step(self) -> None:
         """Write one more line: a command the current process can give now."""
@@ -554,7 +615,7 @@ class ScenarioGenerator:
         if self.vocabulary >= 2 and self.extra.random() < 0.12:
             descriptor = self.current_descriptor()
             if descriptor is not None:
-                self.extra_step(descriptor[0])
+                self.extra_step(*descriptor)
 
     def scenario(self) -> str:
         """The whole case: header, then 6 to 35 commands (``%proc`` lines not counted)."""
@@ -568,6 +629,9 @@ class ScenarioGenerator:
             options.append("size=16m")
         if not self.reflink:
             options.append("noreflink")
+        exchanges = any(line.startswith("exchangerange") for line in self.lines)
+        if self.fs == "xfs" and exchanges and self.extra.random() < 0.75:
+            options.append("exchange")  # the exchange-range feature (kernel-semantics §9.10)
         header = [
             f"%title kernel_diff seed {self.seed}",
             "%kernel mainline",
@@ -581,7 +645,9 @@ def generate(seed: int, vocabulary: int = 1) -> str:
 
     ``vocabulary`` 2 adds issue 14's commands and flags (open -s/-a/-d/-t,
     pwrite -D/-N/-V/-B/-F, fadvise, madvise, mincore, seek, resvsp, unresvsp,
-    zero, sync_range) to the draws.
+    zero, sync_range, fiemap OFF LEN / -a / -l, bmap -a / -e / -l, copy_range,
+    sendfile, mremap, exchangerange with ``%fs xfs exchange``, extsize, cowextsize) to
+    the draws.
     """
     return runnable_prefix(ScenarioGenerator(seed, vocabulary).scenario())
 

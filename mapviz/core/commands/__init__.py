@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mapviz.core.commands import files, io, memory, swap
+from mapviz.core.commands import copy, exchange, files, hints, io, memory, mremap, swap
 from mapviz.core.commands.context import Context
 
 Handler = Callable[[Context], None]
@@ -36,6 +36,7 @@ HANDLERS: dict[str, Handler] = {
     "bmap": io.bmap,
     "mmap": memory.mmap,
     "munmap": memory.munmap,
+    "mremap": mremap.mremap,
     "mread": memory.mread,
     "mwrite": memory.mwrite,
     "msync": memory.msync,
@@ -47,6 +48,11 @@ HANDLERS: dict[str, Handler] = {
     "zero": io.preallocate,
     "sync_range": io.sync_range,
     "seek": io.seek,
+    "copy_range": copy.copy_range,
+    "extsize": hints.extsize,
+    "cowextsize": hints.cowextsize,
+    "exchangerange": exchange.exchangerange,
+    "sendfile": copy.sendfile,
     "swapon": swap.swapon,
     "swapoff": swap.swapoff,
 }
@@ -56,9 +62,21 @@ HANDLERS: dict[str, Handler] = {
 # an open file; xfs_io checks before it parses anything (io/init.c
 # init_check_command()).  %swapon / %swapoff act on the current file too.
 FILELESS = frozenset(
-    {"open", "print", "sync", "mmap", "mread", "mwrite", "msync", "munmap", "madvise", "mincore"}
+    {
+        "open",
+        "print",
+        "sync",
+        "mmap",
+        "mread",
+        "mwrite",
+        "msync",
+        "munmap",
+        "mremap",
+        "madvise",
+        "mincore",
+    }
 )
-MAPPED = frozenset({"mread", "mwrite", "msync", "munmap", "madvise", "mincore"})
+MAPPED = frozenset({"mread", "mwrite", "msync", "munmap", "mremap", "madvise", "mincore"})
 
 
 def run_command(ctx: Context) -> None:
@@ -71,7 +89,7 @@ def run_command(ctx: Context) -> None:
     if name in MAPPED:
         ctx.current_mapping()
     elif name not in FILELESS:
-        ctx.current_file()
+        ctx.need_file()
     HANDLERS[name](ctx)
 
 

@@ -32,11 +32,22 @@ class Context:
         self.output.append(message)
         return NotIssued(message)
 
+    def need_file(self) -> None:
+        """xfs_io's own check that some file is open (io/init.c init_check_command())."""
+        if self.process.open_file() is None:
+            raise self.refuse(NO_FILES)
+
     def current_file(self) -> tuple[OpenFile, Inode]:
         """The current open file of the current process (xfs_io's ``file``)."""
         entry = self.process.open_file()
         if entry is None:
             raise self.refuse(NO_FILES)
+        if entry.closed:
+            raise SyscallError(
+                "EBADF",
+                f"{self.command.name}: file {self.process.current_file}'s descriptor was "
+                "closed by an earlier copy_range -f (§9.8)",
+            )
         return entry, self.machine.inode(entry.name)
 
     def current_mapping(self) -> Mapping:

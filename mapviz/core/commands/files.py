@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 from mapviz.core.commands.context import Context, may_open
 from mapviz.core.events import EventKind
 from mapviz.core.extents import ExtentState
-from mapviz.core.memory import OpenFile
+from mapviz.core.memory import OpenFile, Process
 from mapviz.core.ops.release import release, xfs_blockgc_free_space
 from mapviz.core.ops.setsize import check_size_change, setattr_size
 from mapviz.core.ops.writeback import writeback_all
@@ -60,12 +61,21 @@ def open_(ctx: Context) -> None:
         )
     )
     process.current_file = len(process.files) - 1
+    _reuse_closed_descriptor(process)
     mode = "read-write" if write else "read-only"
     ctx.machine.emit(
         EventKind.OPEN,
         f"{process.name} opens {name} {mode} as file {process.current_file}",
         file=(name, 0, inode.size),
     )
+
+
+def _reuse_closed_descriptor(process: Process) -> None:
+    """open(2) returns the lowest free descriptor: one that ``copy_range -f`` closed
+    behind xfs_io's back (§9.8).  Its stale table entry then names the new file too."""
+    stale = next((i for i, f in enumerate(process.files) if f.closed), None)
+    if stale is not None:
+        process.files[stale] = replace(process.files[-1])  # the same open file
 
 
 def _create_space(ctx: Context, name: str) -> None:

@@ -15,7 +15,7 @@ from mapviz.core.ops import remap as remap_ops
 from mapviz.core.ops.fallocate import Mode
 from mapviz.core.ops.release import release
 from mapviz.core.outcome import SyscallError
-from mapviz.core.seek import data_ranges, xfs_io_seek
+from mapviz.core.seek import data_ranges, run_seek
 
 PWRITE_FILL = 0xCD  # xfs_io's default pwrite pattern (conformance README)
 
@@ -179,20 +179,25 @@ def fadvise(ctx: Context) -> None:
 
 
 def seek(ctx: Context) -> None:
-    """lseek(2) SEEK_DATA / SEEK_HOLE, printed as xfs_io's seek_f() prints (§9.6)."""
-    _entry, inode = ctx.current_file()
+    """lseek(2) SEEK_DATA / SEEK_HOLE, printed as xfs_io's seek_f() prints (§9.6).
+
+    Each lseek() that succeeds moves the file position, which ``sendfile``
+    writes at (§9.8).
+    """
+    entry, inode = ctx.current_file()
     command = ctx.command
-    ctx.output.extend(
-        xfs_io_seek(
-            data_ranges(ctx.machine, inode),
-            inode.size,
-            command.number(0),
-            data=command.has("a") or command.has("d"),
-            hole=command.has("a") or command.has("h"),
-            repeat=command.has("r"),
-            show_start=command.has("s"),
-        )
+    run = run_seek(
+        data_ranges(ctx.machine, inode),
+        inode.size,
+        command.number(0),
+        data=command.has("a") or command.has("d"),
+        hole=command.has("a") or command.has("h"),
+        repeat=command.has("r"),
+        show_start=command.has("s"),
     )
+    ctx.output.extend(run.lines)
+    if run.position is not None:
+        entry.position = run.position
 
 
 def fsync(ctx: Context) -> None:
@@ -284,7 +289,9 @@ def sync_range(ctx: Context) -> None:
     mode = next((f for f in reversed(command.flags) if f in "abw"), "w")  # assigned: last wins
     if mode == "w":
         offset, length = command.number(0), command.number(1)
-        end = inode.size if length == 0 else offset + length  # nbytes 0: to the end of the file
+        # nbytes 0: "to the end of the file", endbyte LLONG_MAX -- so the page that
+        # holds OFF is written back even when OFF is at EOF (kernel_diff seed 60227)
+        end = (1 << 63) - 1 if length == 0 else offset + length
         why = "sync_file_range WRITE starts writeback (nobody waits)"
         writeback.writeback(ctx.machine, inode, offset, end, why)
 
@@ -340,27 +347,41 @@ def swapext(ctx: Context) -> None:
         )
     donor = _open_other(ctx, ctx.command.word(0), write=True)  # xfs_io opens it first
     try:
-        if entry.append:
-            # xfs_ioc_swapext(): neither file may be open O_APPEND (§9.2)
-            raise SyscallError("EBADF", f"swapext: {target.name} is open O_APPEND")
-        remap_ops.swapext(ctx.machine, ctx.process, target, entry.writable, donor)
+        remap_ops.swapext(
+            ctx.machine, ctx.process, target, entry.writable, donor, target_append=entry.append
+        )
     finally:
         _close_other(ctx, donor, write=True)
 
 
 def fiemap(ctx: Context) -> None:
+    """FS_IOC_FIEMAP of the data fork (or, ``-a``, the attribute fork) (§4.2).
+
+    The table itself is printed from the step's map (report/transcript.py).
+    """
     _entry, inode = ctx.current_file()
-    # xfs_io passes FIEMAP_FLAG_SYNC: the file is written back first (§4.2).
+    command = ctx.command
+    if len(command.args) == 2 and command.number(1) == 0:
+        # fiemap_prep(): a zero length is refused before anything is flushed
+        raise SyscallError("EINVAL", "ioctl(FS_IOC_FIEMAP): a length of 0 is invalid")
+    # xfs_io passes FIEMAP_FLAG_SYNC: fiemap_prep() writes the whole file back
+    # first, whichever fork or range is asked for (§4.2).
     writeback.writeback_all(ctx.machine, inode, "fiemap (FIEMAP_FLAG_SYNC) flushes first")
 
 
 def bmap(ctx: Context) -> None:
     _entry, inode = ctx.current_file()
+    command = ctx.command
     if not ctx.machine.fs.policy.xfs_ioctls:
         raise SyscallError("ENOTTY", "bmap: XFS_IOC_GETBMAPX is an XFS ioctl")
+    if command.has("c"):
+        # xfs_getbmap(): "Only allow CoW fork queries if we're debugging" (§4.2)
+        raise SyscallError("EINVAL", "bmap -c: the CoW fork is reported by DEBUG kernels only")
+    if command.has("a"):
+        return  # no attribute fork: nothing to report, nothing flushed
     # xfs_getbmap() flushes only if there is delalloc (i_delayed_blks) or the
     # in-memory size is past the on-disk one, and not when asked for delalloc (§4.2).
-    if inode.delalloc_blocks() or inode.size > inode.disk_size:
+    if not command.has("e") and (inode.delalloc_blocks() or inode.size > inode.disk_size):
         writeback.writeback_all(ctx.machine, inode, "bmap (GETBMAPX) flushes first")
 
 

@@ -80,10 +80,11 @@ def _map(ctx: Context) -> None:
                 # do_mmap(): no writable shared mapping of an active swapfile (§3.1).
                 raise SyscallError("ETXTBSY", f"mmap: {inode.name} is an active swapfile")
     machine.model.validate_mmap(machine, process, inode, request)
+    span = -(-length // PAGE_SIZE) * PAGE_SIZE
     mapping = Mapping(
         id=machine.next_mapping_id,
         process=process.name,
-        start=process.next_address,
+        start=process.free_area(span),
         length=length,
         file=name,
         file_offset=offset,
@@ -97,8 +98,6 @@ def _map(ctx: Context) -> None:
         opened_writable=opened_writable,
     )
     machine.next_mapping_id += 1
-    span = -(-length // PAGE_SIZE) * PAGE_SIZE
-    process.next_address += span + PAGE_SIZE  # a guard page between mappings
     process.mappings.append(mapping)
     process.current_mapping = len(process.mappings) - 1
     file_range = (name, offset, offset + length) if name is not None else None

@@ -31,6 +31,7 @@ class Change(enum.Enum):
     CLONE_DEST = "clone destination"
     DEDUPE = "dedupe"
     SWAPEXT = "swapext"
+    EXCHANGE = "exchange range"  # XFS_IOC_EXCHANGE_RANGE (§9.10)
 
 
 @dataclass(frozen=True, slots=True)

@@ -276,6 +276,11 @@ def shared_pieces(machine: Machine, fork: ExtentMap, first: int, stop: int) -> l
 XFS_DEFAULT_COWEXTSZ_HINT = 32  # blocks (xfs_get_cowextsz_hint() without a hint set)
 
 
+def cow_hint(inode: Inode) -> int:
+    """xfs_get_cowextsz_hint(): the larger of the two hints, or 32 blocks without one (§9.11)."""
+    return max(inode.cowextsize, inode.extsize) or XFS_DEFAULT_COWEXTSZ_HINT
+
+
 def stage_cow(machine: Machine, inode: Inode, first: int, stop: int, why: str) -> None:
     """XFS: reserve CoW-fork blocks for shared blocks about to be dirtied (§4.4).
 
@@ -298,10 +303,10 @@ def stage_cow(machine: Machine, inode: Inode, first: int, stop: int, why: str) -
             previous = inode.cow.preceding(position)
             following = next(inode.cow.overlapping(position, 1 << 62), None)
             end = piece.end if following is None else min(piece.end, following.file_block)
-            a, b = _extsize_align(
+            a, b = extsize_align(
                 position,
                 end,
-                XFS_DEFAULT_COWEXTSZ_HINT,
+                cow_hint(inode),
                 previous.end if previous is not None else 0,
                 following.file_block if following is not None else None,
             )
@@ -324,10 +329,10 @@ def cow_covers(inode: Inode, block: int) -> Extent | None:
     return inode.cow.find(block)
 
 
-def _extsize_align(
+def extsize_align(
     start: int, end: int, extsz: int, prevo: int, nexto: int | None
 ) -> tuple[int, int]:
-    """xfs_bmap_extsize_align() for a delalloc reservation ``[start, end)`` in a hole
+    """xfs_bmap_extsize_align() for an allocation ``[start, end)`` in a hole
     between the extent ending at ``prevo`` and the one starting at ``nexto``."""
     off, length = start, end - start
     if off % extsz:
@@ -353,7 +358,9 @@ __all__ = [
     "convert",
     "convert_delalloc",
     "cow_covers",
+    "cow_hint",
     "enospc",
+    "extsize_align",
     "is_shared",
     "release_piece",
     "reserve_holes",

@@ -33,7 +33,7 @@ from mapviz.core.inode import Inode
 from mapviz.core.machine import Machine
 from mapviz.core.memory import PAGE_SIZE, Process
 from mapviz.core.models.base import BlockMapChange, Change
-from mapviz.core.ops import blocks
+from mapviz.core.ops import blocks, extsize
 from mapviz.core.ops.limits import check_file_limit
 from mapviz.core.ops.pages import invalidate
 from mapviz.core.ops.setsize import xfs_zero_range
@@ -161,6 +161,13 @@ def _write_call(
             check_alignment(start, stop - start, "pwrite")
         if machine.fs.policy.dio_reserves_bmbt_split:
             _xfs_reserve(machine, inode, first, last)
+        if inode.extsize:
+            # xfs_iomap_write_direct(): an unwritten allocation aligned to the hint
+            # (past EOF its end rounded up first), then the completion converts (§9.11)
+            end = last
+            if stop > inode.size:
+                end = -(-last // inode.extsize) * inode.extsize
+            extsize.allocate_holes(machine, inode, first, end, why)
         _settle_blocks(machine, inode, first, last, why)
     except NoSpace:
         raise blocks.enospc(machine, "pwrite") from None

@@ -20,7 +20,7 @@ from mapviz.core.inode import Inode
 from mapviz.core.machine import Machine
 from mapviz.core.memory import PAGE_SIZE, Process
 from mapviz.core.models.base import BlockMapChange, Change
-from mapviz.core.ops import blocks
+from mapviz.core.ops import blocks, extsize
 from mapviz.core.ops.blocks import stage_cow
 from mapviz.core.ops.limits import check_file_limit, max_file_size
 from mapviz.core.ops.pages import cache_pages, folio_span, invalidate, mark_dirty, write_protect
@@ -145,7 +145,10 @@ def xfs_alloc_space(machine: Machine, inode: Inode, offset: int, length: int, wh
             )
         if extent is None:
             try:
-                blocks.allocate(machine, inode, a, b, ExtentState.UNWRITTEN, why)
+                if inode.extsize:  # xfs_bmap_btalloc() aligns to the hint (§9.11)
+                    extsize.allocate_holes(machine, inode, a, b, why)
+                else:
+                    blocks.allocate(machine, inode, a, b, ExtentState.UNWRITTEN, why)
             except NoSpace as exc:
                 raise blocks.enospc(machine, why) from exc
         elif extent.state is ExtentState.DELALLOC:

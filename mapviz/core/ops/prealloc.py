@@ -26,7 +26,7 @@ from mapviz.core.extents import ExtentState
 from mapviz.core.filesystem import NoSpace
 from mapviz.core.inode import Inode
 from mapviz.core.machine import Machine
-from mapviz.core.ops import blocks
+from mapviz.core.ops import blocks, extsize
 
 XFS_MAX_BMBT_EXTLEN = (1 << 21) - 1
 ALLOCSIZE_BYTES = 1 << 16  # m_allocsize_log = 16 without the allocsize= mount option
@@ -135,6 +135,10 @@ def reserve_write(machine: Machine, inode: Inode, offset: int, end: int, why: st
                         break
             pos = min(end, stop * bs)
             continue
+        if inode.extsize:
+            # "we can't use delayed allocations when using extent size hints" (§9.11)
+            pos = allocate_with_hint(machine, inode, pos, end, why)
+            continue
         count = min(end - pos, MAX_WRITEBACK_BYTES)
         end_fsb = -(-(pos + count) // bs)
         following = next(inode.data.overlapping(fsb, 1 << 62), None)
@@ -163,6 +167,31 @@ def reserve_write(machine: Machine, inode: Inode, offset: int, end: int, why: st
         if prealloc:
             inode.eofblocks_tag = True  # xfs_inode_set_eofblocks_tag()
         pos = min(end, (fsb + length) * bs)
+
+
+def allocate_with_hint(machine: Machine, inode: Inode, pos: int, end: int, why: str) -> int:
+    """xfs_direct_write_iomap_begin() for a write into a hole of a file with an extent size
+    hint: real unwritten blocks now, aligned to the hint within the hole (§9.11).
+
+    The end past EOF is rounded up to the hint first (xfs_iomap_eof_align_last_fsb()).
+    Returns where the write goes on (bytes).
+    """
+    bs = machine.fs.blocksize
+    hint = inode.extsize
+    fsb = pos // bs
+    count = min(end - pos, MAX_WRITEBACK_BYTES)  # "cap the maximum length we map"
+    end_fsb = -(-(pos + count) // bs)
+    following = next(inode.data.overlapping(fsb, 1 << 62), None)
+    if pos + count > inode.size:
+        end_fsb = -(-end_fsb // hint) * hint
+    if following is not None:
+        end_fsb = min(end_fsb, following.file_block)
+    try:
+        stop = extsize.allocate_holes(machine, inode, fsb, end_fsb, why)
+    except NoSpace as exc:
+        exc.reached = pos  # type: ignore[attr-defined]
+        raise
+    return min(end, stop * bs)
 
 
 def _reserve(

@@ -40,15 +40,21 @@ def remap(
     *,
     dedupe: bool,
     dest_append: bool = False,
-) -> None:
+    shorten: bool = False,
+    verb: str | None = None,
+) -> int:
     """FICLONE/FICLONERANGE (``dedupe=False``) or FIDEDUPERANGE; ``length`` 0 = to EOF.
 
     ``source`` was opened read-only by xfs_io itself; ``dest`` is the current file.
     The checks run in the kernel's order: vfs_clone_file_range() /
     vfs_dedupe_file_range() + vfs_dedupe_file_range_one(), xfs_file_remap_range(),
     then __generic_remap_file_range_prep() and generic_remap_checks().
+    ``shorten`` is REMAP_FILE_CAN_SHORTEN (dedupe always has it; copy_file_range
+    asks with it, §9.8): a length that is not whole blocks is cut down instead of
+    refused.  Returns the bytes remapped.
     """
-    verb = "dedupe" if dedupe else "reflink"
+    shorten = shorten or dedupe
+    verb = verb or ("dedupe" if dedupe else "reflink")
     shares = machine.fs.policy.shares_blocks
     if dedupe:
         # vfs_dedupe_file_range(): the source fd (read-only is fine) decides first.
@@ -70,7 +76,7 @@ def remap(
                 "EPERM", f"dedupe: {process.name} may not write {dest.name} (may_dedupe_file)"
             )
         if length == 0:
-            return
+            return 0
     else:
         # generic_file_rw_checks() before the filesystem is even asked.
         if not dest_writable:
@@ -104,9 +110,11 @@ def remap(
                 f"{verb} {source.name} -> {dest.name} would share blocks of {inode.name}",
             ),
         )
-    count = _checked_length(machine, source, dest, src_offset, dst_offset, length, dedupe)
+    count = _checked_length(
+        machine, source, dest, src_offset, dst_offset, length, dedupe, shorten, verb
+    )
     if count == 0:
-        return
+        return 0
     writeback(machine, source, src_offset, src_offset + count, f"{verb} flushes the source range")
     writeback(
         machine, dest, dst_offset, dst_offset + count, f"{verb} flushes the destination range"
@@ -118,9 +126,9 @@ def remap(
             f"and {dest.name} {machine.span(dst_offset, dst_offset + count)} hold different "
             "bytes (FILE_DEDUPE_RANGE_DIFFERS)",
         )
-    count = _check_len(machine, dest, dst_offset, count, dedupe)
+    count = _check_len(machine, dest, dst_offset, count, shorten, verb)
     if count == 0:
-        return
+        return 0
     # xfs_reflink_remap_prep(): xfs_reflink_set_inode_flag() marks both files as
     # reflink inodes now, whether or not any block ends up shared
     source.reflinked = dest.reflinked = True
@@ -141,6 +149,7 @@ def remap(
             f"{verb}: {dest.name} grows to {exact_bytes(end)}",
             file=(dest.name, old, end),
         )
+    return count
 
 
 def _may_dedupe(process: Process, dest: Inode, writable: bool) -> bool:
@@ -151,7 +160,15 @@ def _may_dedupe(process: Process, dest: Inode, writable: bool) -> bool:
 
 
 def _checked_length(
-    machine: Machine, source: Inode, dest: Inode, src: int, dst: int, length: int, dedupe: bool
+    machine: Machine,
+    source: Inode,
+    dest: Inode,
+    src: int,
+    dst: int,
+    length: int,
+    dedupe: bool,
+    shorten: bool,
+    verb: str,
 ) -> int:
     """__generic_remap_file_range_prep() + generic_remap_checks(): bytes to remap, or EINVAL.
 
@@ -160,9 +177,9 @@ def _checked_length(
     source (a clone that asks for more is refused, "we shortened the request
     but the caller can't deal with that"); a range that ends at the source's
     EOF may end mid-block (the last block is shared whole), any other length
-    must be whole blocks (dedupe may shorten: REMAP_FILE_CAN_SHORTEN).
+    must be whole blocks (dedupe and copy_file_range may shorten:
+    REMAP_FILE_CAN_SHORTEN).
     """
-    verb = "dedupe" if dedupe else "reflink"
     bs = machine.fs.blocksize
     ssize, dsize = source.size, dest.size
     if length == 0:  # "Zero length dedupe exits immediately; reflink goes to EOF."
@@ -188,7 +205,7 @@ def _checked_length(
         span = -(-ssize // bs) * bs - src
     else:
         if count % bs:
-            if not dedupe:
+            if not shorten:
                 raise SyscallError(
                     "EINVAL", f"{verb}: the length must be whole blocks unless it ends at EOF"
                 )
@@ -196,7 +213,7 @@ def _checked_length(
         span = count
     if source is dest and dst + span > src and dst < src + span:
         raise SyscallError("EINVAL", f"{verb}: the two ranges of {source.name} overlap")
-    if count != length and not dedupe:
+    if count != length and not shorten:
         raise SyscallError(
             "EINVAL",
             f"{verb}: the source range runs past {source.name}'s EOF ({exact_bytes(ssize)})",
@@ -204,16 +221,18 @@ def _checked_length(
     return count
 
 
-def _check_len(machine: Machine, dest: Inode, dst: int, count: int, dedupe: bool) -> int:
+def _check_len(
+    machine: Machine, dest: Inode, dst: int, count: int, shorten: bool, verb: str
+) -> int:
     """generic_remap_check_len(): a partial EOF block may not land inside the destination."""
     bs = machine.fs.blocksize
     if count % bs == 0 or dst + count >= dest.size:
         return count
-    if dedupe:
+    if shorten:
         return count // bs * bs  # REMAP_FILE_CAN_SHORTEN
     raise SyscallError(
         "EINVAL",
-        f"reflink: a partial EOF block cannot be linked into the middle of {dest.name} "
+        f"{verb}: a partial EOF block cannot be linked into the middle of {dest.name} "
         f"(it ends at {human_offset(dst + count)}, before its EOF at {human_offset(dest.size)})",
     )
 
@@ -276,7 +295,13 @@ def _remap_blocks(
 
 
 def swapext(
-    machine: Machine, process: Process, target: Inode, target_writable: bool, donor: Inode
+    machine: Machine,
+    process: Process,
+    target: Inode,
+    target_writable: bool,
+    donor: Inode,
+    *,
+    target_append: bool = False,
 ) -> None:
     """XFS_IOC_SWAPEXT (xfs_fsr): exchange the whole data forks of two same-size files.
 
@@ -297,6 +322,10 @@ def swapext(
         )
     if not target_writable:
         raise SyscallError("EBADF", "swapext: the target fd must be open read-write")
+    if target_append:
+        # xfs_ioc_swapext(): neither file may be open O_APPEND (§9.2) -- after xfs_io's
+        # bulkstat, which needs CAP_SYS_ADMIN (kernel_diff seed 90061)
+        raise SyscallError("EBADF", f"swapext: {target.name} is open O_APPEND")
     for inode in (target, donor):
         if inode.swapfile:
             raise SyscallError("EINVAL", f"swapext: {inode.name} is an active swapfile")
