@@ -136,8 +136,8 @@ class FreeSpace:
         contiguously), the first run after ``goal`` big enough for everything,
         then runs in device order from ``goal`` wrapping around.  The caller has
         checked there is room (``count <= free_blocks``).  Blocks in ``avoid``
-        (XFS's busy extents) are passed over as if taken, O(n) more; the caller
-        makes sure enough others are free (:meth:`free_outside`).
+        (XFS's busy extents) are passed over as if taken; the caller makes sure
+        enough others are free (:meth:`fits_outside`).
 
         >>> from mapviz.core.intervals import IntervalSet
         >>> free = FreeSpace(100)
@@ -149,56 +149,98 @@ class FreeSpace:
         assert 0 < count <= self.free_blocks, (count, self.free_blocks)
         pieces: list[tuple[int, int]] = []
         while count:
-            runs = self._runs_outside(avoid) if avoid else self._runs
-            start, length = self._choose(runs, count, goal)
+            start, length = self._choose(count, goal, avoid or None)
             self.claim(start, length)
             pieces.append((start, length))
             count -= length
             goal = start + length
         return pieces
 
+    def fits_outside(self, count: int, avoid: IntervalSet) -> bool:
+        """True if ``count`` free blocks lie outside ``avoid``: O(1) when plenty do,
+        else O(m log n) in ``avoid``'s runs."""
+        if self.free_blocks - avoid.total() >= count:  # even if every avoided block is free
+            return True
+        return self.free_outside(avoid) >= count
+
     def free_outside(self, avoid: IntervalSet) -> int:
-        """Free blocks not in ``avoid``: O(n)."""
-        return sum(self._runs_outside(avoid).values())
+        """Free blocks not in ``avoid``: O(m log n) in ``avoid``'s runs."""
+        return self.free_blocks - sum(
+            min(stop, end) - max(start, run_start)
+            for start, stop in avoid
+            for run_start, end in self._free_runs(start, stop)
+        )
 
-    def _runs_outside(self, avoid: IntervalSet) -> SortedDict[int, int]:
-        """The free runs with the blocks of ``avoid`` cut out: O(n)."""
-        runs: SortedDict[int, int] = SortedDict()
-        for start, length in self._runs.items():
-            position, end = start, start + length
-            for a, b in avoid.overlapping(start, end):
+    def _free_runs(self, low: int | None, high: int | None) -> Iterator[tuple[int, int]]:
+        """Free runs ``(start, end)`` overlapping ``[low, high)`` (None: unbounded), in order."""
+        runs = self._runs
+        first = low
+        if low is not None:
+            index = runs.bisect_right(low) - 1
+            if index >= 0:
+                first = runs.keys()[index]
+        for start in runs.irange(first, high, inclusive=(True, False)):
+            end = start + runs[start]
+            if low is None or end > low:
+                yield start, end
+
+    def _usable(
+        self, avoid: IntervalSet | None, low: int | None, high: int | None
+    ) -> Iterator[tuple[int, int]]:
+        """Free runs ``(start, length)`` with the blocks of ``avoid`` cut out, whose start
+        is in ``[low, high)`` (None: unbounded), in device order: lazily, O(log n) a run.
+
+        Cut out of coalesced runs, they never touch: as if the runs had been
+        rebuilt without ``avoid``, without rebuilding them on every allocation.
+        """
+        if avoid is None:
+            runs = self._runs
+            for start in runs.irange(low, high, inclusive=(True, False)):
+                yield start, runs[start]
+            return
+        for run_start, end in self._free_runs(low, high):
+            position = run_start
+            for a, b in avoid.overlapping(run_start, end):
                 if a > position:
-                    runs[position] = a - position
-                position = max(position, b)
+                    if high is not None and position >= high:
+                        return
+                    if low is None or position >= low:
+                        yield position, a - position
+                position = b
             if end > position:
-                runs[position] = end - position
-        return runs
+                if high is not None and position >= high:
+                    return
+                if low is None or position >= low:
+                    yield position, end - position
 
-    @staticmethod
-    def _choose(runs: SortedDict[int, int], count: int, goal: int) -> tuple[int, int]:
+    def _choose(self, count: int, goal: int, avoid: IntervalSet | None) -> tuple[int, int]:
         """Where the next piece goes: continue at ``goal`` if everything fits there, else the
         first run after it that holds everything (XFS looks up its by-size tree for the
         whole length before settling for less), else whatever is at ``goal``, else the
         first run after it, wrapping around."""
-        index = runs.bisect_right(goal) - 1
         at_goal = None
-        if index >= 0:
-            run_start, run_length = runs.peekitem(index)
-            if run_start + run_length > goal:
-                at_goal = (goal, min(count, run_start + run_length - goal))
-                if at_goal[1] == count:
-                    return at_goal
-        for start in runs.irange(goal, None):  # first run after the goal that holds it all
-            if runs[start] >= count:
+        runs = self._runs
+        index = runs.bisect_right(goal) - 1
+        if index >= 0:  # the usable piece holding the goal, if any
+            run_start = runs.keys()[index]
+            for start, length in self._usable(avoid, run_start, goal + 1):
+                if start + length > goal:
+                    at_goal = (goal, min(count, start + length - goal))
+                    if at_goal[1] == count:
+                        return at_goal
+        for start, length in self._usable(avoid, goal, None):  # first after the goal
+            if length >= count:
                 return start, count
-        for start in runs.irange(None, goal, inclusive=(True, False)):  # then wrap around
-            if runs[start] >= count:
+        for start, length in self._usable(avoid, None, goal):  # then wrap around
+            if length >= count:
                 return start, count
         if at_goal is not None:
             return at_goal
-        after = next(runs.irange(goal, None), None)
-        start = after if after is not None else runs.keys()[0]
-        return start, min(count, runs[start])
+        after = next(self._usable(avoid, goal, None), None)
+        if after is None:
+            after = next(self._usable(avoid, None, None))
+        start, length = after
+        return start, min(count, length)
 
     def release(self, start: int, length: int) -> None:
         """Give ``[start, start + length)`` back, coalescing: O(log n)."""

@@ -24,10 +24,11 @@ class IntervalSet:
     [(0, 2), (11, 12)]
     """
 
-    __slots__ = ("_runs",)
+    __slots__ = ("_runs", "_total")
 
     def __init__(self) -> None:
         self._runs: SortedDict[int, int] = SortedDict()
+        self._total = 0  # integers held, kept as runs come and go
 
     def __iter__(self) -> Iterator[tuple[int, int]]:
         return iter(self._runs.items())
@@ -43,11 +44,12 @@ class IntervalSet:
         """A shallow copy (runs are immutable ints): O(n)."""
         clone = IntervalSet()
         clone._runs = self._runs.copy()
+        clone._total = self._total
         return clone
 
     def total(self) -> int:
-        """How many integers the set holds: O(n)."""
-        return sum(stop - start for start, stop in self._runs.items())
+        """How many integers the set holds: O(1)."""
+        return self._total
 
     def contains(self, value: int) -> bool:
         """True if ``value`` is in the set: O(log n)."""
@@ -78,6 +80,7 @@ class IntervalSet:
         if start >= stop:
             return
         runs = self._runs
+        held = 0  # integers of the runs merged into the new one
         index = runs.bisect_right(start) - 1
         if index >= 0:
             prev_start = runs.keys()[index]
@@ -85,17 +88,21 @@ class IntervalSet:
                 start = prev_start
                 stop = max(stop, runs[prev_start])
         for run_start in list(runs.irange(start, stop)):
-            stop = max(stop, runs.pop(run_start))
+            run_stop = runs.pop(run_start)
+            held += run_stop - run_start
+            stop = max(stop, run_stop)
         runs[start] = stop
+        self._total += stop - start - held
 
     def remove(self, start: int, stop: int) -> None:
         """Remove ``[start, stop)``, splitting runs at the edges: O(log n + k)."""
         if start >= stop:
             return
         runs = self._runs
-        for run_start, _run_stop in list(self.overlapping(start, stop)):
+        for run_start, run_stop in list(self.overlapping(start, stop)):
             whole_start = run_start if run_start > start else self._start_of(run_start)
             whole_stop = runs.pop(whole_start)
+            self._total -= run_stop - run_start
             if whole_start < start:
                 runs[whole_start] = start
             if whole_stop > stop:
@@ -121,3 +128,4 @@ class IntervalSet:
             if previous_stop is not None:
                 assert previous_stop < start, (previous_stop, start)
             previous_stop = stop
+        assert self._total == sum(b - a for a, b in self._runs.items()), "total"
