@@ -185,10 +185,11 @@ class FreeSpace:
                 yield start, end
 
     def _usable(
-        self, avoid: IntervalSet | None, low: int | None, high: int | None
+        self, avoid: IntervalSet | None, low: int | None, high: int | None, at_least: int = 1
     ) -> Iterator[tuple[int, int]]:
         """Free runs ``(start, length)`` with the blocks of ``avoid`` cut out, whose start
         is in ``[low, high)`` (None: unbounded), in device order: lazily, O(log n) a run.
+        Those shorter than ``at_least`` may be left out.
 
         Cut out of coalesced runs, they never touch: as if the runs had been
         rebuilt without ``avoid``, without rebuilding them on every allocation.
@@ -199,6 +200,8 @@ class FreeSpace:
                 yield start, runs[start]
             return
         for run_start, end in self._free_runs(low, high):
+            if end - run_start < at_least:
+                continue  # nothing cut out of it can be long enough
             position = run_start
             for a, b in avoid.overlapping(run_start, end):
                 if a > position:
@@ -228,10 +231,10 @@ class FreeSpace:
                     at_goal = (goal, min(count, start + length - goal))
                     if at_goal[1] == count:
                         return at_goal
-        for start, length in self._usable(avoid, goal, None):  # first after the goal
+        for start, length in self._usable(avoid, goal, None, count):  # first after the goal
             if length >= count:
                 return start, count
-        for start, length in self._usable(avoid, None, goal):  # then wrap around
+        for start, length in self._usable(avoid, None, goal, count):  # then wrap around
             if length >= count:
                 return start, count
         if at_goal is not None:
