@@ -16,6 +16,9 @@ from collections.abc import Callable, Iterator
 from sortedcontainers import SortedDict
 
 from mapviz.core.intervals import IntervalSet
+from mapviz.core.sortedkeys import ceil_key, floor_key, keys_from_floor
+
+_END = 1 << 62  # past every block
 
 
 class FreeSpace:
@@ -54,11 +57,10 @@ class FreeSpace:
 
     def is_free(self, start: int, length: int) -> bool:
         """True if every block of ``[start, start + length)`` is free: O(log n)."""
-        index = self._runs.bisect_right(start) - 1
-        if index < 0:
+        run_start = floor_key(self._runs, start)
+        if run_start is None:
             return False
-        run_start, run_length = self._runs.peekitem(index)
-        return bool(run_start + run_length >= start + length)
+        return bool(run_start + self._runs[run_start] >= start + length)
 
     def any_free(self, start: int, length: int) -> bool:
         """True if some block of ``[start, start + length)`` is free: O(log n)."""
@@ -72,9 +74,10 @@ class FreeSpace:
 
     def claim(self, start: int, length: int) -> None:
         """Take exactly ``[start, start + length)``, which must be free: O(log n)."""
-        assert length > 0 and self.is_free(start, length), (start, length)
-        index = self._runs.bisect_right(start) - 1
-        run_start, run_length = self._runs.popitem(index)
+        run_start = floor_key(self._runs, start)
+        assert run_start is not None, (start, length)
+        run_length = self._runs.pop(run_start)
+        assert length > 0 and run_start + run_length >= start + length, (start, length)
         if run_start < start:
             self._runs[run_start] = start - run_start
         run_end = run_start + run_length
@@ -132,19 +135,22 @@ class FreeSpace:
     ) -> list[tuple[int, int]]:
         """Take ``count`` blocks as few runs as possible near ``goal``: O(k log n).
 
-        Prefers, in order: the free run holding ``goal`` (so the file continues
-        contiguously), the first run after ``goal`` big enough for everything,
-        then runs in device order from ``goal`` wrapping around.  The caller has
-        checked there is room (``count <= free_blocks``).  Blocks in ``avoid``
-        (XFS's busy extents) are passed over as if taken; the caller makes sure
-        enough others are free (:meth:`fits_outside`).
+                Prefers, in order: the free run holding ``goal`` (so the file continues
+                contiguously), the first run after ``goal`` big enough for everything,
+                then runs in device order from ``goal`` wrapping around.  The caller has
+                checked there is room (``count <= free_blocks``).  Blocks in ``avoid``
+                (XFS's busy extents) are passed over as if taken; the caller makes sure
+                enough others are free (:meth:`fits_outside`).
 
-        >>> from mapviz.core.intervals import IntervalSet
-        >>> free = FreeSpace(100)
-        >>> busy = IntervalSet()
-        >>> busy.add(0, 10)
-        >>> free.allocate(4, goal=0, avoid=busy)
-        [(10, 4)]
+                >>> from mapviz.core.intervals import IntervalSet
+        from mapviz.core.sortedkeys import ceil_key, floor_key, keys_from_floor
+
+        _END = 1 << 62  # past every block
+                >>> free = FreeSpace(100)
+                >>> busy = IntervalSet()
+                >>> busy.add(0, 10)
+                >>> free.allocate(4, goal=0, avoid=busy)
+                [(10, 4)]
         """
         assert 0 < count <= self.free_blocks, (count, self.free_blocks)
         pieces: list[tuple[int, int]] = []
@@ -174,12 +180,9 @@ class FreeSpace:
     def _free_runs(self, low: int | None, high: int | None) -> Iterator[tuple[int, int]]:
         """Free runs ``(start, end)`` overlapping ``[low, high)`` (None: unbounded), in order."""
         runs = self._runs
-        first = low
-        if low is not None:
-            index = runs.bisect_right(low) - 1
-            if index >= 0:
-                first = runs.keys()[index]
-        for start in runs.irange(first, high, inclusive=(True, False)):
+        for start in keys_from_floor(
+            runs, -1 if low is None else low, _END if high is None else high
+        ):
             end = start + runs[start]
             if low is None or end > low:
                 yield start, end
@@ -196,12 +199,18 @@ class FreeSpace:
         """
         if avoid is None:
             runs = self._runs
-            for start in runs.irange(low, high, inclusive=(True, False)):
-                yield start, runs[start]
+            first = -1 if low is None else low
+            for start in keys_from_floor(runs, first, _END if high is None else high):
+                if start >= first:
+                    yield start, runs[start]
             return
         for run_start, end in self._free_runs(low, high):
             if end - run_start < at_least:
                 continue  # nothing cut out of it can be long enough
+            if not avoid.any_in(run_start, end):
+                if low is None or run_start >= low:
+                    yield run_start, end - run_start
+                continue
             position = run_start
             for a, b in avoid.overlapping(run_start, end):
                 if a > position:
@@ -222,10 +231,8 @@ class FreeSpace:
         whole length before settling for less), else whatever is at ``goal``, else the
         first run after it, wrapping around."""
         at_goal = None
-        runs = self._runs
-        index = runs.bisect_right(goal) - 1
-        if index >= 0:  # the usable piece holding the goal, if any
-            run_start = runs.keys()[index]
+        run_start = floor_key(self._runs, goal)
+        if run_start is not None:  # the usable piece holding the goal, if any
             for start, length in self._usable(avoid, run_start, goal + 1):
                 if start + length > goal:
                     at_goal = (goal, min(count, start + length - goal))
@@ -250,16 +257,15 @@ class FreeSpace:
         assert length > 0, length
         self.free_blocks += length
         runs = self._runs
-        index = runs.bisect_right(start) - 1
-        if index >= 0:
-            left_start, left_length = runs.peekitem(index)
+        left_start = floor_key(runs, start)
+        if left_start is not None:
+            left_length = runs[left_start]
             assert left_start + left_length <= start, ("double free", start, length)
             if left_start + left_length == start:
                 del runs[left_start]
                 start, length = left_start, left_length + length
-        following = runs.bisect_left(start)
-        if following < len(runs):
-            assert runs.keys()[following] >= start + length, ("double free", start, length)
+        following = ceil_key(runs, start)
+        assert following is None or following >= start + length, ("double free", start, length)
         right_length = runs.pop(start + length, None)
         if right_length is not None:
             length += right_length

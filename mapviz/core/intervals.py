@@ -11,6 +11,8 @@ from collections.abc import Iterator
 
 from sortedcontainers import SortedDict
 
+from mapviz.core.sortedkeys import floor_key, keys_from_floor
+
 
 class IntervalSet:
     """Disjoint, merged runs of integers in a ``SortedDict`` keyed by start.
@@ -53,27 +55,25 @@ class IntervalSet:
 
     def contains(self, value: int) -> bool:
         """True if ``value`` is in the set: O(log n)."""
-        index = self._runs.bisect_right(value) - 1
-        if index < 0:
-            return False
-        start = self._runs.keys()[index]
-        return bool(start <= value < self._runs[start])
+        start = floor_key(self._runs, value)
+        return start is not None and value < self._runs[start]
 
     def overlapping(self, start: int, stop: int) -> Iterator[tuple[int, int]]:
         """Runs clipped to ``[start, stop)``, in order: O(log n + k)."""
         if start >= stop:
             return
         runs = self._runs
-        index = runs.bisect_right(start) - 1
-        first = runs.keys()[index] if index >= 0 else start
-        for run_start in runs.irange(first, stop, inclusive=(True, False)):
+        for run_start in keys_from_floor(runs, start, stop):
             run_stop = runs[run_start]
             if run_stop > start:
                 yield max(run_start, start), min(run_stop, stop)
 
     def any_in(self, start: int, stop: int) -> bool:
         """True if some integer of ``[start, stop)`` is in the set: O(log n)."""
-        return next(self.overlapping(start, stop), None) is not None
+        if start >= stop:
+            return False
+        last = floor_key(self._runs, stop - 1)  # the last run starting before ``stop``
+        return last is not None and self._runs[last] > start
 
     def add(self, start: int, stop: int) -> None:
         """Add ``[start, stop)``, merging with touching runs: O(log n + k)."""
@@ -81,13 +81,11 @@ class IntervalSet:
             return
         runs = self._runs
         held = 0  # integers of the runs merged into the new one
-        index = runs.bisect_right(start) - 1
-        if index >= 0:
-            prev_start = runs.keys()[index]
-            if runs[prev_start] >= start:
-                start = prev_start
-                stop = max(stop, runs[prev_start])
-        for run_start in list(runs.irange(start, stop)):
+        prev_start = floor_key(runs, start)
+        if prev_start is not None and runs[prev_start] >= start:
+            start = prev_start
+            stop = max(stop, runs[prev_start])
+        for run_start in [key for key in keys_from_floor(runs, start, stop + 1) if key >= start]:
             run_stop = runs.pop(run_start)
             held += run_stop - run_start
             stop = max(stop, run_stop)
@@ -117,8 +115,9 @@ class IntervalSet:
             self._runs[s + delta] = e + delta
 
     def _start_of(self, value: int) -> int:
-        index = self._runs.bisect_right(value) - 1
-        return int(self._runs.keys()[index])
+        start = floor_key(self._runs, value)
+        assert start is not None, value
+        return start
 
     def _check(self) -> None:
         """Assert the invariants: runs non-empty, disjoint, not touching."""

@@ -34,13 +34,14 @@ def _sublists(d: SortedDict[int, Any]) -> tuple[list[int], list[list[int]]]:
 
 def floor_key(d: SortedDict[int, Any], x: int) -> int | None:
     """The greatest key <= ``x``, or ``None``: O(log n)."""
-    maxes, lists = _sublists(d)
+    keys = d._list  # type: ignore[attr-defined]  # (inline _sublists: the hottest call)
+    maxes: list[int] = keys._maxes
     if not maxes:
         return None
     pos = bisect_right(maxes, x)
     if pos == len(maxes):
         return maxes[-1]
-    sub = lists[pos]
+    sub: list[int] = keys._lists[pos]
     i = bisect_right(sub, x)
     if i:
         return sub[i - 1]
