@@ -135,22 +135,19 @@ class FreeSpace:
     ) -> list[tuple[int, int]]:
         """Take ``count`` blocks as few runs as possible near ``goal``: O(k log n).
 
-                Prefers, in order: the free run holding ``goal`` (so the file continues
-                contiguously), the first run after ``goal`` big enough for everything,
-                then runs in device order from ``goal`` wrapping around.  The caller has
-                checked there is room (``count <= free_blocks``).  Blocks in ``avoid``
-                (XFS's busy extents) are passed over as if taken; the caller makes sure
-                enough others are free (:meth:`fits_outside`).
+        Prefers, in order: the free run holding ``goal`` (so the file continues
+        contiguously), the first run after ``goal`` big enough for everything,
+        then runs in device order from ``goal`` wrapping around.  The caller has
+        checked there is room (``count <= free_blocks``).  Blocks in ``avoid``
+        (XFS's busy extents) are passed over as if taken; the caller makes sure
+        enough others are free (:meth:`fits_outside`).
 
-                >>> from mapviz.core.intervals import IntervalSet
-        from mapviz.core.sortedkeys import ceil_key, floor_key, keys_from_floor
-
-        _END = 1 << 62  # past every block
-                >>> free = FreeSpace(100)
-                >>> busy = IntervalSet()
-                >>> busy.add(0, 10)
-                >>> free.allocate(4, goal=0, avoid=busy)
-                [(10, 4)]
+        >>> from mapviz.core.intervals import IntervalSet
+        >>> free = FreeSpace(100)
+        >>> busy = IntervalSet()
+        >>> busy.add(0, 10)
+        >>> free.allocate(4, goal=0, avoid=busy)
+        [(10, 4)]
         """
         assert 0 < count <= self.free_blocks, (count, self.free_blocks)
         pieces: list[tuple[int, int]] = []
