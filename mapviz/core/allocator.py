@@ -16,6 +16,9 @@ from collections.abc import Callable, Iterator
 from sortedcontainers import SortedDict
 
 from mapviz.core.intervals import IntervalSet
+from mapviz.core.sortedkeys import ceil_key, floor_key, keys_from_floor
+
+_END = 1 << 62  # past every block
 
 
 class FreeSpace:
@@ -54,11 +57,10 @@ class FreeSpace:
 
     def is_free(self, start: int, length: int) -> bool:
         """True if every block of ``[start, start + length)`` is free: O(log n)."""
-        index = self._runs.bisect_right(start) - 1
-        if index < 0:
+        run_start = floor_key(self._runs, start)
+        if run_start is None:
             return False
-        run_start, run_length = self._runs.peekitem(index)
-        return bool(run_start + run_length >= start + length)
+        return bool(run_start + self._runs[run_start] >= start + length)
 
     def any_free(self, start: int, length: int) -> bool:
         """True if some block of ``[start, start + length)`` is free: O(log n)."""
@@ -72,9 +74,10 @@ class FreeSpace:
 
     def claim(self, start: int, length: int) -> None:
         """Take exactly ``[start, start + length)``, which must be free: O(log n)."""
-        assert length > 0 and self.is_free(start, length), (start, length)
-        index = self._runs.bisect_right(start) - 1
-        run_start, run_length = self._runs.popitem(index)
+        run_start = floor_key(self._runs, start)
+        assert run_start is not None, (start, length)
+        run_length = self._runs.pop(run_start)
+        assert length > 0 and run_start + run_length >= start + length, (start, length)
         if run_start < start:
             self._runs[run_start] = start - run_start
         run_end = run_start + run_length
@@ -136,8 +139,8 @@ class FreeSpace:
         contiguously), the first run after ``goal`` big enough for everything,
         then runs in device order from ``goal`` wrapping around.  The caller has
         checked there is room (``count <= free_blocks``).  Blocks in ``avoid``
-        (XFS's busy extents) are passed over as if taken, O(n) more; the caller
-        makes sure enough others are free (:meth:`free_outside`).
+        (XFS's busy extents) are passed over as if taken; the caller makes sure
+        enough others are free (:meth:`fits_outside`).
 
         >>> from mapviz.core.intervals import IntervalSet
         >>> free = FreeSpace(100)
@@ -149,72 +152,117 @@ class FreeSpace:
         assert 0 < count <= self.free_blocks, (count, self.free_blocks)
         pieces: list[tuple[int, int]] = []
         while count:
-            runs = self._runs_outside(avoid) if avoid else self._runs
-            start, length = self._choose(runs, count, goal)
+            start, length = self._choose(count, goal, avoid or None)
             self.claim(start, length)
             pieces.append((start, length))
             count -= length
             goal = start + length
         return pieces
 
+    def fits_outside(self, count: int, avoid: IntervalSet) -> bool:
+        """True if ``count`` free blocks lie outside ``avoid``: O(1) when plenty do,
+        else O(m log n) in ``avoid``'s runs."""
+        if self.free_blocks - avoid.total() >= count:  # even if every avoided block is free
+            return True
+        return self.free_outside(avoid) >= count
+
     def free_outside(self, avoid: IntervalSet) -> int:
-        """Free blocks not in ``avoid``: O(n)."""
-        return sum(self._runs_outside(avoid).values())
+        """Free blocks not in ``avoid``: O(m log n) in ``avoid``'s runs."""
+        return self.free_blocks - sum(
+            min(stop, end) - max(start, run_start)
+            for start, stop in avoid
+            for run_start, end in self._free_runs(start, stop)
+        )
 
-    def _runs_outside(self, avoid: IntervalSet) -> SortedDict[int, int]:
-        """The free runs with the blocks of ``avoid`` cut out: O(n)."""
-        runs: SortedDict[int, int] = SortedDict()
-        for start, length in self._runs.items():
-            position, end = start, start + length
-            for a, b in avoid.overlapping(start, end):
+    def _free_runs(self, low: int | None, high: int | None) -> Iterator[tuple[int, int]]:
+        """Free runs ``(start, end)`` overlapping ``[low, high)`` (None: unbounded), in order."""
+        runs = self._runs
+        for start in keys_from_floor(
+            runs, -1 if low is None else low, _END if high is None else high
+        ):
+            end = start + runs[start]
+            if low is None or end > low:
+                yield start, end
+
+    def _usable(
+        self, avoid: IntervalSet | None, low: int | None, high: int | None, at_least: int = 1
+    ) -> Iterator[tuple[int, int]]:
+        """Free runs ``(start, length)`` with the blocks of ``avoid`` cut out, whose start
+        is in ``[low, high)`` (None: unbounded), in device order: lazily, O(log n) a run.
+        Those shorter than ``at_least`` may be left out.
+
+        Cut out of coalesced runs, they never touch: as if the runs had been
+        rebuilt without ``avoid``, without rebuilding them on every allocation.
+        """
+        if avoid is None:
+            runs = self._runs
+            first = -1 if low is None else low
+            for start in keys_from_floor(runs, first, _END if high is None else high):
+                if start >= first:
+                    yield start, runs[start]
+            return
+        for run_start, end in self._free_runs(low, high):
+            if end - run_start < at_least:
+                continue  # nothing cut out of it can be long enough
+            if not avoid.any_in(run_start, end):
+                if low is None or run_start >= low:
+                    yield run_start, end - run_start
+                continue
+            position = run_start
+            for a, b in avoid.overlapping(run_start, end):
                 if a > position:
-                    runs[position] = a - position
-                position = max(position, b)
+                    if high is not None and position >= high:
+                        return
+                    if low is None or position >= low:
+                        yield position, a - position
+                position = b
             if end > position:
-                runs[position] = end - position
-        return runs
+                if high is not None and position >= high:
+                    return
+                if low is None or position >= low:
+                    yield position, end - position
 
-    @staticmethod
-    def _choose(runs: SortedDict[int, int], count: int, goal: int) -> tuple[int, int]:
+    def _choose(self, count: int, goal: int, avoid: IntervalSet | None) -> tuple[int, int]:
         """Where the next piece goes: continue at ``goal`` if everything fits there, else the
         first run after it that holds everything (XFS looks up its by-size tree for the
         whole length before settling for less), else whatever is at ``goal``, else the
         first run after it, wrapping around."""
-        index = runs.bisect_right(goal) - 1
         at_goal = None
-        if index >= 0:
-            run_start, run_length = runs.peekitem(index)
-            if run_start + run_length > goal:
-                at_goal = (goal, min(count, run_start + run_length - goal))
-                if at_goal[1] == count:
-                    return at_goal
-        for start in runs.irange(goal, None):  # first run after the goal that holds it all
-            if runs[start] >= count:
+        run_start = floor_key(self._runs, goal)
+        if run_start is not None:  # the usable piece holding the goal, if any
+            for start, length in self._usable(avoid, run_start, goal + 1):
+                if start + length > goal:
+                    at_goal = (goal, min(count, start + length - goal))
+                    if at_goal[1] == count:
+                        return at_goal
+        for start, length in self._usable(avoid, goal, None, count):  # first after the goal
+            if length >= count:
                 return start, count
-        for start in runs.irange(None, goal, inclusive=(True, False)):  # then wrap around
-            if runs[start] >= count:
+        for start, length in self._usable(avoid, None, goal, count):  # then wrap around
+            if length >= count:
                 return start, count
         if at_goal is not None:
             return at_goal
-        after = next(runs.irange(goal, None), None)
-        start = after if after is not None else runs.keys()[0]
-        return start, min(count, runs[start])
+        after = next(self._usable(avoid, goal, None), None)
+        if after is None:
+            after = next(self._usable(avoid, None, None))
+        start, length = after
+        return start, min(count, length)
 
     def release(self, start: int, length: int) -> None:
         """Give ``[start, start + length)`` back, coalescing: O(log n)."""
         assert length > 0, length
         self.free_blocks += length
         runs = self._runs
-        index = runs.bisect_right(start) - 1
-        if index >= 0:
-            left_start, left_length = runs.peekitem(index)
+        left_start = floor_key(runs, start)
+        if left_start is not None:
+            left_length = runs[left_start]
             assert left_start + left_length <= start, ("double free", start, length)
             if left_start + left_length == start:
                 del runs[left_start]
                 start, length = left_start, left_length + length
-        following = runs.bisect_left(start)
-        if following < len(runs):
-            assert runs.keys()[following] >= start + length, ("double free", start, length)
+        following = ceil_key(runs, start)
+        assert following is None or following >= start + length, ("double free", start, length)
         right_length = runs.pop(start + length, None)
         if right_length is not None:
             length += right_length

@@ -15,12 +15,13 @@ refcounts, so it never splits an extent here.
 from __future__ import annotations
 
 import enum
-from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, NamedTuple, cast
+from typing import NamedTuple
 
 from sortedcontainers import SortedDict
+
+from mapviz.core.sortedkeys import ceil_key, floor_key, floor_position, keys_from_floor
 
 _LENGTH_BITS = 42  # lengths below 2**40 blocks; two low bits hold the state
 _LENGTH_MASK = (1 << _LENGTH_BITS) - 1
@@ -155,7 +156,7 @@ class ExtentMap:
 
     def find(self, block: int) -> Extent | None:
         """The extent holding file block ``block``, or ``None`` for a hole: O(log n)."""
-        start = self._floor_key(block)
+        start = floor_key(self._map, block)
         if start is None:
             return None
         value = self._map[start]
@@ -163,68 +164,54 @@ class ExtentMap:
             return None
         return _unpack(start, value)
 
-    def _floor_key(self, block: int) -> int | None:
-        """The greatest extent start <= ``block``.
-
-        The hot path of every lookup and fault.  Two C-level bisects over
-        sortedcontainers' own sublists (``_maxes``/``_lists``, stable since 2.0)
-        instead of a positional index, which walks its index tree in Python.
-        """
-        keys = self._map._list  # type: ignore[attr-defined]  # the SortedList of keys
-        maxes: list[int] = keys._maxes
-        if not maxes:
+    def span_at(self, block: int) -> tuple[int, int] | None:
+        """``(first, end)`` of the extent holding ``block``, or ``None``: O(log n), no
+        :class:`Extent` made (the page cache asks this for every page it walks)."""
+        start = floor_key(self._map, block)
+        if start is None:
             return None
-        pos = bisect_right(maxes, block)
-        if pos == len(maxes):
-            return maxes[-1]
-        sub: list[int] = keys._lists[pos]
-        i = bisect_right(sub, block)
-        if i:
-            return sub[i - 1]
-        return maxes[pos - 1] if pos else None
+        end = start + (self._map[start] >> 2 & _LENGTH_MASK)
+        return (start, end) if block < end else None
+
+    def any_in(self, start: int, stop: int) -> bool:
+        """True if some block of ``[start, stop)`` is mapped: O(log n)."""
+        if start >= stop:
+            return False
+        last = floor_key(self._map, stop - 1)  # the last extent starting in or before the range
+        return last is not None and last + (self._map[last] >> 2 & _LENGTH_MASK) > start
 
     def preceding(self, block: int) -> Extent | None:
         """The last extent starting before ``block`` (it may hold it): O(log n)."""
-        index = self._map.bisect_left(block) - 1
-        if index < 0:
+        start = floor_key(self._map, block - 1)
+        if start is None:
             return None
-        return _unpack(*self._map.peekitem(index))
+        return _unpack(start, self._map[start])
 
     def overlapping(self, start: int, stop: int) -> Iterator[Extent]:
         """Whole extents that overlap ``[start, stop)``, in order: O(log n + k)."""
         if start >= stop:
             return
         values = self._map
-        for key in self._keys_from_floor(start, stop):
-            extent = _unpack(key, values[key])
-            if extent.end > start:
-                yield extent
-
-    def _keys_from_floor(self, start: int, stop: int) -> Iterator[int]:
-        """Keys from the greatest one <= ``start`` up to (not including) ``stop``.
-
-        Walks sortedcontainers' own sublists (``_lists``/``_maxes``) instead of
-        ``irange``: every lookup of a command goes through here, and this skips
-        a positional index and an iterator stack per call.
-        """
-        keys = cast(Any, self._map)._list
-        maxes, lists = keys._maxes, keys._lists
-        if not maxes:
-            return
-        pos = bisect_left(maxes, start)
-        if pos == len(maxes):
-            pos -= 1
-        index = bisect_right(lists[pos], start) - 1
-        if index < 0 and pos > 0:
-            pos -= 1
-            index = len(lists[pos]) - 1
-        index = max(index, 0)
+        lists, pos, index = floor_position(values, start)
         for sub in lists[pos:]:
             for key in sub[index:] if index else sub:
                 if key >= stop:
                     return
-                yield key
+                value = values[key]
+                if key + (value >> 2 & _LENGTH_MASK) > start:
+                    yield _unpack(key, value)
             index = 0
+
+    def holes(self, start: int, stop: int) -> Iterator[tuple[int, int]]:
+        """The unmapped runs ``(first, stop)`` inside ``[start, stop)``: O(log n + k)."""
+        position = start
+        for key in keys_from_floor(self._map, start, stop):
+            end = key + (self._map[key] >> 2 & _LENGTH_MASK)
+            if key > position:
+                yield position, key
+            position = max(position, end)
+        if position < stop:
+            yield position, stop
 
     def clipped(self, start: int, stop: int) -> Iterator[Extent]:
         """The parts of extents inside ``[start, stop)``: O(log n + k)."""
@@ -265,14 +252,16 @@ class ExtentMap:
         """
         assert length > 0, length
         assert (physical_block is None) == (state is ExtentState.DELALLOC), (physical_block, state)
-        assert next(self.overlapping(file_block, file_block + length), None) is None, file_block
         new = Extent(file_block, length, physical_block, state)
-        index = self._map.bisect_right(file_block) - 1
-        if index >= 0:
-            left = _unpack(*self._map.peekitem(index))
+        left_start = floor_key(self._map, file_block)
+        if left_start is not None:
+            left = _unpack(left_start, self._map[left_start])
+            assert left.end <= file_block, ("not a hole", file_block)
             if _joinable(left, new):
                 self._pop(left.file_block)
                 new = Extent(left.file_block, left.length + new.length, left.physical_block, state)
+        following = ceil_key(self._map, file_block)
+        assert following is None or following >= file_block + length, ("not a hole", file_block)
         right_value = self._map.get(new.end)
         if right_value is not None:
             right = _unpack(new.end, right_value)

@@ -131,7 +131,7 @@ class Filesystem:
             self.unreserve(count)
         elif count > self.available():
             raise NoSpace
-        if self.busy and self.free.free_outside(self.busy) < count:
+        if self.busy and not self.free.fits_outside(count, self.busy):
             # nothing usable but busy extents: xfs_extent_busy_flush() forces the log
             self.force_log()
         pieces = self.free.allocate(count, self.rotor if goal is None else goal, self.busy)

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 
 from sortedcontainers import SortedDict
 
+from mapviz.core.sortedkeys import floor_key, keys_from_floor
+
 
 class IntervalSet:
     """Disjoint, merged runs of integers in a ``SortedDict`` keyed by start.
@@ -24,10 +26,11 @@ class IntervalSet:
     [(0, 2), (11, 12)]
     """
 
-    __slots__ = ("_runs",)
+    __slots__ = ("_runs", "_total")
 
     def __init__(self) -> None:
         self._runs: SortedDict[int, int] = SortedDict()
+        self._total = 0  # integers held, kept as runs come and go
 
     def __iter__(self) -> Iterator[tuple[int, int]]:
         return iter(self._runs.items())
@@ -43,59 +46,61 @@ class IntervalSet:
         """A shallow copy (runs are immutable ints): O(n)."""
         clone = IntervalSet()
         clone._runs = self._runs.copy()
+        clone._total = self._total
         return clone
 
     def total(self) -> int:
-        """How many integers the set holds: O(n)."""
-        return sum(stop - start for start, stop in self._runs.items())
+        """How many integers the set holds: O(1)."""
+        return self._total
 
     def contains(self, value: int) -> bool:
         """True if ``value`` is in the set: O(log n)."""
-        index = self._runs.bisect_right(value) - 1
-        if index < 0:
-            return False
-        start = self._runs.keys()[index]
-        return bool(start <= value < self._runs[start])
+        start = floor_key(self._runs, value)
+        return start is not None and value < self._runs[start]
 
     def overlapping(self, start: int, stop: int) -> Iterator[tuple[int, int]]:
         """Runs clipped to ``[start, stop)``, in order: O(log n + k)."""
         if start >= stop:
             return
         runs = self._runs
-        index = runs.bisect_right(start) - 1
-        first = runs.keys()[index] if index >= 0 else start
-        for run_start in runs.irange(first, stop, inclusive=(True, False)):
+        for run_start in keys_from_floor(runs, start, stop):
             run_stop = runs[run_start]
             if run_stop > start:
                 yield max(run_start, start), min(run_stop, stop)
 
     def any_in(self, start: int, stop: int) -> bool:
         """True if some integer of ``[start, stop)`` is in the set: O(log n)."""
-        return next(self.overlapping(start, stop), None) is not None
+        if start >= stop:
+            return False
+        last = floor_key(self._runs, stop - 1)  # the last run starting before ``stop``
+        return last is not None and self._runs[last] > start
 
     def add(self, start: int, stop: int) -> None:
         """Add ``[start, stop)``, merging with touching runs: O(log n + k)."""
         if start >= stop:
             return
         runs = self._runs
-        index = runs.bisect_right(start) - 1
-        if index >= 0:
-            prev_start = runs.keys()[index]
-            if runs[prev_start] >= start:
-                start = prev_start
-                stop = max(stop, runs[prev_start])
-        for run_start in list(runs.irange(start, stop)):
-            stop = max(stop, runs.pop(run_start))
+        held = 0  # integers of the runs merged into the new one
+        prev_start = floor_key(runs, start)
+        if prev_start is not None and runs[prev_start] >= start:
+            start = prev_start
+            stop = max(stop, runs[prev_start])
+        for run_start in [key for key in keys_from_floor(runs, start, stop + 1) if key >= start]:
+            run_stop = runs.pop(run_start)
+            held += run_stop - run_start
+            stop = max(stop, run_stop)
         runs[start] = stop
+        self._total += stop - start - held
 
     def remove(self, start: int, stop: int) -> None:
         """Remove ``[start, stop)``, splitting runs at the edges: O(log n + k)."""
         if start >= stop:
             return
         runs = self._runs
-        for run_start, _run_stop in list(self.overlapping(start, stop)):
+        for run_start, run_stop in list(self.overlapping(start, stop)):
             whole_start = run_start if run_start > start else self._start_of(run_start)
             whole_stop = runs.pop(whole_start)
+            self._total -= run_stop - run_start
             if whole_start < start:
                 runs[whole_start] = start
             if whole_stop > stop:
@@ -110,8 +115,9 @@ class IntervalSet:
             self._runs[s + delta] = e + delta
 
     def _start_of(self, value: int) -> int:
-        index = self._runs.bisect_right(value) - 1
-        return int(self._runs.keys()[index])
+        start = floor_key(self._runs, value)
+        assert start is not None, value
+        return start
 
     def _check(self) -> None:
         """Assert the invariants: runs non-empty, disjoint, not touching."""
@@ -121,3 +127,4 @@ class IntervalSet:
             if previous_stop is not None:
                 assert previous_stop < start, (previous_stop, start)
             previous_stop = stop
+        assert self._total == sum(b - a for a, b in self._runs.items()), "total"

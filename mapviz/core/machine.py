@@ -7,6 +7,7 @@ named decision points (``mapviz.core.models``).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -116,5 +117,6 @@ class Machine:
         return f"blocks {first}..{stop - 1}"
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a run formats the same offsets over and over
 def _offset(n: int) -> str:
     return human_offset(n)  # exact: "0", "4 KiB", "2.25 KiB", "20481 B"

@@ -18,6 +18,7 @@ from sortedcontainers import SortedDict
 from mapviz.core.allocator import FreeSpace
 from mapviz.core.extents import ExtentMap, ExtentState
 from mapviz.core.intervals import IntervalSet
+from mapviz.core.sortedkeys import floor_key, keys_from_floor
 
 FRAME_SPACE = 1 << 40
 """Frames are numbered from 0; there is no memory pressure in the model, so no bound."""
@@ -86,17 +87,17 @@ class Folios:
 
     def start_of(self, page: int) -> int | None:
         """The first page of the large folio holding ``page``, or ``None``: O(log n)."""
-        index = self._runs.bisect_right(page) - 1
-        if index < 0:
+        first = floor_key(self._runs, page)
+        if first is None:
             return None
-        first = self._runs.keys()[index]
         return first if page < first + self._runs[first] else None
 
     def overlapping(self, first: int, stop: int) -> list[tuple[int, int]]:
         """Folios with a page in ``[first, stop)``: O(log n + k)."""
         head = self.start_of(first)
         low = head if head is not None else first
-        return [(s, self._runs[s]) for s in self._runs.irange(low, stop, inclusive=(True, False))]
+        runs = self._runs
+        return [(s, runs[s]) for s in keys_from_floor(runs, low, stop) if s >= low]
 
 
 class PageCache:
@@ -136,6 +137,33 @@ class PageCache:
         """Number of cached pages: O(n) in runs."""
         return sum(run.length for run in self._pages)
 
+    def cached(self, page: int) -> bool:
+        """True if ``page`` is cached: O(log n)."""
+        return self._pages.span_at(page) is not None
+
+    def any_cached(self, first: int, stop: int) -> bool:
+        """True if some page of ``[first, stop)`` is cached: O(log n)."""
+        return self._pages.any_in(first, stop)
+
+    def next_uncached(self, page: int, stop: int) -> int:
+        """The first uncached page in ``[page, stop)``, else ``stop``: O(log n) a cached run."""
+        while page < stop:
+            span = self._pages.span_at(page)
+            if span is None:
+                return page
+            page = span[1]
+        return stop
+
+    def prev_uncached(self, page: int, stop: int) -> int:
+        """The last uncached page in ``(stop, page]``, going down, else ``stop``: O(log n)
+        a cached run."""
+        while page > stop:
+            span = self._pages.span_at(page)
+            if span is None:
+                return page
+            page = span[0] - 1
+        return stop
+
     def frame_of(self, page: int) -> int | None:
         """The frame caching ``page``, or ``None``: O(log n)."""
         run = self._pages.find(page)
@@ -146,9 +174,7 @@ class PageCache:
 
     def missing(self, first: int, stop: int) -> Iterator[tuple[int, int]]:
         """Uncached page runs ``(first, stop)`` inside ``[first, stop)``."""
-        for start, end, run in self._pages.walk(first, stop):
-            if run is None:
-                yield start, end
+        return self._pages.holes(first, stop)
 
     def fill(self, first: int, stop: int, frames: Frames) -> list[tuple[int, int, int]]:
         """Cache every uncached page of ``[first, stop)``; return new runs ``(page, n, frame)``."""

@@ -152,19 +152,71 @@ class ExtentMapMachine(RuleBasedStateMachine):
         assert all(a[1] == b[0] for a, b in pairwise(pieces))
 
 
+def _reference_allocate(
+    free: set[int], count: int, goal: int, avoid: set[int]
+) -> list[tuple[int, int]]:
+    """FreeSpace.allocate as first written: rebuild the free runs without ``avoid`` for
+    every piece, then choose among them (at the goal, first after it that holds all,
+    wrapping around, whatever is at the goal, the first after it)."""
+    free = set(free)
+    pieces = []
+    while count:
+        usable = sorted(free - avoid)
+        runs: dict[int, int] = {}
+        for block in usable:
+            if block - 1 in free - avoid:
+                start = max(s for s in runs if s <= block)
+                runs[start] += 1
+            else:
+                runs[block] = 1
+        starts = sorted(runs)
+        choice = None
+        holding = [s for s in starts if s <= goal]
+        at_goal = None
+        if holding and holding[-1] + runs[holding[-1]] > goal:
+            at_goal = (goal, min(count, holding[-1] + runs[holding[-1]] - goal))
+            if at_goal[1] == count:
+                choice = at_goal
+        for s in [s for s in starts if s >= goal] + [s for s in starts if s < goal]:
+            if choice is None and runs[s] >= count:
+                choice = (s, count)
+        if choice is None and at_goal is not None:
+            choice = at_goal
+        if choice is None:
+            after = [s for s in starts if s >= goal] or starts
+            choice = (after[0], min(count, runs[after[0]]))
+        pieces.append(choice)
+        free -= set(range(choice[0], choice[0] + choice[1]))
+        count -= choice[1]
+        goal = choice[0] + choice[1]
+    return pieces
+
+
 class FreeSpaceMachine(RuleBasedStateMachine):
+    """FreeSpace against a set of free blocks; allocations passing over a set of busy
+    ones (XFS's busy extents) against the reference placement above."""
+
     def __init__(self) -> None:
         super().__init__()
         self.real = FreeSpace(SPAN)
         self.free = set(range(SPAN))
+        self.busy = IntervalSet()
 
     @precondition(lambda self: len(self.free) > 0)
     @rule(count=lengths, goal=blocks)
     def allocate(self, count: int, goal: int) -> None:
-        count = min(count, len(self.free))
-        pieces = self.real.allocate(count, goal)
+        busy = {b for a, z in self.busy for b in range(a, z)}
+        room = len(self.free - busy)
+        assert self.real.fits_outside(count, self.busy) == (room >= count)
+        assert self.real.free_outside(self.busy) == room
+        count = min(count, room)
+        if not count:
+            return
+        expected = _reference_allocate(self.free, count, goal, busy)
+        pieces = self.real.allocate(count, goal, self.busy)
+        assert pieces == expected
         taken = {b for s, n in pieces for b in range(s, s + n)}
-        assert len(taken) == count and taken <= self.free
+        assert len(taken) == count and taken <= self.free and not taken & busy
         self.free -= taken
 
     @rule(start=blocks, length=lengths)
@@ -174,6 +226,15 @@ class FreeSpaceMachine(RuleBasedStateMachine):
             return
         self.real.release(start, len(span))
         self.free |= span
+
+    @rule(start=blocks, length=lengths, busy=st.booleans())
+    def mark_busy(self, start: int, length: int, busy: bool) -> None:
+        # busy blocks are free ones (``Filesystem._check``); a log force clears them
+        if busy:
+            for block in sorted(self.free & set(range(start, start + length))):
+                self.busy.add(block, block + 1)
+        else:
+            self.busy.remove(start, start + length)
 
     @rule(start=blocks, length=lengths)
     def queries(self, start: int, length: int) -> None:

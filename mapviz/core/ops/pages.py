@@ -80,8 +80,8 @@ def note_write_folios(
         offset = position
         while offset < call_end:
             page = offset // PAGE_SIZE
-            if inode.cache.frame_of(page) is not None:
-                offset = (page + 1) * PAGE_SIZE
+            if inode.cache.cached(page):  # on to the next uncached page
+                offset = inode.cache.next_uncached(page, -(-call_end // PAGE_SIZE)) * PAGE_SIZE
                 continue
             left = call_end - offset
             if mapping_end is not None:
@@ -90,8 +90,7 @@ def note_write_folios(
             if order and page & ((1 << order) - 1):
                 order = (page & -page).bit_length() - 1  # __ffs(index)
             while order and (
-                list(inode.cache.missing(page, page + (1 << order)))
-                != [(page, page + (1 << order))]
+                inode.cache.any_cached(page, page + (1 << order))
                 or folio_span(inode, page, page + (1 << order)) != (page, page + (1 << order))
             ):
                 order -= 1

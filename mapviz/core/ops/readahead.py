@@ -75,7 +75,7 @@ def _filemap_read(
 
 
 def _cached(inode: Inode, page: int) -> bool:
-    return inode.cache.frame_of(page) is not None
+    return inode.cache.cached(page)
 
 
 def _folio_start(inode: Inode, page: int) -> int:
@@ -126,25 +126,22 @@ def _next_size(current: int, maximum: int) -> int:
 
 
 def _prev_miss(inode: Inode, index: int, scan: int) -> int:
-    """page_cache_prev_miss(): the first uncached page at or before ``index``."""
-    page = index
-    for _ in range(scan):
-        if page < 0:
-            return ULONG_MAX
-        if not _cached(inode, page):
-            return page
-        page -= 1
-    return page
+    """page_cache_prev_miss(): the first uncached page at or before ``index``, looking at
+    ``scan`` pages (``index - scan`` if all are cached; ULONG_MAX past page 0)."""
+    if scan <= 0:
+        return index
+    lowest = index - scan
+    stop = max(lowest, -1)
+    page = inode.cache.prev_uncached(index, stop)
+    if page > stop:
+        return page
+    return ULONG_MAX if lowest < -1 else lowest
 
 
 def _next_miss(inode: Inode, index: int, scan: int) -> int:
-    """page_cache_next_miss(): the first uncached page at or after ``index``."""
-    page = index
-    for _ in range(scan):
-        if not _cached(inode, page):
-            return page
-        page += 1
-    return page
+    """page_cache_next_miss(): the first uncached page at or after ``index``, looking at
+    ``scan`` pages (``index + scan`` if all are cached)."""
+    return inode.cache.next_uncached(index, index + max(scan, 0))
 
 
 def force_readahead(machine: Machine, inode: Inode, index: int, count: int) -> None:
@@ -216,7 +213,7 @@ def _ra_order(machine: Machine, ra: OpenFile, inode: Inode) -> None:
             order = (index & -index).bit_length() - 1
         while order > 0 and index + (1 << order) - 1 > limit:
             order -= 1
-        if any(_cached(inode, p) for p in range(index, index + (1 << order))):
+        if inode.cache.any_cached(index, index + (1 << order)):
             failed = True  # filemap_add_folio(): -EEXIST
             break
         _add_folio(machine, inode, index, order)

@@ -217,7 +217,7 @@ def _xfs_write_buffered(
         stop_chunk = min(end, position + chunk)
         try:
             _xfs_write_call(machine, inode, position, stop_chunk, why)
-            position = stop_chunk
+            position = _past_settled_calls(machine, inode, stop_chunk, end, chunk)
             continue
         except NoSpace as exc:
             reached = max(position, int(getattr(exc, "reached", position)))
@@ -241,6 +241,30 @@ def _xfs_write_buffered(
         _dirty(machine, inode, dirty_from, position, fill, why, chunk)
     grow(machine, inode, size, why)
     return position, failure
+
+
+def _past_settled_calls(machine: Machine, inode: Inode, position: int, end: int, chunk: int) -> int:
+    """Where the write(2) calls from ``position`` on stop being settled ones, having moved
+    EOF over those that are.
+
+    A call of less than two pages (xfs_io's default 4 KiB ``-b``) that starts
+    inside EOF and lies wholly in a delalloc extent of the data fork, with nothing
+    staged in the CoW fork, finds its blocks reserved (``reserve_write`` moves on),
+    allocates no large folio (order 0) and only moves EOF: the calls of a long
+    write after the first are mostly these, so they are taken together.
+    """
+    if chunk >= 2 * PAGE_SIZE or position >= end or position > inode.size:
+        return position
+    bs = machine.fs.blocksize
+    extent = inode.data.find(position // bs)
+    if extent is None or extent.state is not ExtentState.DELALLOC:
+        return position
+    limit = min(end, extent.end * bs)
+    if inode.cow and inode.cow.any_in(position // bs, -(-limit // bs)):
+        return position
+    settled = position + (limit - position) // chunk * chunk
+    inode.size = max(inode.size, settled)
+    return settled
 
 
 def _xfs_write_call(machine: Machine, inode: Inode, start: int, end: int, why: str) -> None:
