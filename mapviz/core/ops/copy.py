@@ -141,7 +141,10 @@ def splice(
         if got == 0:
             break
         try:
-            written = _write_piece(machine, process, dest, dest_file, at_out, got)
+            # filemap_splice_read() puts the source's own pages in the pipe, the data at
+            # its offset in them; copy_splice_read() (an O_DIRECT source) fresh pages
+            buffer_offset = 0 if src_file.direct else at_in % PAGE_SIZE
+            written = _write_piece(machine, process, dest, dest_file, at_out, got, buffer_offset)
         except Failure:
             if done:
                 break
@@ -154,11 +157,17 @@ def splice(
 
 
 def _write_piece(
-    machine: Machine, process: Process, dest: Inode, dest_file: OpenFile, at: int, count: int
+    machine: Machine,
+    process: Process,
+    dest: Inode,
+    dest_file: OpenFile,
+    at: int,
+    count: int,
+    buffer_offset: int,
 ) -> int:
     """iter_file_splice_write() -> vfs_iter_write(): one ``->write_iter()`` of the piece."""
     if dest_file.direct and not machine.fs.config.dax:
-        direct.write(machine, process, dest, at, count, 0, count)
+        direct.write(machine, process, dest, at, count, 0, count, buffer_offset)
         written = count
     else:
         written = write.write(machine, process, dest, at, count, 0, count, verb="splice")
