@@ -130,10 +130,13 @@ def splice(
         raise SyscallError("EINVAL", f"splice: {dest.name} is open O_APPEND")
     done = 0
     while done < count:
-        piece = min(SPLICE_PIECE, count - done, max(source.size - (pos_in + done), 0))
+        at_in, at_out = pos_in + done, pos_out + done
+        # filemap_splice_read() fills one pipe buffer per page (or part of one): the
+        # first starts at the offset's place in its page, so a pipe holds that much less
+        room = SPLICE_PIECE - (0 if src_file.direct else at_in % PAGE_SIZE)
+        piece = min(room, count - done, max(source.size - at_in, 0))
         if piece == 0:
             break
-        at_in, at_out = pos_in + done, pos_out + done
         if src_file.direct and not machine.fs.config.dax:
             got = direct.read(machine, source, at_in, piece, piece)
         else:
@@ -141,8 +144,8 @@ def splice(
         if got == 0:
             break
         try:
-            # filemap_splice_read() puts the source's own pages in the pipe, the data at
-            # its offset in them; copy_splice_read() (an O_DIRECT source) fresh pages
+            # the pipe holds the source's own pages, the data at its offset in them;
+            # copy_splice_read() (an O_DIRECT source) reads into fresh pages
             buffer_offset = 0 if src_file.direct else at_in % PAGE_SIZE
             written = _write_piece(machine, process, dest, dest_file, at_out, got, buffer_offset)
         except Failure:
