@@ -191,7 +191,13 @@ def _write_call(
             if stop > inode.size:
                 end = -(-last // inode.extsize) * inode.extsize
             extsize.allocate_holes(machine, inode, first, end, why)
+        if machine.fs.policy.shares_blocks:
+            # xfs_reflink_allocate_cow(): shared blocks get CoW-fork blocks, the
+            # allocation widened to the CoW extent size hint; what is not written stays
+            # staged there, and later writes inside it go to the CoW fork (§4.4, §9.3)
+            blocks.stage_cow(machine, inode, first, last, why)
         _settle_blocks(machine, inode, first, last, why)
+        _end_cow(machine, inode, first, last, why)
     except NoSpace:
         raise blocks.enospc(machine, "pwrite") from None
     inode.content.fill(start, stop, fill)
@@ -244,6 +250,16 @@ def _xfs_reserve(machine: Machine, inode: Inode, first: int, stop: int) -> None:
     holes = sum(b - a for a, b, extent in inode.data.walk(first, stop) if extent is None)
     if holes and machine.fs.available() < holes + machine.fs.geometry.bmap_levels - 1:
         raise NoSpace(f"{inode.name}: no room for {holes} blocks and a bmbt split")
+
+
+def _end_cow(machine: Machine, inode: Inode, first: int, stop: int, why: str) -> None:
+    """xfs_reflink_end_cow(): the written range of the CoW fork is remapped into the data
+    fork at completion, so it leaves the CoW fork (its blocks are the range's blocks now)."""
+    for staged in list(inode.cow.clipped(first, stop)):
+        inode.cow.remove(staged.file_block, staged.end)
+        blocks.release_piece(
+            machine, inode, staged, f"{why}: the I/O completion remaps it", fork="cow"
+        )
 
 
 def _settle_blocks(machine: Machine, inode: Inode, first: int, stop: int, why: str) -> None:
