@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from mapviz.core.commands.context import Context
 from mapviz.core.events import EventKind
-from mapviz.core.extents import ExtentState
 from mapviz.core.inode import Inode
 from mapviz.core.outcome import SyscallError
 
@@ -68,11 +67,12 @@ def _check(ctx: Context, inode: Inode, size: int, *, cow: bool) -> None:
         raise SyscallError("EPERM", f"{call}: {process.name} neither owns it nor has CAP_FOWNER")
     bs = machine.fs.blocksize
     blocks = size // bs
-    # a regular file that has extents may not change its hint
+    # a regular file with data -- extents or delalloc, xfs_inode_has_filedata():
+    # if_nextents || i_delayed_blks -- may not change its hint
     changes = not cow and inode.extsize * bs != size
-    if changes and any(e.state is not ExtentState.DELALLOC for e in inode.data):
+    if changes and (inode.data or inode.delalloc_blocks()):
         raise SyscallError(
-            "EINVAL", f"{call}: {inode.name} already has extents; its hint cannot change"
+            "EINVAL", f"{call}: {inode.name} already has data; its hint cannot change"
         )
     if size % bs:
         raise SyscallError("EINVAL", f"{call}: {size} is not a multiple of the block size")

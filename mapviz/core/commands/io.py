@@ -47,6 +47,12 @@ def pwrite(ctx: Context) -> None:
         calls, reported = xfs_io_writes.backward_calls(offset, length, chunk, vectors)
     elif vectors:
         calls, reported = xfs_io_writes.forward_calls(offset, length, chunk, vectors), length
+    elif entry.sync:
+        # each write(2) of the run is synced before the next (generic_write_sync(), §9.2)
+        calls = [
+            (at, min(chunk, offset + length - at)) for at in range(offset, offset + length, chunk)
+        ] or [(offset, 0)]
+        reported = length
     else:
         calls, reported = [(offset, length)], length  # write_buffer()'s pieces: ops/write.py
     # one system call per entry, except the plain forward run, cut into -b pieces by ops

@@ -130,10 +130,13 @@ def splice(
         raise SyscallError("EINVAL", f"splice: {dest.name} is open O_APPEND")
     done = 0
     while done < count:
-        piece = min(SPLICE_PIECE, count - done, max(source.size - (pos_in + done), 0))
+        at_in, at_out = pos_in + done, pos_out + done
+        # filemap_splice_read() fills one pipe buffer per page (or part of one): the
+        # first starts at the offset's place in its page, so a pipe holds that much less
+        room = SPLICE_PIECE - (0 if src_file.direct else at_in % PAGE_SIZE)
+        piece = min(room, count - done, max(source.size - at_in, 0))
         if piece == 0:
             break
-        at_in, at_out = pos_in + done, pos_out + done
         if src_file.direct and not machine.fs.config.dax:
             got = direct.read(machine, source, at_in, piece, piece)
         else:
@@ -141,7 +144,10 @@ def splice(
         if got == 0:
             break
         try:
-            written = _write_piece(machine, process, dest, dest_file, at_out, got)
+            # the pipe holds the source's own pages, the data at its offset in them;
+            # copy_splice_read() (an O_DIRECT source) reads into fresh pages
+            buffer_offset = 0 if src_file.direct else at_in % PAGE_SIZE
+            written = _write_piece(machine, process, dest, dest_file, at_out, got, buffer_offset)
         except Failure:
             if done:
                 break
@@ -154,11 +160,17 @@ def splice(
 
 
 def _write_piece(
-    machine: Machine, process: Process, dest: Inode, dest_file: OpenFile, at: int, count: int
+    machine: Machine,
+    process: Process,
+    dest: Inode,
+    dest_file: OpenFile,
+    at: int,
+    count: int,
+    buffer_offset: int,
 ) -> int:
     """iter_file_splice_write() -> vfs_iter_write(): one ``->write_iter()`` of the piece."""
     if dest_file.direct and not machine.fs.config.dax:
-        direct.write(machine, process, dest, at, count, 0, count)
+        direct.write(machine, process, dest, at, count, 0, count, buffer_offset)
         written = count
     else:
         written = write.write(machine, process, dest, at, count, 0, count, verb="splice")

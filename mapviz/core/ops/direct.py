@@ -72,8 +72,14 @@ def write(
     length: int,
     fill: int | tuple[str, int],
     chunk: int,
+    buffer_offset: int = 0,
 ) -> None:
-    """xfs_io's pwrite on an O_DIRECT fd: one direct write(2) per ``chunk`` bytes."""
+    """xfs_io's pwrite on an O_DIRECT fd: one direct write(2) per ``chunk`` bytes.
+
+    ``buffer_offset`` is where the data starts in its first memory page: 0 for
+    xfs_io's page-aligned buffers; a splice from the page cache writes the
+    source's pages, starting at the source offset's place in its page.
+    """
     if length == 0:
         return
     policy = machine.fs.policy
@@ -111,7 +117,7 @@ def write(
                 machine, process, inode, position, stop - position, fill, stop - position
             )
         else:
-            _write_call(machine, inode, position, stop, fill)
+            _write_call(machine, inode, position, stop, fill, buffer_offset + position - offset)
         position = stop
 
 
@@ -137,10 +143,18 @@ def _fills(machine: Machine, inode: Inode, start: int, stop: int) -> bool:
 
 
 def _write_call(
-    machine: Machine, inode: Inode, start: int, stop: int, fill: int | tuple[str, int]
+    machine: Machine,
+    inode: Inode,
+    start: int,
+    stop: int,
+    fill: int | tuple[str, int],
+    buffer_offset: int,
 ) -> None:
     why = f"O_DIRECT pwrite {machine.span(start, stop)}"
-    aligned = not (start | (stop - start)) % LOGICAL_BLOCK
+    # iomap_dio_bio_iter(): bdev_iter_is_aligned() -- the memory too, every segment's
+    # address (dma_alignment: the logical block on a loop device) (§9.3)
+    buffer_aligned = not buffer_offset % LOGICAL_BLOCK
+    aligned = buffer_aligned and not (start | (stop - start)) % LOGICAL_BLOCK
     if machine.fs.policy.dio_zeroes_past_eof and start > inode.size:
         # xfs_file_write_checks(): the gap past EOF is zeroed first, as for buffered writes
         xfs_zero_range(machine, inode, inode.size, start - inode.size, f"{why} past EOF")
@@ -156,9 +170,18 @@ def _write_call(
     first, last = machine.fs.block_range(start, stop)
     try:
         if not aligned:
-            # ext4: ext4_iomap_alloc() maps the holes before iomap checks the alignment
-            _ext4_map_holes(machine, inode, first, last, why)
+            # the filesystem maps the range (giving holes blocks) before iomap checks it
+            if machine.fs.policy.dio_checks_alignment_first:
+                _xfs_map_first_hole(machine, inode, first, last, why)
+            else:
+                _ext4_map_holes(machine, inode, first, last, why)
             check_alignment(start, stop - start, "pwrite")
+            if not buffer_aligned:
+                raise SyscallError(
+                    "EINVAL",
+                    f"pwrite with O_DIRECT: the data starts at byte {buffer_offset % PAGE_SIZE} "
+                    f"of a memory page, not on a {LOGICAL_BLOCK}-byte boundary (§9.3)",
+                )
         if machine.fs.policy.dio_reserves_bmbt_split:
             _xfs_reserve(machine, inode, first, last)
         if inode.extsize:
@@ -168,7 +191,13 @@ def _write_call(
             if stop > inode.size:
                 end = -(-last // inode.extsize) * inode.extsize
             extsize.allocate_holes(machine, inode, first, end, why)
+        if machine.fs.policy.shares_blocks:
+            # xfs_reflink_allocate_cow(): shared blocks get CoW-fork blocks, the
+            # allocation widened to the CoW extent size hint; what is not written stays
+            # staged there, and later writes inside it go to the CoW fork (§4.4, §9.3)
+            blocks.stage_cow(machine, inode, first, last, why)
         _settle_blocks(machine, inode, first, last, why)
+        _end_cow(machine, inode, first, last, why)
     except NoSpace:
         raise blocks.enospc(machine, "pwrite") from None
     inode.content.fill(start, stop, fill)
@@ -202,12 +231,35 @@ def _ext4_map_holes(machine: Machine, inode: Inode, first: int, stop: int, why: 
         raise NoSpace(f"{why}: no room for the blocks past EOF")
 
 
+def _xfs_map_first_hole(machine: Machine, inode: Inode, first: int, stop: int, why: str) -> None:
+    """xfs_direct_write_iomap_begin(): the first mapping of the range, if a hole, gets
+    unwritten blocks (``xfs_iomap_write_direct()``) before iomap checks the I/O; a check
+    that fails leaves them.  Raises :class:`NoSpace`."""
+    for a, b, extent in inode.data.walk(first, stop):
+        if extent is None:
+            _xfs_reserve(machine, inode, a, b)
+            blocks.allocate(
+                machine, inode, a, b, ExtentState.UNWRITTEN, f"{why}: XFS maps the hole first"
+            )
+        return
+
+
 def _xfs_reserve(machine: Machine, inode: Inode, first: int, stop: int) -> None:
     """xfs_iomap_write_direct(): the transaction reserves XFS_DIOSTRAT_SPACE_RES, the
     new blocks plus ``bmap_levels - 1`` for a bmbt split, or fails with ENOSPC."""
     holes = sum(b - a for a, b, extent in inode.data.walk(first, stop) if extent is None)
     if holes and machine.fs.available() < holes + machine.fs.geometry.bmap_levels - 1:
         raise NoSpace(f"{inode.name}: no room for {holes} blocks and a bmbt split")
+
+
+def _end_cow(machine: Machine, inode: Inode, first: int, stop: int, why: str) -> None:
+    """xfs_reflink_end_cow(): the written range of the CoW fork is remapped into the data
+    fork at completion, so it leaves the CoW fork (its blocks are the range's blocks now)."""
+    for staged in list(inode.cow.clipped(first, stop)):
+        inode.cow.remove(staged.file_block, staged.end)
+        blocks.release_piece(
+            machine, inode, staged, f"{why}: the I/O completion remaps it", fork="cow"
+        )
 
 
 def _settle_blocks(machine: Machine, inode: Inode, first: int, stop: int, why: str) -> None:

@@ -22,9 +22,13 @@ from mapviz.core.models.base import BlockMapChange, Change
 from mapviz.core.ops import blocks
 from mapviz.core.ops.fallocate import xfs_flush_unmap
 from mapviz.core.ops.limits import check_file_limit
+from mapviz.core.ops.release import xfs_blockgc_free_space
 from mapviz.core.ops.writeback import writeback
 from mapviz.core.outcome import SyscallError
 from mapviz.scenario.numbers import exact_bytes, human_offset
+
+XFS_BTREE_LBLOCK_CRC_LEN = 72
+"""The header of a long-pointer btree block (bmbt) on a v5 filesystem, bytes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +88,7 @@ def exchange_range(
             blocks.release_piece(
                 machine, inode, staged, "exchangerange cancels the CoW staging", fork="cow"
             )
+    _reserve(machine, file1, file2, request.offset1 // bs, request.offset2 // bs, count)
     if request.dry_run:
         return  # "If we got this far on a dry run, all parameters are ok."
     _exchange_mappings(machine, file1, file2, request.offset1 // bs, request.offset2 // bs, count)
@@ -166,6 +171,42 @@ def _checks(
                 f"(at {human_offset(off1 + length)} or {human_offset(off2 + length)})",
             )
     return length
+
+
+def _reserve(
+    machine: Machine, file1: Inode, file2: Inode, first1: int, first2: int, count: int
+) -> None:
+    """xfs_exchrange_mappings(): the transaction reserves ``req.resblks`` or fails ENOSPC.
+
+    ``xfs_exchmaps_estimate()`` counts the exchange steps (pairs of mappings
+    that are not both holes) and ``xfs_exchmaps_estimate_overhead()`` reserves,
+    for each of the two files, ``XFS_EXTENTADD_SPACE_RES`` (bmap_levels - 1)
+    per XFS_MAX_CONTIG_BMAPS_PER_BLOCK steps: bmbt room for the mappings the
+    exchange adds.  ``xfs_trans_alloc()`` retries once after a blockgc scan,
+    which passes over the two files (their IOLOCKs are held) (§9.10).
+    """
+    delta = first2 - first1
+    cuts = {first1, first1 + count}
+    cuts.update(a for a, _, _ in file1.data.walk(first1, first1 + count))
+    cuts.update(a - delta for a, _, _ in file2.data.walk(first2, first2 + count))
+    steps = sum(
+        1
+        for cut in sorted(cuts)[:-1]
+        if file1.data.find(cut) is not None or file2.data.find(cut + delta) is not None
+    )
+    if not steps:
+        return
+    # XFS_MAX_CONTIG_BMAPS_PER_BLOCK: m_bmap_dmxr - m_bmap_dmnr of a bmbt leaf
+    maxrecs = (machine.fs.blocksize - XFS_BTREE_LBLOCK_CRC_LEN) // 16
+    per_block = maxrecs - maxrecs // 2
+    need = 2 * -(-steps // per_block) * (machine.fs.geometry.bmap_levels - 1)
+    why = f"exchangerange {file1.name} <-> {file2.name}"
+    if need > machine.fs.available():
+        xfs_blockgc_free_space(machine, sync=False, why=why, locked=(file1, file2))
+    if need > machine.fs.available():
+        raise SyscallError(
+            "ENOSPC", f"{why}: no room for the {need} blocks its transaction reserves"
+        )
 
 
 def _exchange_mappings(

@@ -87,7 +87,7 @@ def free_eofblocks(machine: Machine, inode: Inode, why: str) -> bool:
 
 
 def xfs_blockgc_free_space(
-    machine: Machine, *, sync: bool, why: str, locked: Inode | None = None
+    machine: Machine, *, sync: bool, why: str, locked: Inode | tuple[Inode, ...] = ()
 ) -> None:
     """Give back speculative space on XFS when an allocation hits ENOSPC.
 
@@ -101,8 +101,10 @@ def xfs_blockgc_free_space(
     clean inodes (``xfs_inode_free_cowblocks``); a non-waiting scan skips inodes
     with dirty pages.  Both need the inode's IOLOCK (``xfs_ilock_nowait``): the
     inode whose fallocate or punch transaction is asking (``locked``) holds its
-    own, so the scan passes it by and it keeps its preallocation (§4.5).
+    own, so the scan passes it by and it keeps its preallocation (§4.5); an exchange
+    of two files' ranges holds both IOLOCKs.
     """
+    held = locked if isinstance(locked, tuple) else (locked,)
     if not machine.fs.policy.blockgc:
         return
     files = list(machine.fs.files.values())
@@ -112,7 +114,7 @@ def xfs_blockgc_free_space(
             inode.dirty_pages = False  # sync_inodes_sb()
     for inode in files:
         dirty = bool(inode.cache.dirty)
-        if (dirty and not sync) or inode is locked:
+        if (dirty and not sync) or any(inode is x for x in held):
             continue
         if inode.eofblocks_tag:
             if can_free_eofblocks(machine, inode):
