@@ -10,7 +10,6 @@ carry no outputs, and each opens by saying what it teaches.
 from __future__ import annotations
 
 import importlib.util
-import time
 from pathlib import Path
 from types import ModuleType
 
@@ -76,9 +75,8 @@ def test_runs_without_error(path: Path, nbformat: ModuleType, nbclient: ModuleTy
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
     )
-    started = time.monotonic()
+    # A hang ends at the client's own timeout per cell; how fast is for benchmarks/.
     client.execute()  # raises CellExecutionError, with the cell and its traceback
-    assert time.monotonic() - started < 60
     outputs = [out for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs]
     assert not [out for out in outputs if out.output_type == "error"]
     views = [

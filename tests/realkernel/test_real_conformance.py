@@ -10,7 +10,6 @@ when this machine cannot run the real kernel.
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -39,13 +38,13 @@ def test_suite_is_there() -> None:
 
 @pytest.mark.parametrize("case", CASES)
 def test_every_step_agrees_with_the_simulator(case: str, testbeds: list[str]) -> None:
-    started = time.monotonic()
+    # No time limit here: how long a case takes is the machine's load and the case's
+    # own work (an O_SYNC fill of a device takes seconds); a hang ends at the runner's
+    # own timeouts.
     run = _run(case)
     report = "\n".join(side_by_side(run))
     assert run.agrees, report
     assert [p.line for p in run.pairs] == [s["line"] for s in run.simulated["steps"]]
-    # The shared suite takes ~0.2 s per case on the real kernel.
-    assert time.monotonic() - started < 10, "a case took more than 10 s"
 
 
 @pytest.mark.parametrize("case", CASES)
