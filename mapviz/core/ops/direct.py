@@ -196,6 +196,7 @@ def _write_call(
             # allocation widened to the CoW extent size hint; what is not written stays
             # staged there, and later writes inside it go to the CoW fork (§4.4, §9.3)
             blocks.stage_cow(machine, inode, first, last, why)
+        _allocate_delalloc(machine, inode, first, last, why)
         _settle_blocks(machine, inode, first, last, why)
         _end_cow(machine, inode, first, last, why)
     except NoSpace:
@@ -259,6 +260,26 @@ def _end_cow(machine: Machine, inode: Inode, first: int, stop: int, why: str) ->
         inode.cow.remove(staged.file_block, staged.end)
         blocks.release_piece(
             machine, inode, staged, f"{why}: the I/O completion remaps it", fork="cow"
+        )
+
+
+def _allocate_delalloc(machine: Machine, inode: Inode, first: int, stop: int, why: str) -> None:
+    """Delalloc left under the range after the flush (XFS's speculative preallocation past
+    EOF has no dirty page to write back) gets real blocks before the I/O: only the range's
+    blocks, unwritten; the rest of the delalloc extent stays delalloc (§9.3).
+
+    ``xfs_direct_write_iomap_begin()``: ``imap_needs_alloc()`` for a delalloc mapping,
+    ``xfs_iomap_write_direct()`` allocates it unwritten.
+    """
+    for extent in list(inode.data.clipped(first, stop)):
+        if extent.state is not ExtentState.DELALLOC:
+            continue
+        blocks.convert_delalloc(
+            machine,
+            inode,
+            extent,
+            ExtentState.UNWRITTEN,
+            f"{why}: the delalloc blocks under it get real blocks first, unwritten",
         )
 
 
