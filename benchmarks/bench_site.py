@@ -40,6 +40,17 @@ BARE_WORKER = """self.onmessage = async (e) => {
 }"""
 
 
+def _open_interactive(browser: Any, url: str) -> Any:
+    """The playground at ``url``, once it says it is interactive (Pyodide loaded, run)."""
+    page = _open(browser, url, reduced_motion="reduce")
+    page.wait_for_function(
+        "() => window.MapvizPlayground !== undefined && "
+        "MapvizPlayground.state().timings.interactiveMs !== undefined",
+        timeout=300_000,
+    )
+    return page
+
+
 def _open(browser: Any, url: str, **context: Any) -> Any:
     page = browser.new_context(viewport={"width": 1280, "height": 800}, **context).new_page()
     page.goto(url)
@@ -77,20 +88,10 @@ def run() -> dict[str, Any]:
                 page.wait_for_function("() => window.bare !== undefined", timeout=300_000)
                 bare.append(page.evaluate("() => window.bare.ms"))
                 page.context.close()
-                page = _open(browser, base + play_link(BASE_SCENARIO), reduced_motion="reduce")
-                page.wait_for_function(
-                    "() => window.MapvizPlayground !== undefined && "
-                    "MapvizPlayground.state().timings.interactiveMs !== undefined",
-                    timeout=300_000,
-                )
+                page = _open_interactive(browser, base + play_link(BASE_SCENARIO))
                 cold.append(page.evaluate("() => MapvizPlayground.state().timings.interactiveMs"))
                 page.context.close()
-            page = _open(browser, base + play_link(BASE_SCENARIO), reduced_motion="reduce")
-            page.wait_for_function(
-                "() => window.MapvizPlayground !== undefined && "
-                "MapvizPlayground.state().timings.interactiveMs !== undefined",
-                timeout=300_000,
-            )
+            page = _open_interactive(browser, base + play_link(BASE_SCENARIO))
             live = []
             for k in range(LIVE_COMMANDS):
                 command = ("mread", "mwrite", "msync")[k % 3] + f" {(k * 64) % 1024}k 4k"

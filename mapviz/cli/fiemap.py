@@ -181,7 +181,7 @@ def _seek_lines(block_map: BlockMap) -> list[str]:
     data ranges follow as ``xfs_io -c 'seek -r -a 0'`` prints them (byte
     offsets; ``HOLE`` at the end of the last data range).
     """
-    from mapviz.core.seek import xfs_io_seek  # the simulator's module: only when asked for
+    from mapviz.core.seek import run_seek  # the simulator's module: only when asked for
 
     name = shown(block_map.path)
     print(f'xfs_io: ioctl(FS_IOC_FIEMAP) ["{name}"]: {block_map.fiemap_error}', file=sys.stderr)
@@ -192,7 +192,7 @@ def _seek_lines(block_map: BlockMap) -> list[str]:
         f"{name}:",
     ]
     ranges = [(offset, offset + length) for offset, _, length, _ in block_map.extents.tuples()]
-    return lines + xfs_io_seek(ranges, block_map.size, 0, data=True, hole=True, repeat=True)
+    return lines + run_seek(ranges, block_map.size, 0, data=True, hole=True, repeat=True).lines
 
 
 class _Progress:

@@ -4,7 +4,7 @@ lseek(2) with SEEK_DATA returns the first data offset at or after the
 start, SEEK_HOLE the first hole offset at or after it, counting the end of
 the file as a hole; both fail with ENXIO at or past the end of the file
 (fs/iomap/seek.c, fs/libfs.c).  What counts as *data* is the filesystem's
-business (``data_ranges``): :func:`xfs_io_seek` only walks the answers the
+business (``data_ranges``): :func:`run_seek` only walks the answers the
 way xfsprogs' ``io/seek.c`` ``seek_f()`` does, so its lines are xfs_io's.
 """
 
@@ -89,30 +89,6 @@ class SeekRun(NamedTuple):
     position: int | None
 
 
-def xfs_io_seek(
-    ranges: Sequence[tuple[int, int]],
-    size: int,
-    start: int,
-    *,
-    data: bool,
-    hole: bool,
-    repeat: bool = False,
-    show_start: bool = False,
-) -> list[str]:
-    """What ``seek -d|-h|-a [-r] [-s] START`` prints (xfsprogs io/seek.c).
-    >>> for line in xfs_io_seek([(0, 100), (200, 300)], 300, 0, data=True, hole=True, repeat=True):
-    ...     print(line.replace("\\t", " "))
-    Whence Result
-    DATA 0
-    HOLE 100
-    DATA 200
-    HOLE 300
-    """
-    return run_seek(
-        ranges, size, start, data=data, hole=hole, repeat=repeat, show_start=show_start
-    ).lines
-
-
 def run_seek(
     ranges: Sequence[tuple[int, int]],
     size: int,
@@ -123,8 +99,17 @@ def run_seek(
     repeat: bool = False,
     show_start: bool = False,
 ) -> SeekRun:
-    """:func:`xfs_io_seek`'s walk, with the file position its lseek(2) calls leave (§9.6).
+    """What ``seek -d|-h|-a [-r] [-s] START`` prints (xfsprogs io/seek.c), and the file
+    position its lseek(2) calls leave (§9.6).
 
+    >>> run = run_seek([(0, 100), (200, 300)], 300, 0, data=True, hole=True, repeat=True)
+    >>> for line in run.lines:
+    ...     print(line.replace("\\t", " "))
+    Whence Result
+    DATA 0
+    HOLE 100
+    DATA 200
+    HOLE 300
     >>> run_seek([(0, 100)], 300, 0, data=True, hole=False).position
     100
     """

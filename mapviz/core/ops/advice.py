@@ -22,11 +22,10 @@ SEQUENTIAL set VM_RAND_READ / VM_SEQ_READ, which steer fault read-around
 
 from __future__ import annotations
 
-from mapviz.core.events import EventKind
 from mapviz.core.inode import Inode
 from mapviz.core.machine import Machine
 from mapviz.core.memory import PAGE_SIZE, Mapping
-from mapviz.core.ops.pages import zap
+from mapviz.core.ops.pages import evict_cached, zap
 from mapviz.core.ops.readahead import force_readahead
 from mapviz.core.ops.writeback import writeback
 
@@ -74,7 +73,7 @@ def fadvise_dontneed(machine: Machine, inode: Inode, offset: int, length: int) -
                 evict.append((folio_first, folio_stop))
             page_no = folio_stop
     for lo, hi in evict:
-        _drop(machine, inode, lo, hi, why)
+        evict_cached(machine, inode, lo, hi, why, what="clean pages")
 
 
 def _mapped_pages(machine: Machine, inode: Inode) -> set[int]:
@@ -85,21 +84,6 @@ def _mapped_pages(machine: Machine, inode: Inode) -> set[int]:
             if pte.target == "frame":
                 pages.add(mapping.file_page(vpage))
     return pages
-
-
-def _drop(machine: Machine, inode: Inode, first: int, stop: int, why: str) -> None:
-    for start, _count in inode.folios.overlapping(first, stop):
-        del inode.folios[start]
-    for page in list(inode.ra_marks.irange(first, stop, inclusive=(True, False))):
-        inode.ra_marks.discard(page)
-    for page, count, frame in inode.cache.drop(first, stop, machine.fs.frames):
-        machine.emit(
-            EventKind.CACHE_DROP,
-            f"{why}: clean pages {machine.pages_text(page, page + count)} of {inode.name} "
-            "leave the page cache",
-            file=(inode.name, page * PAGE_SIZE, (page + count) * PAGE_SIZE),
-            frames=(frame, frame + count),
-        )
 
 
 def madvise_dontneed(machine: Machine, mapping: Mapping, start: int, stop: int) -> None:

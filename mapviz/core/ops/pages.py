@@ -139,6 +139,14 @@ def invalidate(
             )
     bpp = machine.fs.blocks_per_page
     inode.cache.dirty.remove(first * bpp, stop * bpp)
+    evict_cached(machine, inode, first, stop, why)
+
+
+def evict_cached(
+    machine: Machine, inode: Inode, first: int, stop: int, why: str, what: str = "pages"
+) -> None:
+    """Cached pages ``[first, stop)`` leave the page cache, with their folios and
+    readahead marks (``what`` names them in the event: "pages", "clean pages")."""
     for start, _count in inode.folios.overlapping(first, stop):
         del inode.folios[start]  # dropped, or split to single pages where partly kept
     for page in list(inode.ra_marks.irange(first, stop, inclusive=(True, False))):
@@ -146,7 +154,7 @@ def invalidate(
     for page, count, frame in inode.cache.drop(first, stop, machine.fs.frames):
         machine.emit(
             EventKind.CACHE_DROP,
-            f"{why}: pages {machine.pages_text(page, page + count)} of {inode.name} leave the "
+            f"{why}: {what} {machine.pages_text(page, page + count)} of {inode.name} leave the "
             "page cache",
             file=(inode.name, page * PAGE_SIZE, (page + count) * PAGE_SIZE),
             frames=(frame, frame + count),
