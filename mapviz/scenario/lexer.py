@@ -31,6 +31,9 @@ WHITESPACE = " \t\r\v\f"
 LARGEST = (1 << 63) - 1
 """The largest number a scenario may write (file offsets are signed 64-bit)."""
 
+_QUOTING = re.compile(r"['\"\\]")  # what makes a word more than its characters
+_COMMENT = re.compile(r"(?:^|[ \t\r\v\f])#")  # a '#' that starts a word
+_BARE_WORD = re.compile(r"[^ \t\r\v\f]+")  # a run of non-blanks (WHITESPACE)
 _NUMBER = re.compile(r"(0[xX][0-9a-fA-F]+|[0-9]+)([kmgtpesbKMGTPESB]?)")
 _INDEX = re.compile(r"[0-9]+")
 _UNITS = {
@@ -76,6 +79,17 @@ def split_words(line: str) -> SplitLine:
     >>> split_words("note a#b").words
     ('note', 'a#b')
     """
+    if _QUOTING.search(line) is None:
+        # No quote and no backslash (nearly every line): the words are the runs of
+        # non-blanks before the comment, found in C -- the parser splits every line.
+        comment = _COMMENT.search(line)
+        head = line if comment is None else line[: comment.end() - 1]
+        return SplitLine(tuple(_BARE_WORD.findall(head)), head.strip(WHITESPACE))
+    return _split_shell(line)
+
+
+def _split_shell(line: str) -> SplitLine:
+    """:func:`split_words` character by character, quotes and backslashes included."""
     words: list[str] = []
     end = len(line)
     i = 0

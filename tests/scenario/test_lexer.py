@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mapviz.scenario.lexer import (
     LineError,
+    _split_shell,
     parse_index,
     parse_number,
     quote,
@@ -185,3 +188,20 @@ def test_suggest() -> None:
     assert suggest("qqqq", ["pwrite"]) == ""
     assert suggest("", ["pwrite"]) == ""
     assert suggest("p" * 1000, ["pwrite"]) == ""
+
+
+# Lines without quotes or backslashes take split_words' fast path: it must split them
+# exactly as the shell-like splitter does (blanks, a '#' starting a word, Unicode spaces
+# that are word characters, CRLF ends).
+_PLAIN_ALPHABET = st.sampled_from([*"ab0#-%k ", "\t", "\r", "\v", "\f", "\u00a0", "é"])
+
+
+@settings(max_examples=3000, derandomize=True)
+@given(st.text(_PLAIN_ALPHABET, max_size=30))
+def test_fast_split_agrees_with_the_shell_splitter(line: str) -> None:
+    assert split_words(line) == _split_shell(line)
+
+
+def test_lines_with_quotes_still_split_as_a_shell_does() -> None:
+    assert split_words("pwrite -f 'a # b' 0 4k # c").words == ("pwrite", "-f", "a # b", "0", "4k")
+    assert split_words('open "x\\"y" #z').text == 'open "x\\"y"'
