@@ -193,8 +193,10 @@ class ExtentMap:
             return
         values = self._map
         lists, pos, index = floor_position(values, start)
-        for sub in lists[pos:]:
-            for key in sub[index:] if index else sub:
+        for pos in range(pos, len(lists)):  # by index, never a copy (see keys_from_floor)
+            sub = lists[pos]
+            for index in range(index, len(sub)):
+                key = sub[index]
                 if key >= stop:
                     return
                 value = values[key]

@@ -75,10 +75,15 @@ def floor_position(d: SortedDict[int, Any], start: int) -> tuple[list[list[int]]
 
 
 def keys_from_floor(d: SortedDict[int, Any], start: int, stop: int) -> Iterator[int]:
-    """Keys from the greatest one <= ``start`` (or the first) up to, not including, ``stop``."""
+    """Keys from the greatest one <= ``start`` (or the first) up to, not including, ``stop``.
+
+    Walks the sublists by index: a slice ``sub[index:]`` would copy up to a
+    sublist's thousand-odd keys to yield the one or two a lookup wants."""
     lists, pos, index = floor_position(d, start)
-    for sub in lists[pos:]:
-        for key in sub[index:] if index else sub:
+    for pos in range(pos, len(lists)):
+        sub = lists[pos]
+        for index in range(index, len(sub)):
+            key = sub[index]
             if key >= stop:
                 return
             yield key
