@@ -17,6 +17,7 @@ from __future__ import annotations
 import enum
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from typing import NamedTuple
 
 from sortedcontainers import SortedDict
@@ -192,17 +193,16 @@ class ExtentMap:
         if start >= stop:
             return
         values = self._map
-        lists, pos, index = floor_position(values, start)
-        for pos in range(pos, len(lists)):  # by index, never a copy (see keys_from_floor)
-            sub = lists[pos]
-            for index in range(index, len(sub)):
-                key = sub[index]
+        lists, which, first = floor_position(values, start)
+        for sub in islice(lists, which, None):  # by index, never a copy (see keys_from_floor)
+            for i in range(first, len(sub)):
+                key = sub[i]
                 if key >= stop:
                     return
                 value = values[key]
                 if key + (value >> 2 & _LENGTH_MASK) > start:
                     yield _unpack(key, value)
-            index = 0
+            first = 0
 
     def holes(self, start: int, stop: int) -> Iterator[tuple[int, int]]:
         """The unmapped runs ``(first, stop)`` inside ``[start, stop)``: O(log n + k)."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 from sortedcontainers import SortedDict
@@ -79,12 +80,11 @@ def keys_from_floor(d: SortedDict[int, Any], start: int, stop: int) -> Iterator[
 
     Walks the sublists by index: a slice ``sub[index:]`` would copy up to a
     sublist's thousand-odd keys to yield the one or two a lookup wants."""
-    lists, pos, index = floor_position(d, start)
-    for pos in range(pos, len(lists)):
-        sub = lists[pos]
-        for index in range(index, len(sub)):
-            key = sub[index]
+    lists, which, first = floor_position(d, start)
+    for sub in islice(lists, which, None):
+        for i in range(first, len(sub)):
+            key = sub[i]
             if key >= stop:
                 return
             yield key
-        index = 0
+        first = 0
