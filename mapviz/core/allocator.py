@@ -227,6 +227,8 @@ class FreeSpace:
         first run after it that holds everything (XFS looks up its by-size tree for the
         whole length before settling for less), else whatever is at ``goal``, else the
         first run after it, wrapping around."""
+        if avoid is None:
+            return self._choose_plain(count, goal)
         at_goal = None
         run_start = floor_key(self._runs, goal)
         if run_start is not None:  # the usable piece holding the goal, if any
@@ -248,6 +250,34 @@ class FreeSpace:
             after = next(self._usable(avoid, None, None))
         start, length = after
         return start, min(count, length)
+
+    def _choose_plain(self, count: int, goal: int) -> tuple[int, int]:
+        """:meth:`_choose` with nothing to avoid, straight over the free runs (every page
+        cache fill and most block allocations come here; no generator of cut-out runs)."""
+        runs = self._runs
+        at_goal = None
+        run_start = floor_key(runs, goal)
+        if run_start is not None:
+            run_end = run_start + runs[run_start]
+            if run_end > goal:
+                at_goal = (goal, min(count, run_end - goal))
+                if at_goal[1] == count:
+                    return at_goal
+        first_after = None
+        for start in keys_from_floor(runs, goal, _END):  # the first run after the goal
+            if start >= goal:
+                if runs[start] >= count:
+                    return start, count
+                if first_after is None:
+                    first_after = start
+        for start in keys_from_floor(runs, -1, goal):  # then wrap around
+            if runs[start] >= count:
+                return start, count
+        if at_goal is not None:
+            return at_goal
+        if first_after is None:
+            first_after = runs.peekitem(0)[0]
+        return first_after, min(count, runs[first_after])
 
     def release(self, start: int, length: int) -> None:
         """Give ``[start, start + length)`` back, coalescing: O(log n)."""
