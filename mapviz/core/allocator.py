@@ -12,11 +12,18 @@ a faithful-enough picture rather than a copy of XFS's by-size btree.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from itertools import takewhile
 
 from sortedcontainers import SortedDict
 
 from mapviz.core.intervals import IntervalSet
-from mapviz.core.sortedkeys import ceil_key, floor_key, keys_from_floor
+from mapviz.core.sortedkeys import (
+    ceil_key,
+    first_key_holding,
+    floor_key,
+    keys_at_or_after,
+    keys_from_floor,
+)
 
 _END = 1 << 62  # past every block
 
@@ -263,21 +270,18 @@ class FreeSpace:
                 at_goal = (goal, min(count, run_end - goal))
                 if at_goal[1] == count:
                     return at_goal
-        first_after = None
-        for start in keys_from_floor(runs, goal, _END):  # the first run after the goal
-            if start >= goal:
-                if runs[start] >= count:
-                    return start, count
-                if first_after is None:
-                    first_after = start
-        for start in keys_from_floor(runs, -1, goal):  # then wrap around
-            if runs[start] >= count:
-                return start, count
+        # first-fit scans may pass thousands of short runs: done at C speed
+        fits = first_key_holding(runs, keys_at_or_after(runs, goal), count)
+        if fits is None:  # then wrap around
+            fits = first_key_holding(runs, takewhile(goal.__gt__, iter(runs)), count)
+        if fits is not None:
+            return fits, count
         if at_goal is not None:
             return at_goal
-        if first_after is None:
-            first_after = runs.peekitem(0)[0]
-        return first_after, min(count, runs[first_after])
+        after = ceil_key(runs, goal)
+        if after is None:
+            after = runs.peekitem(0)[0]
+        return after, min(count, runs[after])
 
     def release(self, start: int, length: int) -> None:
         """Give ``[start, start + length)`` back, coalescing: O(log n)."""

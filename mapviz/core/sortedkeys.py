@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
-from itertools import islice
+from itertools import chain, compress, islice, tee
 from typing import Any
 
 from sortedcontainers import SortedDict
@@ -88,3 +88,32 @@ def keys_from_floor(d: SortedDict[int, Any], start: int, stop: int) -> Iterator[
                 return
             yield key
         first = 0
+
+
+def keys_at_or_after(d: SortedDict[int, Any], start: int) -> Iterator[int]:
+    """Every key >= ``start``, in order, iterated at C speed (``itertools`` over the
+    sublists): for scans that may pass thousands of keys, like a first-fit search.
+
+    >>> d = SortedDict({0: 'a', 10: 'b', 20: 'c'})
+    >>> list(keys_at_or_after(d, 5)), list(keys_at_or_after(d, 20)), list(keys_at_or_after(d, 21))
+    ([10, 20], [20], [])
+    """
+    maxes, lists = _sublists(d)
+    pos = bisect_left(maxes, start)
+    if pos == len(maxes):
+        return iter(())
+    sub = lists[pos]
+    return chain(islice(sub, bisect_left(sub, start), None), *islice(lists, pos + 1, None))
+
+
+def first_key_holding(d: SortedDict[int, int], keys: Iterator[int], at_least: int) -> int | None:
+    """The first of ``keys`` whose value is >= ``at_least``, or ``None``: the values are
+    looked up and compared at C speed (``map`` and ``compress``), no Python loop.
+
+    >>> d = SortedDict({0: 1, 10: 5, 20: 9})
+    >>> first_key_holding(d, iter(d), 4), first_key_holding(d, iter(d), 10)
+    (10, None)
+    """
+    keys, keys_again = tee(keys)
+    fits = map(at_least.__le__, map(d.__getitem__, keys))
+    return next(compress(keys_again, fits), None)
