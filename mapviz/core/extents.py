@@ -188,6 +188,11 @@ class ExtentMap:
             return None
         return _unpack(start, self._map[start])
 
+    def next_start(self, block: int) -> int | None:
+        """Where the first extent starting at or after ``block`` starts, or ``None``:
+        O(log n), no :class:`Extent` made (past a hole: the extent that ends it)."""
+        return ceil_key(self._map, block)
+
     def overlapping(self, start: int, stop: int) -> Iterator[Extent]:
         """Whole extents that overlap ``[start, stop)``, in order: O(log n + k)."""
         if start >= stop:

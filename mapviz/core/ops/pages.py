@@ -74,6 +74,8 @@ def note_write_folios(
     the iomap mapping (``mapping_end`` of a byte offset).  Call this before the
     pages are cached.
     """
+    if chunk < 2 * PAGE_SIZE:
+        return  # every call has less than two pages left: order 0 each, no large folio
     position = start
     while position < end:
         call_end = min(end, position + chunk)

@@ -274,10 +274,17 @@ def _xfs_write_call(machine: Machine, inode: Inode, start: int, end: int, why: s
     bs = machine.fs.blocksize
     # the extents as iomap_begin sees them: a folio never crosses the mapping it was
     # allocated for (iomap_write_begin(len) is capped by the mapping's length)
-    # (extents come in file order and never overlap: their edges are already sorted)
-    edges = [
-        b for e in inode.data.overlapping(start // bs, -(-end // bs)) for b in (e.file_block, e.end)
-    ]
+    # (extents come in file order and never overlap: their edges are already sorted;
+    # a call of less than two pages gets no large folio, so it needs none)
+    edges = (
+        [
+            b
+            for e in inode.data.overlapping(start // bs, -(-end // bs))
+            for b in (e.file_block, e.end)
+        ]
+        if end - start >= 2 * PAGE_SIZE
+        else []
+    )
 
     def mapping_end(offset: int) -> int:
         block = offset // bs
