@@ -270,6 +270,9 @@ class FreeSpace:
                 at_goal = (goal, min(count, run_end - goal))
                 if at_goal[1] == count:
                     return at_goal
+        after = ceil_key(runs, goal)
+        if after is not None and runs[after] >= count:  # the next run holds everything
+            return after, count
         # first-fit scans may pass thousands of short runs: done at C speed
         fits = first_key_holding(runs, keys_at_or_after(runs, goal), count)
         if fits is None:  # then wrap around
@@ -278,7 +281,6 @@ class FreeSpace:
             return fits, count
         if at_goal is not None:
             return at_goal
-        after = ceil_key(runs, goal)
         if after is None:
             after = runs.peekitem(0)[0]
         return after, min(count, runs[after])

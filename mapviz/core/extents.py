@@ -209,6 +209,18 @@ class ExtentMap:
                     yield _unpack(key, value)
             first = 0
 
+    def any_in_state(self, start: int, stop: int, state: ExtentState) -> bool:
+        """True if an extent in ``state`` overlaps ``[start, stop)``: O(log n + k), no
+        :class:`Extent` made (asked for every page read into the cache)."""
+        if start >= stop:
+            return False
+        values = self._map
+        for key in keys_from_floor(values, start, stop):
+            value = values[key]
+            if _STATES[value & 3] is state and key + (value >> 2 & _LENGTH_MASK) > start:
+                return True
+        return False
+
     def holes(self, start: int, stop: int) -> Iterator[tuple[int, int]]:
         """The unmapped runs ``(first, stop)`` inside ``[start, stop)``: O(log n + k)."""
         position = start
@@ -259,23 +271,31 @@ class ExtentMap:
         """
         assert length > 0, length
         assert (physical_block is None) == (state is ExtentState.DELALLOC), (physical_block, state)
-        new = Extent(file_block, length, physical_block, state)
-        left_start = floor_key(self._map, file_block)
+        # On the packed values, no Extent made: every page-cache fill and delalloc
+        # reservation comes here.  Joinable as in _joinable(): touching in the file, the
+        # same state, and touching on disk unless delalloc (no physical block).
+        values = self._map
+        first, count, physical = file_block, length, physical_block
+        left_start = floor_key(values, file_block)
         if left_start is not None:
-            left = _unpack(left_start, self._map[left_start])
-            assert left.end <= file_block, ("not a hole", file_block)
-            if _joinable(left, new):
-                self._pop(left.file_block)
-                new = Extent(left.file_block, left.length + new.length, left.physical_block, state)
-        following = ceil_key(self._map, file_block)
+            left_value = values[left_start]
+            left_length = left_value >> 2 & _LENGTH_MASK
+            assert left_start + left_length <= file_block, ("not a hole", file_block)
+            if left_start + left_length == file_block and left_value & 3 == state:
+                left_physical = (left_value >> 2) >> _LENGTH_BITS
+                if physical_block is None or left_physical + left_length == physical_block:
+                    self._pop(left_start)
+                    first, count = left_start, left_length + length
+                    physical = None if physical_block is None else left_physical
+        following = ceil_key(values, file_block)
         assert following is None or following >= file_block + length, ("not a hole", file_block)
-        right_value = self._map.get(new.end)
-        if right_value is not None:
-            right = _unpack(new.end, right_value)
-            if _joinable(new, right):
-                self._pop(right.file_block)
-                new = Extent(new.file_block, new.length + right.length, new.physical_block, state)
-        self._put(new)
+        right_value = values.get(first + count)
+        if right_value is not None and right_value & 3 == state:
+            right_length = right_value >> 2 & _LENGTH_MASK
+            if physical is None or physical + count == (right_value >> 2) >> _LENGTH_BITS:
+                self._pop(first + count)
+                count += right_length
+        self._put_raw(first, count, physical, state)
 
     def insert_sorted(self, records: Iterable[tuple[int, int, int, ExtentState]]) -> None:
         """Map many ``(file_block, length, physical_block, state)`` at once: O(n log n).
@@ -354,22 +374,26 @@ class ExtentMap:
         return iter(self._delalloc.items())
 
     def _put(self, extent: Extent) -> None:
+        self._put_raw(extent.file_block, extent.length, extent.physical_block, extent.state)
+
+    def _put_raw(self, start: int, length: int, physical: int | None, state: ExtentState) -> None:
         self.version += 1
-        self._map[extent.file_block] = _pack(extent.length, extent.physical_block, extent.state)
-        if extent.state is ExtentState.DELALLOC:
-            self._delalloc[extent.length] += 1
+        self._map[start] = _pack(length, physical, state)
+        if state is ExtentState.DELALLOC:
+            self._delalloc[length] += 1
             if self.weigh is not None:
-                self.delalloc_weight += self.weigh(extent.length)
+                self.delalloc_weight += self.weigh(length)
 
     def _pop(self, start: int) -> None:
         self.version += 1
-        extent = _unpack(start, self._map.pop(start))
-        if extent.state is ExtentState.DELALLOC:
-            self._delalloc[extent.length] -= 1
-            if not self._delalloc[extent.length]:
-                del self._delalloc[extent.length]
+        value = self._map.pop(start)
+        if _STATES[value & 3] is ExtentState.DELALLOC:
+            length = value >> 2 & _LENGTH_MASK
+            self._delalloc[length] -= 1
+            if not self._delalloc[length]:
+                del self._delalloc[length]
             if self.weigh is not None:
-                self.delalloc_weight -= self.weigh(extent.length)
+                self.delalloc_weight -= self.weigh(length)
 
     def _check(self) -> None:
         """Assert: positive lengths, no overlap, canonical (no joinable neighbours)."""
