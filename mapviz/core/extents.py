@@ -17,12 +17,11 @@ from __future__ import annotations
 import enum
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
 from typing import NamedTuple
 
 from sortedcontainers import SortedDict
 
-from mapviz.core.sortedkeys import ceil_key, floor_key, floor_position, keys_from_floor
+from mapviz.core.sortedkeys import ceil_key, floor_key, keys_from_floor
 
 _LENGTH_BITS = 42  # lengths below 2**40 blocks; two low bits hold the state
 _LENGTH_MASK = (1 << _LENGTH_BITS) - 1
@@ -198,16 +197,10 @@ class ExtentMap:
         if start >= stop:
             return
         values = self._map
-        lists, which, first = floor_position(values, start)
-        for sub in islice(lists, which, None):  # by index, never a copy (see keys_from_floor)
-            for i in range(first, len(sub)):
-                key = sub[i]
-                if key >= stop:
-                    return
-                value = values[key]
-                if key + (value >> 2 & _LENGTH_MASK) > start:
-                    yield _unpack(key, value)
-            first = 0
+        for key in keys_from_floor(values, start, stop):
+            value = values[key]
+            if key + (value >> 2 & _LENGTH_MASK) > start:
+                yield _unpack(key, value)
 
     def any_in_state(self, start: int, stop: int, state: ExtentState) -> bool:
         """True if an extent in ``state`` overlaps ``[start, stop)``: O(log n + k), no

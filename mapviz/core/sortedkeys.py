@@ -59,35 +59,42 @@ def ceil_key(d: SortedDict[int, Any], x: int) -> int | None:
     return sub[bisect_left(sub, x)]
 
 
-def floor_position(d: SortedDict[int, Any], start: int) -> tuple[list[list[int]], int, int]:
-    """Where :func:`keys_from_floor` starts: ``(sublists, which, index in it)``, for a
-    caller that walks the keys itself (one generator fewer on the hottest paths)."""
-    maxes, lists = _sublists(d)
-    if not maxes:
-        return lists, 0, 0
-    pos = bisect_left(maxes, start)
-    if pos == len(maxes):
-        pos -= 1
-    index = bisect_right(lists[pos], start) - 1
-    if index < 0 and pos > 0:
-        pos -= 1
-        index = len(lists[pos]) - 1
-    return lists, pos, max(index, 0)
-
-
 def keys_from_floor(d: SortedDict[int, Any], start: int, stop: int) -> Iterator[int]:
     """Keys from the greatest one <= ``start`` (or the first) up to, not including, ``stop``.
 
-    Walks the sublists by index: a slice ``sub[index:]`` would copy up to a
-    sublist's thousand-odd keys to yield the one or two a lookup wants."""
-    lists, which, first = floor_position(d, start)
-    for sub in islice(lists, which, None):
-        for i in range(first, len(sub)):
-            key = sub[i]
+    The first sublist is entered at the floor key by setting its list iterator's
+    position (``__setstate__``, as pickle does): a slice ``sub[index:]`` would copy
+    up to a sublist's thousand-odd keys to yield the one or two a lookup wants.
+    """
+    keys = d._list  # type: ignore[attr-defined]  # the SortedList of keys
+    maxes: list[int] = keys._maxes
+    if not maxes:
+        return
+    lists: list[list[int]] = keys._lists
+    pos = bisect_left(maxes, start)
+    if pos == len(maxes):
+        pos -= 1
+    sub = lists[pos]
+    index = bisect_right(sub, start) - 1
+    if index < 0:  # the floor is the last key of the sublist before, if any
+        if pos:
+            pos -= 1
+            sub = lists[pos]
+            index = len(sub) - 1
+        else:
+            index = 0
+    while True:
+        walk = iter(sub)
+        walk.__setstate__(index)  # type: ignore[attr-defined]  # list_iterator's position
+        for key in walk:
             if key >= stop:
                 return
             yield key
-        first = 0
+        pos += 1
+        if pos == len(lists):
+            return
+        sub = lists[pos]
+        index = 0
 
 
 def keys_at_or_after(d: SortedDict[int, Any], start: int) -> Iterator[int]:
