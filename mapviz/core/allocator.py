@@ -244,9 +244,9 @@ class FreeSpace:
                     at_goal = (goal, min(count, start + length - goal))
                     if at_goal[1] == count:
                         return at_goal
-        for start, length in self._usable(avoid, goal, None, count):  # first after the goal
-            if length >= count:
-                return start, count
+        fits = self._first_fit(avoid, goal, count)  # the first after the goal
+        if fits is not None:
+            return fits
         for start, length in self._usable(avoid, None, goal, count):  # then wrap around
             if length >= count:
                 return start, count
@@ -257,6 +257,26 @@ class FreeSpace:
             after = next(self._usable(avoid, None, None))
         start, length = after
         return start, min(count, length)
+
+    def _first_fit(self, avoid: IntervalSet, low: int, count: int) -> tuple[int, int] | None:
+        """``(start, count)`` of the first piece of ``count`` usable blocks (``avoid`` cut
+        out) starting at or after ``low``, or ``None``: the first of
+        ``_usable(avoid, low, None, count)`` that holds ``count``, with the free runs
+        too short for it passed over at C speed (:func:`first_key_holding`)."""
+        runs = self._runs
+        head = floor_key(runs, low)
+        if head is not None and head < low and runs[head] >= count:  # begun before ``low``
+            for start, length in _cut(avoid, head, head + runs[head]):
+                if start >= low and length >= count:
+                    return start, count
+        while True:
+            key = first_key_holding(runs, keys_at_or_after(runs, low), count)
+            if key is None:
+                return None
+            for start, length in _cut(avoid, key, key + runs[key]):
+                if length >= count:
+                    return start, count
+            low = key + 1
 
     def _choose_plain(self, count: int, goal: int) -> tuple[int, int]:
         """:meth:`_choose` with nothing to avoid, straight over the free runs (every page
@@ -312,3 +332,15 @@ class FreeSpace:
             assert start > previous_end, (start, previous_end)
             previous_end = start + length
         assert self.free_blocks == sum(self._runs.values())
+
+
+def _cut(avoid: IntervalSet, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """The pieces ``(start, length)`` of the free run ``[start, end)`` outside ``avoid``."""
+    position = start
+    if avoid.any_in(start, end):
+        for a, b in avoid.overlapping(start, end):
+            if a > position:
+                yield position, a - position
+            position = b
+    if end > position:
+        yield position, end - position
