@@ -23,6 +23,7 @@ from mapviz.core.sortedkeys import (
     floor_key,
     keys_at_or_after,
     keys_from_floor,
+    keys_holding,
 )
 
 _END = 1 << 62  # past every block
@@ -269,14 +270,14 @@ class FreeSpace:
             for start, length in _cut(avoid, head, head + runs[head]):
                 if start >= low and length >= count:
                     return start, count
-        while True:
-            key = first_key_holding(runs, keys_at_or_after(runs, low), count)
-            if key is None:
-                return None
-            for start, length in _cut(avoid, key, key + runs[key]):
+        for key in keys_holding(runs, keys_at_or_after(runs, low), count):
+            end = key + runs[key]
+            if avoid.covers(key, end):  # wholly busy (freed, not yet logged): the usual case
+                continue
+            for start, length in _cut(avoid, key, end):
                 if length >= count:
                     return start, count
-            low = key + 1
+        return None
 
     def _choose_plain(self, count: int, goal: int) -> tuple[int, int]:
         """:meth:`_choose` with nothing to avoid, straight over the free runs (every page

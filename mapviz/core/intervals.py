@@ -75,6 +75,11 @@ class IntervalSet:
         last = floor_key(self._runs, stop - 1)  # the last run starting before ``stop``
         return last is not None and self._runs[last] > start
 
+    def covers(self, start: int, stop: int) -> bool:
+        """True if every integer of ``[start, stop)`` (not empty) is in the set: O(log n)."""
+        run_start = floor_key(self._runs, start)
+        return run_start is not None and self._runs[run_start] >= stop
+
     def add(self, start: int, stop: int) -> None:
         """Add ``[start, stop)``, merging with touching runs: O(log n + k)."""
         if start >= stop:

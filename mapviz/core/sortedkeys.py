@@ -113,14 +113,25 @@ def keys_at_or_after(d: SortedDict[int, Any], start: int) -> Iterator[int]:
     return chain(islice(sub, bisect_left(sub, start), None), *islice(lists, pos + 1, None))
 
 
+def keys_holding(d: SortedDict[int, int], keys: Iterator[int], at_least: int) -> Iterator[int]:
+    """Those of ``keys`` whose value is >= ``at_least``, lazily: the values are looked up
+    and compared at C speed (``map`` and ``compress``), the keys passed over never
+    reach Python code.
+
+    >>> d = SortedDict({0: 1, 10: 5, 20: 9})
+    >>> list(keys_holding(d, iter(d), 4)), list(keys_holding(d, iter(d), 10))
+    ([10, 20], [])
+    """
+    keys, keys_again = tee(keys)
+    return compress(keys_again, map(at_least.__le__, map(d.__getitem__, keys)))
+
+
 def first_key_holding(d: SortedDict[int, int], keys: Iterator[int], at_least: int) -> int | None:
-    """The first of ``keys`` whose value is >= ``at_least``, or ``None``: the values are
-    looked up and compared at C speed (``map`` and ``compress``), no Python loop.
+    """The first of ``keys`` whose value is >= ``at_least``, or ``None`` (see
+    :func:`keys_holding`).
 
     >>> d = SortedDict({0: 1, 10: 5, 20: 9})
     >>> first_key_holding(d, iter(d), 4), first_key_holding(d, iter(d), 10)
     (10, None)
     """
-    keys, keys_again = tee(keys)
-    fits = map(at_least.__le__, map(d.__getitem__, keys))
-    return next(compress(keys_again, fits), None)
+    return next(keys_holding(d, keys, at_least), None)
