@@ -84,10 +84,12 @@ class FreeSpace:
         """Take exactly ``[start, start + length)``, which must be free: O(log n)."""
         run_start = floor_key(self._runs, start)
         assert run_start is not None, (start, length)
-        run_length = self._runs.pop(run_start)
+        run_length = self._runs[run_start]
         assert length > 0 and run_start + run_length >= start + length, (start, length)
-        if run_start < start:
+        if run_start < start:  # its head stays free: a new length under the same key
             self._runs[run_start] = start - run_start
+        else:
+            del self._runs[run_start]
         run_end = run_start + run_length
         if run_end > start + length:
             self._runs[start + length] = run_end - start - length
@@ -315,10 +317,9 @@ class FreeSpace:
         if left_start is not None:
             left_length = runs[left_start]
             assert left_start + left_length <= start, ("double free", start, length)
-            if left_start + left_length == start:
-                del runs[left_start]
+            if left_start + left_length == start:  # grows the run before (same key, below)
                 start, length = left_start, left_length + length
-        following = ceil_key(runs, start)
+        following = ceil_key(runs, start + 1)  # (a run at ``start`` failed the check above)
         assert following is None or following >= start + length, ("double free", start, length)
         right_length = runs.pop(start + length, None)
         if right_length is not None:

@@ -277,7 +277,7 @@ class ExtentMap:
             if left_start + left_length == file_block and left_value & 3 == state:
                 left_physical = (left_value >> 2) >> _LENGTH_BITS
                 if physical_block is None or left_physical + left_length == physical_block:
-                    self._pop(left_start)
+                    self._forget(left_start)  # grown at its end, under the same key
                     first, count = left_start, left_length + length
                     physical = None if physical_block is None else left_physical
         following = ceil_key(values, file_block)
@@ -321,9 +321,11 @@ class ExtentMap:
         """Unmap ``[start, stop)``; return the removed pieces: O(log n + k)."""
         removed: list[Extent] = []
         for extent in list(self.overlapping(start, stop)):
-            self._pop(extent.file_block)
-            if extent.file_block < start:
+            if extent.file_block < start:  # its head stays, under the same key
+                self._forget(extent.file_block)
                 self._put(extent.clip(extent.file_block, start))
+            else:
+                self._pop(extent.file_block)
             if extent.end > stop:
                 self._put(extent.clip(stop, extent.end))
             removed.append(extent.clip(start, stop))
@@ -366,6 +368,10 @@ class ExtentMap:
         """``(length, how many)`` for the delalloc extents: O(distinct lengths)."""
         return iter(self._delalloc.items())
 
+    # A key that stays (an extent cut short or grown at its end) gets its value
+    # overwritten, after _forget(): popping and putting it back would take it out of
+    # the sorted keys and insert it again.
+
     def _put(self, extent: Extent) -> None:
         self._put_raw(extent.file_block, extent.length, extent.physical_block, extent.state)
 
@@ -378,8 +384,14 @@ class ExtentMap:
                 self.delalloc_weight += self.weigh(length)
 
     def _pop(self, start: int) -> None:
+        self._forget(start)
+        del self._map[start]
+
+    def _forget(self, start: int) -> None:
+        """Take the extent at ``start`` out of the delalloc tallies (the caller removes or
+        overwrites it)."""
         self.version += 1
-        value = self._map.pop(start)
+        value = self._map[start]
         if _STATES[value & 3] is ExtentState.DELALLOC:
             length = value >> 2 & _LENGTH_MASK
             self._delalloc[length] -= 1

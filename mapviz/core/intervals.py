@@ -91,7 +91,8 @@ class IntervalSet:
             start = prev_start
             stop = max(stop, runs[prev_start])
         for run_start in [key for key in keys_from_floor(runs, start, stop + 1) if key >= start]:
-            run_stop = runs.pop(run_start)
+            # (a run at ``start`` itself is overwritten below, not taken out of the keys)
+            run_stop = runs[run_start] if run_start == start else runs.pop(run_start)
             held += run_stop - run_start
             stop = max(stop, run_stop)
         runs[start] = stop
@@ -104,10 +105,12 @@ class IntervalSet:
         runs = self._runs
         for run_start, run_stop in list(self.overlapping(start, stop)):
             whole_start = run_start if run_start > start else self._start_of(run_start)
-            whole_stop = runs.pop(whole_start)
+            whole_stop = runs[whole_start]
             self._total -= run_stop - run_start
-            if whole_start < start:
+            if whole_start < start:  # its head stays: a new stop under the same key
                 runs[whole_start] = start
+            else:
+                del runs[whole_start]
             if whole_stop > stop:
                 runs[stop] = whole_stop
 
