@@ -24,6 +24,7 @@ from mapviz.core.sortedkeys import (
     keys_at_or_after,
     keys_from_floor,
     keys_holding,
+    replace_key,
 )
 
 _END = 1 << 62  # past every block
@@ -82,17 +83,21 @@ class FreeSpace:
 
     def claim(self, start: int, length: int) -> None:
         """Take exactly ``[start, start + length)``, which must be free: O(log n)."""
-        run_start = floor_key(self._runs, start)
+        runs = self._runs
+        run_start = floor_key(runs, start)
         assert run_start is not None, (start, length)
-        run_length = self._runs[run_start]
+        run_length = runs[run_start]
         assert length > 0 and run_start + run_length >= start + length, (start, length)
-        if run_start < start:  # its head stays free: a new length under the same key
-            self._runs[run_start] = start - run_start
-        else:
-            del self._runs[run_start]
         run_end = run_start + run_length
-        if run_end > start + length:
-            self._runs[start + length] = run_end - start - length
+        stop = start + length
+        if run_start < start:  # its head stays free: a new length under the same key
+            runs[run_start] = start - run_start
+            if run_end > stop:
+                runs[stop] = run_end - stop
+        elif run_end > stop:  # its tail stays free: the run's key moves up to ``stop``
+            replace_key(runs, run_start, stop, run_end - stop)
+        else:
+            del runs[run_start]
         self.free_blocks -= length
 
     def claim_sorted(self, claims: Callable[[], Iterator[tuple[int, int]]]) -> bool:
@@ -314,17 +319,23 @@ class FreeSpace:
         self.free_blocks += length
         runs = self._runs
         left_start = floor_key(runs, start)
+        grows_left = False
         if left_start is not None:
             left_length = runs[left_start]
             assert left_start + left_length <= start, ("double free", start, length)
             if left_start + left_length == start:  # grows the run before (same key, below)
                 start, length = left_start, left_length + length
+                grows_left = True
         following = ceil_key(runs, start + 1)  # (a run at ``start`` failed the check above)
         assert following is None or following >= start + length, ("double free", start, length)
-        right_length = runs.pop(start + length, None)
-        if right_length is not None:
-            length += right_length
-        runs[start] = length
+        right_length = runs.get(start + length)
+        if right_length is None:
+            runs[start] = length
+        elif grows_left:  # the run after joins the one before
+            del runs[start + length]
+            runs[start] = length + right_length
+        else:  # the run after grows down: its key moves to ``start``
+            replace_key(runs, start + length, start, length + right_length)
 
     def _check(self) -> None:
         """Assert: runs positive, in range, disjoint, coalesced; the count matches."""

@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 from sortedcontainers import SortedDict
 
-from mapviz.core.sortedkeys import ceil_key, floor_key, keys_from_floor
+from mapviz.core.sortedkeys import ceil_key, floor_key, keys_from_floor, replace_key
 
 _LENGTH_BITS = 42  # lengths below 2**40 blocks; two low bits hold the state
 _LENGTH_MASK = (1 << _LENGTH_BITS) - 1
@@ -282,11 +282,16 @@ class ExtentMap:
                     physical = None if physical_block is None else left_physical
         following = ceil_key(values, file_block)
         assert following is None or following >= file_block + length, ("not a hole", file_block)
-        right_value = values.get(first + count)
+        right_start = first + count
+        right_value = values.get(right_start)
         if right_value is not None and right_value & 3 == state:
             right_length = right_value >> 2 & _LENGTH_MASK
             if physical is None or physical + count == (right_value >> 2) >> _LENGTH_BITS:
-                self._pop(first + count)
+                self._forget(right_start)
+                if first == file_block:  # no left merge: the right extent's key moves down
+                    self._put_raw(first, count + right_length, physical, state, right_start)
+                    return
+                del values[right_start]
                 count += right_length
         self._put_raw(first, count, physical, state)
 
@@ -321,13 +326,15 @@ class ExtentMap:
         """Unmap ``[start, stop)``; return the removed pieces: O(log n + k)."""
         removed: list[Extent] = []
         for extent in list(self.overlapping(start, stop)):
+            self._forget(extent.file_block)
             if extent.file_block < start:  # its head stays, under the same key
-                self._forget(extent.file_block)
                 self._put(extent.clip(extent.file_block, start))
+                if extent.end > stop:
+                    self._put(extent.clip(stop, extent.end))
+            elif extent.end > stop:  # its tail stays: the key moves up to ``stop``
+                self._put(extent.clip(stop, extent.end), moved_from=extent.file_block)
             else:
-                self._pop(extent.file_block)
-            if extent.end > stop:
-                self._put(extent.clip(stop, extent.end))
+                del self._map[extent.file_block]
             removed.append(extent.clip(start, stop))
         return removed
 
@@ -369,23 +376,34 @@ class ExtentMap:
         return iter(self._delalloc.items())
 
     # A key that stays (an extent cut short or grown at its end) gets its value
-    # overwritten, after _forget(): popping and putting it back would take it out of
-    # the sorted keys and insert it again.
+    # overwritten, after _forget(), and one that moves within the extent's own span
+    # is replaced in place (replace_key): taking a key out of the sorted keys to put
+    # it or its neighbour back costs two sorted-list updates.
 
-    def _put(self, extent: Extent) -> None:
-        self._put_raw(extent.file_block, extent.length, extent.physical_block, extent.state)
+    def _put(self, extent: Extent, moved_from: int | None = None) -> None:
+        self._put_raw(
+            extent.file_block, extent.length, extent.physical_block, extent.state, moved_from
+        )
 
-    def _put_raw(self, start: int, length: int, physical: int | None, state: ExtentState) -> None:
+    def _put_raw(
+        self,
+        start: int,
+        length: int,
+        physical: int | None,
+        state: ExtentState,
+        moved_from: int | None = None,
+    ) -> None:
+        """Map an extent at ``start``; ``moved_from``: in place of the (forgotten) one at
+        that key, with no key between the two (:func:`replace_key`)."""
         self.version += 1
-        self._map[start] = _pack(length, physical, state)
+        if moved_from is None:
+            self._map[start] = _pack(length, physical, state)
+        else:
+            replace_key(self._map, moved_from, start, _pack(length, physical, state))
         if state is ExtentState.DELALLOC:
             self._delalloc[length] += 1
             if self.weigh is not None:
                 self.delalloc_weight += self.weigh(length)
-
-    def _pop(self, start: int) -> None:
-        self._forget(start)
-        del self._map[start]
 
     def _forget(self, start: int) -> None:
         """Take the extent at ``start`` out of the delalloc tallies (the caller removes or

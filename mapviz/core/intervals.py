@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from sortedcontainers import SortedDict
 
-from mapviz.core.sortedkeys import floor_key, keys_from_floor
+from mapviz.core.sortedkeys import floor_key, keys_from_floor, replace_key
 
 
 class IntervalSet:
@@ -90,11 +90,17 @@ class IntervalSet:
         if prev_start is not None and runs[prev_start] >= start:
             start = prev_start
             stop = max(stop, runs[prev_start])
-        for run_start in [key for key in keys_from_floor(runs, start, stop + 1) if key >= start]:
-            # (a run at ``start`` itself is overwritten below, not taken out of the keys)
-            run_stop = runs[run_start] if run_start == start else runs.pop(run_start)
+        merged = [key for key in keys_from_floor(runs, start, stop + 1) if key >= start]
+        for run_start in merged:
+            run_stop = runs[run_start]
             held += run_stop - run_start
             stop = max(stop, run_stop)
+        # A run at ``start`` itself just gets the new stop; else the first run merged
+        # moves its key down to ``start`` (keys are never taken out to come back).
+        if merged and merged[0] != start:
+            replace_key(runs, merged[0], start, stop)
+        for run_start in merged[1:]:
+            del runs[run_start]
         runs[start] = stop
         self._total += stop - start - held
 
@@ -109,10 +115,12 @@ class IntervalSet:
             self._total -= run_stop - run_start
             if whole_start < start:  # its head stays: a new stop under the same key
                 runs[whole_start] = start
+                if whole_stop > stop:
+                    runs[stop] = whole_stop
+            elif whole_stop > stop:  # its tail stays: the key moves up to ``stop``
+                replace_key(runs, whole_start, stop, whole_stop)
             else:
                 del runs[whole_start]
-            if whole_stop > stop:
-                runs[stop] = whole_stop
 
     def shift(self, start: int, delta: int) -> None:
         """Move every run at or after ``start`` by ``delta`` (no run may straddle it): O(n)."""

@@ -135,3 +135,43 @@ def first_key_holding(d: SortedDict[int, int], keys: Iterator[int], at_least: in
     (10, None)
     """
     return next(keys_holding(d, keys, at_least), None)
+
+
+def replace_key(d: SortedDict[int, Any], old: int, new: int, value: Any) -> None:
+    """Put ``value`` under key ``new`` in place of the entry under ``old``, where no other
+    key lies between the two (a run whose start moves within its own span): O(log n).
+
+    The key changes in its slot of the sublists -- the order, the sublist sizes and
+    the positional index all stay as they were -- where ``del d[old]; d[new] = value``
+    would take it out of the sorted keys and insert it again.
+
+    >>> d = SortedDict({0: 'a', 10: 'b', 20: 'c'})
+    >>> replace_key(d, 10, 15, 'B'); d
+    SortedDict({0: 'a', 15: 'B', 20: 'c'})
+    """
+    keys = d._list  # type: ignore[attr-defined]  # the SortedList of keys
+    maxes: list[int] = keys._maxes
+    lists: list[list[int]] = keys._lists
+    pos = bisect_left(maxes, old)
+    sub = lists[pos]
+    index = bisect_left(sub, old)
+    assert sub[index] == old, ("no key", old)
+    before = sub[index - 1] if index else maxes[pos - 1] if pos else None
+    after = (
+        sub[index + 1]
+        if index + 1 < len(sub)
+        else lists[pos + 1][0]
+        if pos + 1 < len(lists)
+        else None
+    )
+    assert (before is None or before < new) and (after is None or new < after), (
+        "keys between",
+        old,
+        new,
+    )
+    sub[index] = new
+    if index == len(sub) - 1:
+        maxes[pos] = new
+    mapping: Any = d  # the dict under the SortedDict: its entries, not its sorted keys
+    dict.__delitem__(mapping, old)
+    dict.__setitem__(mapping, new, value)
