@@ -281,9 +281,9 @@ class FreeSpace:
             end = key + runs[key]
             if avoid.covers(key, end):  # wholly busy (freed, not yet logged): the usual case
                 continue
-            for start, length in _cut(avoid, key, end):
-                if length >= count:
-                    return start, count
+            gap = avoid.first_gap(key, end, count)
+            if gap is not None:
+                return gap, count
         return None
 
     def _choose_plain(self, count: int, goal: int) -> tuple[int, int]:

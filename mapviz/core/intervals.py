@@ -80,6 +80,24 @@ class IntervalSet:
         run_start = floor_key(self._runs, start)
         return run_start is not None and self._runs[run_start] >= stop
 
+    def first_gap(self, start: int, stop: int, at_least: int) -> int | None:
+        """Where the first run of ``at_least`` integers of ``[start, stop)`` outside the set
+        begins, or ``None``: O(log n + k), one pass and no generator (the allocator asks
+        it of every free run it weighs against the busy extents).
+
+        >>> s = IntervalSet()
+        >>> s.add(2, 4); s.add(5, 6)
+        >>> s.first_gap(0, 10, 2), s.first_gap(2, 10, 2), s.first_gap(0, 6, 3)
+        (0, 6, None)
+        """
+        runs = self._runs
+        position = start
+        for run_start in keys_from_floor(runs, start, stop):
+            if run_start - position >= at_least:
+                return position
+            position = max(position, runs[run_start])
+        return position if stop - position >= at_least else None
+
     def add(self, start: int, stop: int) -> None:
         """Add ``[start, stop)``, merging with touching runs: O(log n + k)."""
         if start >= stop:
