@@ -74,15 +74,6 @@ def _filemap_read(
     return pos - start
 
 
-def _cached(inode: Inode, page: int) -> bool:
-    return inode.cache.cached(page)
-
-
-def _folio_start(inode: Inode, page: int) -> int:
-    first = inode.folios.start_of(page)
-    return page if first is None else first
-
-
 def _folio_pages(inode: Inode, first: int) -> int:
     return inode.folios.get(first, 1)
 
@@ -91,13 +82,16 @@ def _read_batch(inode: Inode, index: int, last: int) -> list[int]:
     """filemap_get_read_batch(): cached folios from ``index`` on, up to ``last``, ending
     after one marked PG_readahead."""
     batch: list[int] = []
+    cached, folios, marks = inode.cache.cached, inode.folios, inode.ra_marks
     page = index
-    while page <= last and _cached(inode, page):
-        first = _folio_start(inode, page)
+    while page <= last and cached(page):
+        first = folios.start_of(page)
+        if first is None:  # a single page
+            first = page
         batch.append(first)
-        if first in inode.ra_marks:
+        if first in marks:
             break
-        page = first + _folio_pages(inode, first)
+        page = first + folios.get(first, 1)
     return batch
 
 
@@ -233,12 +227,15 @@ def _do_ra(machine: Machine, inode: Inode, index: int, count: int, lookahead: in
         return
     count = min(count, end_index - index + 1)
     mark = count - lookahead
+    cached, folios = inode.cache.cached, inode.folios
     i = 0
     while i < count:
         page = index + i
-        if _cached(inode, page):
-            first = _folio_start(inode, page)
-            i = first + _folio_pages(inode, first) - index
+        if cached(page):  # on past its folio
+            first = folios.start_of(page)
+            if first is None:
+                first = page
+            i = first + folios.get(first, 1) - index
             continue
         _add_folio(machine, inode, page, 0)
         if i == mark:
