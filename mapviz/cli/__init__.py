@@ -9,6 +9,7 @@ line on stderr, exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 from collections.abc import Sequence
@@ -65,6 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     stderr and exits 2: a missing command is a usage error, as argparse
     treats one, but a newcomer gets the whole list instead of one line.
     """
+    as_program = argv is None  # the console script or ``python -m mapviz``, not a caller
     argv = sys.argv[1:] if argv is None else list(argv)
     only = argv[0] if argv and argv[0] in SUBCOMMANDS else None
     try:
@@ -81,4 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    if as_program:
+        # The process ends next: frozen, the heap is not walked once more by the
+        # interpreter's last collection at shutdown (every step and event a run made:
+        # a few percent of a 20,000-command run).
+        gc.freeze()
     return status

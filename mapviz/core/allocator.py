@@ -12,11 +12,20 @@ a faithful-enough picture rather than a copy of XFS's by-size btree.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from itertools import takewhile
 
 from sortedcontainers import SortedDict
 
 from mapviz.core.intervals import IntervalSet
-from mapviz.core.sortedkeys import ceil_key, floor_key, keys_from_floor
+from mapviz.core.sortedkeys import (
+    ceil_key,
+    first_key_holding,
+    floor_key,
+    keys_at_or_after,
+    keys_from_floor,
+    keys_holding,
+    replace_key,
+)
 
 _END = 1 << 62  # past every block
 
@@ -74,15 +83,21 @@ class FreeSpace:
 
     def claim(self, start: int, length: int) -> None:
         """Take exactly ``[start, start + length)``, which must be free: O(log n)."""
-        run_start = floor_key(self._runs, start)
+        runs = self._runs
+        run_start = floor_key(runs, start)
         assert run_start is not None, (start, length)
-        run_length = self._runs.pop(run_start)
+        run_length = runs[run_start]
         assert length > 0 and run_start + run_length >= start + length, (start, length)
-        if run_start < start:
-            self._runs[run_start] = start - run_start
         run_end = run_start + run_length
-        if run_end > start + length:
-            self._runs[start + length] = run_end - start - length
+        stop = start + length
+        if run_start < start:  # its head stays free: a new length under the same key
+            runs[run_start] = start - run_start
+            if run_end > stop:
+                runs[stop] = run_end - stop
+        elif run_end > stop:  # its tail stays free: the run's key moves up to ``stop``
+            replace_key(runs, run_start, stop, run_end - stop)
+        else:
+            del runs[run_start]
         self.free_blocks -= length
 
     def claim_sorted(self, claims: Callable[[], Iterator[tuple[int, int]]]) -> bool:
@@ -227,6 +242,8 @@ class FreeSpace:
         first run after it that holds everything (XFS looks up its by-size tree for the
         whole length before settling for less), else whatever is at ``goal``, else the
         first run after it, wrapping around."""
+        if avoid is None:
+            return self._choose_plain(count, goal)
         at_goal = None
         run_start = floor_key(self._runs, goal)
         if run_start is not None:  # the usable piece holding the goal, if any
@@ -235,9 +252,9 @@ class FreeSpace:
                     at_goal = (goal, min(count, start + length - goal))
                     if at_goal[1] == count:
                         return at_goal
-        for start, length in self._usable(avoid, goal, None, count):  # first after the goal
-            if length >= count:
-                return start, count
+        fits = self._first_fit(avoid, goal, count)  # the first after the goal
+        if fits is not None:
+            return fits
         for start, length in self._usable(avoid, None, goal, count):  # then wrap around
             if length >= count:
                 return start, count
@@ -249,24 +266,76 @@ class FreeSpace:
         start, length = after
         return start, min(count, length)
 
+    def _first_fit(self, avoid: IntervalSet, low: int, count: int) -> tuple[int, int] | None:
+        """``(start, count)`` of the first piece of ``count`` usable blocks (``avoid`` cut
+        out) starting at or after ``low``, or ``None``: the first of
+        ``_usable(avoid, low, None, count)`` that holds ``count``, with the free runs
+        too short for it passed over at C speed (:func:`first_key_holding`)."""
+        runs = self._runs
+        head = floor_key(runs, low)
+        if head is not None and head < low and runs[head] >= count:  # begun before ``low``
+            for start, length in _cut(avoid, head, head + runs[head]):
+                if start >= low and length >= count:
+                    return start, count
+        for key in keys_holding(runs, keys_at_or_after(runs, low), count):
+            end = key + runs[key]
+            if avoid.covers(key, end):  # wholly busy (freed, not yet logged): the usual case
+                continue
+            gap = avoid.first_gap(key, end, count)
+            if gap is not None:
+                return gap, count
+        return None
+
+    def _choose_plain(self, count: int, goal: int) -> tuple[int, int]:
+        """:meth:`_choose` with nothing to avoid, straight over the free runs (every page
+        cache fill and most block allocations come here; no generator of cut-out runs)."""
+        runs = self._runs
+        at_goal = None
+        run_start = floor_key(runs, goal)
+        if run_start is not None:
+            run_end = run_start + runs[run_start]
+            if run_end > goal:
+                at_goal = (goal, min(count, run_end - goal))
+                if at_goal[1] == count:
+                    return at_goal
+        after = ceil_key(runs, goal)
+        if after is not None and runs[after] >= count:  # the next run holds everything
+            return after, count
+        # first-fit scans may pass thousands of short runs: done at C speed
+        fits = first_key_holding(runs, keys_at_or_after(runs, goal), count)
+        if fits is None:  # then wrap around
+            fits = first_key_holding(runs, takewhile(goal.__gt__, iter(runs)), count)
+        if fits is not None:
+            return fits, count
+        if at_goal is not None:
+            return at_goal
+        if after is None:
+            after = runs.peekitem(0)[0]
+        return after, min(count, runs[after])
+
     def release(self, start: int, length: int) -> None:
         """Give ``[start, start + length)`` back, coalescing: O(log n)."""
         assert length > 0, length
         self.free_blocks += length
         runs = self._runs
         left_start = floor_key(runs, start)
+        grows_left = False
         if left_start is not None:
             left_length = runs[left_start]
             assert left_start + left_length <= start, ("double free", start, length)
-            if left_start + left_length == start:
-                del runs[left_start]
+            if left_start + left_length == start:  # grows the run before (same key, below)
                 start, length = left_start, left_length + length
-        following = ceil_key(runs, start)
+                grows_left = True
+        following = ceil_key(runs, start + 1)  # (a run at ``start`` failed the check above)
         assert following is None or following >= start + length, ("double free", start, length)
-        right_length = runs.pop(start + length, None)
-        if right_length is not None:
-            length += right_length
-        runs[start] = length
+        right_length = runs.get(start + length)
+        if right_length is None:
+            runs[start] = length
+        elif grows_left:  # the run after joins the one before
+            del runs[start + length]
+            runs[start] = length + right_length
+        else:  # the run after grows down: its key moves to ``start``
+            replace_key(runs, start + length, start, length + right_length)
 
     def _check(self) -> None:
         """Assert: runs positive, in range, disjoint, coalesced; the count matches."""
@@ -276,3 +345,15 @@ class FreeSpace:
             assert start > previous_end, (start, previous_end)
             previous_end = start + length
         assert self.free_blocks == sum(self._runs.values())
+
+
+def _cut(avoid: IntervalSet, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """The pieces ``(start, length)`` of the free run ``[start, end)`` outside ``avoid``."""
+    position = start
+    if avoid.any_in(start, end):
+        for a, b in avoid.overlapping(start, end):
+            if a > position:
+                yield position, a - position
+            position = b
+    if end > position:
+        yield position, end - position

@@ -17,6 +17,8 @@ from typing import TypeAlias
 
 from sortedcontainers import SortedDict
 
+from mapviz.core.sortedkeys import floor_key, keys_from_floor
+
 Fill: TypeAlias = int | tuple[str, int]
 """A byte value, or ``(token, origin)``: bytes of stream ``token`` from offset ``origin``."""
 
@@ -126,9 +128,7 @@ class Content:
 
     def _stored(self, start: int, stop: int) -> Iterator[tuple[int, int, Fill]]:
         runs = self._runs
-        index = runs.bisect_right(start) - 1
-        first = runs.keys()[index] if index >= 0 else start
-        for key in runs.irange(first, stop, inclusive=(True, False)):
+        for key in keys_from_floor(runs, start, stop):
             last, fill = runs[key]
             if last > start:
                 clip_first = max(key, start)
@@ -137,9 +137,10 @@ class Content:
     def _clear(self, start: int, stop: int) -> None:
         for first, _last, _fill in list(self._stored(start, stop)):
             whole_first = first
-            if first == start:
-                index = self._runs.bisect_right(start) - 1
-                whole_first = self._runs.keys()[index]
+            if first == start:  # the run holding ``start`` may begin before it
+                held = floor_key(self._runs, start)
+                assert held is not None, start
+                whole_first = held
             whole_last, whole_fill = self._runs.pop(whole_first)
             if whole_first < start:
                 self._runs[whole_first] = (start, whole_fill)

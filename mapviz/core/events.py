@@ -130,3 +130,96 @@ class Event:
             if value is not None:
                 out[name] = value
         return out
+
+
+# --- fast construction --------------------------------------------------------
+#
+# A run of the benchmark script makes ~100,000 events, and a frozen dataclass's
+# __init__ pays a keyword call and ``object.__setattr__`` per field (eleven for
+# an Event).  ``new_event`` builds the very same objects -- same class, fields,
+# equality, hash and immutability -- by setting each slot through its member
+# descriptor, in half the time.
+
+_new = object.__new__
+
+
+def _slot_setters(cls: type, names: tuple[str, ...]) -> tuple[Any, ...]:
+    """The ``__set__`` of each named slot of ``cls`` (its member descriptors)."""
+    return tuple(getattr(cls, name).__set__ for name in names)
+
+
+_EVENT_EXTRAS = ("state", "target", "writable", "result", "until")
+(
+    _set_kind,
+    _set_why,
+    _set_file,
+    _set_virtual,
+    _set_device,
+    _set_frames,
+    _set_state,
+    _set_target,
+    _set_writable,
+    _set_result,
+    _set_until,
+) = _slot_setters(Event, ("kind", "why", "file", "virtual", "device", "frames", *_EVENT_EXTRAS))
+_EXTRA_SETTERS = dict(
+    zip(
+        _EVENT_EXTRAS,
+        (_set_state, _set_target, _set_writable, _set_result, _set_until),
+        strict=True,
+    )
+)
+_set_file_name, _set_file_start, _set_file_end = _slot_setters(FileRange, ("name", "start", "end"))
+_set_frame_first, _set_frame_stop = _slot_setters(FrameRange, ("first", "stop"))
+
+
+def new_event(
+    kind: EventKind,
+    why: str,
+    file: tuple[str, int, int] | None,
+    virtual: tuple[str, int, int] | None,
+    device: tuple[int, int] | None,
+    frames: tuple[int, int] | None,
+    extra: dict[str, Any],
+) -> Event:
+    """``Event(kind, why, FileRange(*file), VirtualRange(*virtual), DeviceRange(*device),
+    FrameRange(*frames), **extra)`` (ranges ``None`` stay ``None``), built fast.
+
+    >>> e = new_event(EventKind.ZERO, "why", ("f", 0, 4096), None, None, (1, 2), {"state": "x"})
+    >>> e == Event(EventKind.ZERO, "why", FileRange("f", 0, 4096), frames=FrameRange(1, 2),
+    ...            state="x")
+    True
+    """
+    event = _new(Event)
+    _set_kind(event, kind)
+    _set_why(event, why)
+    if file is not None:  # the common ranges slot by slot; the rarer ones as usual
+        name, start, end = file
+        file_range = _new(FileRange)
+        _set_file_name(file_range, name)
+        _set_file_start(file_range, start)
+        _set_file_end(file_range, end)
+        _set_file(event, file_range)
+    else:
+        _set_file(event, None)
+    _set_virtual(event, None if virtual is None else VirtualRange(*virtual))
+    _set_device(event, None if device is None else DeviceRange(*device))
+    if frames is not None:
+        first, stop = frames
+        frame_range = _new(FrameRange)
+        _set_frame_first(frame_range, first)
+        _set_frame_stop(frame_range, stop)
+        _set_frames(event, frame_range)
+    else:
+        _set_frames(event, None)
+    _set_state(event, None)
+    _set_target(event, None)
+    _set_writable(event, None)
+    _set_result(event, None)
+    _set_until(event, None)
+    for name, value in extra.items():
+        setter = _EXTRA_SETTERS.get(name)
+        if setter is None:
+            raise TypeError(f"Event has no field {name!r}")
+        setter(event, value)
+    return event

@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 from sortedcontainers import SortedDict
 
-from mapviz.core.sortedkeys import ceil_key, floor_key, floor_position, keys_from_floor
+from mapviz.core.sortedkeys import ceil_key, floor_key, keys_from_floor, replace_key
 
 _LENGTH_BITS = 42  # lengths below 2**40 blocks; two low bits hold the state
 _LENGTH_MASK = (1 << _LENGTH_BITS) - 1
@@ -187,20 +187,32 @@ class ExtentMap:
             return None
         return _unpack(start, self._map[start])
 
+    def next_start(self, block: int) -> int | None:
+        """Where the first extent starting at or after ``block`` starts, or ``None``:
+        O(log n), no :class:`Extent` made (past a hole: the extent that ends it)."""
+        return ceil_key(self._map, block)
+
     def overlapping(self, start: int, stop: int) -> Iterator[Extent]:
         """Whole extents that overlap ``[start, stop)``, in order: O(log n + k)."""
         if start >= stop:
             return
         values = self._map
-        lists, pos, index = floor_position(values, start)
-        for sub in lists[pos:]:
-            for key in sub[index:] if index else sub:
-                if key >= stop:
-                    return
-                value = values[key]
-                if key + (value >> 2 & _LENGTH_MASK) > start:
-                    yield _unpack(key, value)
-            index = 0
+        for key in keys_from_floor(values, start, stop):
+            value = values[key]
+            if key + (value >> 2 & _LENGTH_MASK) > start:
+                yield _unpack(key, value)
+
+    def any_in_state(self, start: int, stop: int, state: ExtentState) -> bool:
+        """True if an extent in ``state`` overlaps ``[start, stop)``: O(log n + k), no
+        :class:`Extent` made (asked for every page read into the cache)."""
+        if start >= stop:
+            return False
+        values = self._map
+        for key in keys_from_floor(values, start, stop):
+            value = values[key]
+            if _STATES[value & 3] is state and key + (value >> 2 & _LENGTH_MASK) > start:
+                return True
+        return False
 
     def holes(self, start: int, stop: int) -> Iterator[tuple[int, int]]:
         """The unmapped runs ``(first, stop)`` inside ``[start, stop)``: O(log n + k)."""
@@ -252,23 +264,36 @@ class ExtentMap:
         """
         assert length > 0, length
         assert (physical_block is None) == (state is ExtentState.DELALLOC), (physical_block, state)
-        new = Extent(file_block, length, physical_block, state)
-        left_start = floor_key(self._map, file_block)
+        # On the packed values, no Extent made: every page-cache fill and delalloc
+        # reservation comes here.  Joinable as in _joinable(): touching in the file, the
+        # same state, and touching on disk unless delalloc (no physical block).
+        values = self._map
+        first, count, physical = file_block, length, physical_block
+        left_start = floor_key(values, file_block)
         if left_start is not None:
-            left = _unpack(left_start, self._map[left_start])
-            assert left.end <= file_block, ("not a hole", file_block)
-            if _joinable(left, new):
-                self._pop(left.file_block)
-                new = Extent(left.file_block, left.length + new.length, left.physical_block, state)
-        following = ceil_key(self._map, file_block)
+            left_value = values[left_start]
+            left_length = left_value >> 2 & _LENGTH_MASK
+            assert left_start + left_length <= file_block, ("not a hole", file_block)
+            if left_start + left_length == file_block and left_value & 3 == state:
+                left_physical = (left_value >> 2) >> _LENGTH_BITS
+                if physical_block is None or left_physical + left_length == physical_block:
+                    self._forget(left_start)  # grown at its end, under the same key
+                    first, count = left_start, left_length + length
+                    physical = None if physical_block is None else left_physical
+        following = ceil_key(values, file_block)
         assert following is None or following >= file_block + length, ("not a hole", file_block)
-        right_value = self._map.get(new.end)
-        if right_value is not None:
-            right = _unpack(new.end, right_value)
-            if _joinable(new, right):
-                self._pop(right.file_block)
-                new = Extent(new.file_block, new.length + right.length, new.physical_block, state)
-        self._put(new)
+        right_start = first + count
+        right_value = values.get(right_start)
+        if right_value is not None and right_value & 3 == state:
+            right_length = right_value >> 2 & _LENGTH_MASK
+            if physical is None or physical + count == (right_value >> 2) >> _LENGTH_BITS:
+                self._forget(right_start)
+                if first == file_block:  # no left merge: the right extent's key moves down
+                    self._put_raw(first, count + right_length, physical, state, right_start)
+                    return
+                del values[right_start]
+                count += right_length
+        self._put_raw(first, count, physical, state)
 
     def insert_sorted(self, records: Iterable[tuple[int, int, int, ExtentState]]) -> None:
         """Map many ``(file_block, length, physical_block, state)`` at once: O(n log n).
@@ -301,11 +326,15 @@ class ExtentMap:
         """Unmap ``[start, stop)``; return the removed pieces: O(log n + k)."""
         removed: list[Extent] = []
         for extent in list(self.overlapping(start, stop)):
-            self._pop(extent.file_block)
-            if extent.file_block < start:
+            self._forget(extent.file_block)
+            if extent.file_block < start:  # its head stays, under the same key
                 self._put(extent.clip(extent.file_block, start))
-            if extent.end > stop:
-                self._put(extent.clip(stop, extent.end))
+                if extent.end > stop:
+                    self._put(extent.clip(stop, extent.end))
+            elif extent.end > stop:  # its tail stays: the key moves up to ``stop``
+                self._put(extent.clip(stop, extent.end), moved_from=extent.file_block)
+            else:
+                del self._map[extent.file_block]
             removed.append(extent.clip(start, stop))
         return removed
 
@@ -346,23 +375,48 @@ class ExtentMap:
         """``(length, how many)`` for the delalloc extents: O(distinct lengths)."""
         return iter(self._delalloc.items())
 
-    def _put(self, extent: Extent) -> None:
-        self.version += 1
-        self._map[extent.file_block] = _pack(extent.length, extent.physical_block, extent.state)
-        if extent.state is ExtentState.DELALLOC:
-            self._delalloc[extent.length] += 1
-            if self.weigh is not None:
-                self.delalloc_weight += self.weigh(extent.length)
+    # A key that stays (an extent cut short or grown at its end) gets its value
+    # overwritten, after _forget(), and one that moves within the extent's own span
+    # is replaced in place (replace_key): taking a key out of the sorted keys to put
+    # it or its neighbour back costs two sorted-list updates.
 
-    def _pop(self, start: int) -> None:
+    def _put(self, extent: Extent, moved_from: int | None = None) -> None:
+        self._put_raw(
+            extent.file_block, extent.length, extent.physical_block, extent.state, moved_from
+        )
+
+    def _put_raw(
+        self,
+        start: int,
+        length: int,
+        physical: int | None,
+        state: ExtentState,
+        moved_from: int | None = None,
+    ) -> None:
+        """Map an extent at ``start``; ``moved_from``: in place of the (forgotten) one at
+        that key, with no key between the two (:func:`replace_key`)."""
         self.version += 1
-        extent = _unpack(start, self._map.pop(start))
-        if extent.state is ExtentState.DELALLOC:
-            self._delalloc[extent.length] -= 1
-            if not self._delalloc[extent.length]:
-                del self._delalloc[extent.length]
+        if moved_from is None:
+            self._map[start] = _pack(length, physical, state)
+        else:
+            replace_key(self._map, moved_from, start, _pack(length, physical, state))
+        if state is ExtentState.DELALLOC:
+            self._delalloc[length] += 1
             if self.weigh is not None:
-                self.delalloc_weight -= self.weigh(extent.length)
+                self.delalloc_weight += self.weigh(length)
+
+    def _forget(self, start: int) -> None:
+        """Take the extent at ``start`` out of the delalloc tallies (the caller removes or
+        overwrites it)."""
+        self.version += 1
+        value = self._map[start]
+        if _STATES[value & 3] is ExtentState.DELALLOC:
+            length = value >> 2 & _LENGTH_MASK
+            self._delalloc[length] -= 1
+            if not self._delalloc[length]:
+                del self._delalloc[length]
+            if self.weigh is not None:
+                self.delalloc_weight -= self.weigh(length)
 
     def _check(self) -> None:
         """Assert: positive lengths, no overlap, canonical (no joinable neighbours)."""

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from sortedcontainers import SortedDict
 
-from mapviz.core.sortedkeys import floor_key, keys_from_floor
+from mapviz.core.sortedkeys import floor_key, keys_from_floor, replace_key
 
 
 class IntervalSet:
@@ -75,6 +75,29 @@ class IntervalSet:
         last = floor_key(self._runs, stop - 1)  # the last run starting before ``stop``
         return last is not None and self._runs[last] > start
 
+    def covers(self, start: int, stop: int) -> bool:
+        """True if every integer of ``[start, stop)`` (not empty) is in the set: O(log n)."""
+        run_start = floor_key(self._runs, start)
+        return run_start is not None and self._runs[run_start] >= stop
+
+    def first_gap(self, start: int, stop: int, at_least: int) -> int | None:
+        """Where the first run of ``at_least`` integers of ``[start, stop)`` outside the set
+        begins, or ``None``: O(log n + k), one pass and no generator (the allocator asks
+        it of every free run it weighs against the busy extents).
+
+        >>> s = IntervalSet()
+        >>> s.add(2, 4); s.add(5, 6)
+        >>> s.first_gap(0, 10, 2), s.first_gap(2, 10, 2), s.first_gap(0, 6, 3)
+        (0, 6, None)
+        """
+        runs = self._runs
+        position = start
+        for run_start in keys_from_floor(runs, start, stop):
+            if run_start - position >= at_least:
+                return position
+            position = max(position, runs[run_start])
+        return position if stop - position >= at_least else None
+
     def add(self, start: int, stop: int) -> None:
         """Add ``[start, stop)``, merging with touching runs: O(log n + k)."""
         if start >= stop:
@@ -85,10 +108,17 @@ class IntervalSet:
         if prev_start is not None and runs[prev_start] >= start:
             start = prev_start
             stop = max(stop, runs[prev_start])
-        for run_start in [key for key in keys_from_floor(runs, start, stop + 1) if key >= start]:
-            run_stop = runs.pop(run_start)
+        merged = [key for key in keys_from_floor(runs, start, stop + 1) if key >= start]
+        for run_start in merged:
+            run_stop = runs[run_start]
             held += run_stop - run_start
             stop = max(stop, run_stop)
+        # A run at ``start`` itself just gets the new stop; else the first run merged
+        # moves its key down to ``start`` (keys are never taken out to come back).
+        if merged and merged[0] != start:
+            replace_key(runs, merged[0], start, stop)
+        for run_start in merged[1:]:
+            del runs[run_start]
         runs[start] = stop
         self._total += stop - start - held
 
@@ -99,12 +129,16 @@ class IntervalSet:
         runs = self._runs
         for run_start, run_stop in list(self.overlapping(start, stop)):
             whole_start = run_start if run_start > start else self._start_of(run_start)
-            whole_stop = runs.pop(whole_start)
+            whole_stop = runs[whole_start]
             self._total -= run_stop - run_start
-            if whole_start < start:
+            if whole_start < start:  # its head stays: a new stop under the same key
                 runs[whole_start] = start
-            if whole_stop > stop:
-                runs[stop] = whole_stop
+                if whole_stop > stop:
+                    runs[stop] = whole_stop
+            elif whole_stop > stop:  # its tail stays: the key moves up to ``stop``
+                replace_key(runs, whole_start, stop, whole_stop)
+            else:
+                del runs[whole_start]
 
     def shift(self, start: int, delta: int) -> None:
         """Move every run at or after ``start`` by ``delta`` (no run may straddle it): O(n)."""

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from mapviz.core.events import DeviceRange, Event, EventKind, FileRange, FrameRange, VirtualRange
+from mapviz.core.events import Event, EventKind, new_event
 from mapviz.core.filesystem import Filesystem
 from mapviz.core.inode import Inode
 from mapviz.core.memory import PAGE_SIZE, Mapping, Process
@@ -82,18 +82,12 @@ class Machine:
         ``(first, stop)``, ``virtual`` ``(process, first_address, stop_address)``
         and ``frames`` ``(first, stop)``.
         """
-        bs = self.fs.blocksize
-        self.events.append(
-            Event(
-                kind=kind,
-                why=why,
-                file=FileRange(*file) if file else None,
-                virtual=VirtualRange(*virtual) if virtual else None,
-                device=DeviceRange(blocks[0] * bs, blocks[1] * bs) if blocks else None,
-                frames=FrameRange(*frames) if frames else None,
-                **extra,  # type: ignore[arg-type]
-            )
-        )
+        if blocks is not None:
+            bs = self.fs.blocksize
+            device: tuple[int, int] | None = (blocks[0] * bs, blocks[1] * bs)
+        else:
+            device = None
+        self.events.append(new_event(kind, why, file, virtual, device, frames, extra))
 
     def span(self, first_byte: int, stop_byte: int) -> str:
         """``[4 KiB, 8 KiB)``-style text for a byte range, for ``why`` strings."""

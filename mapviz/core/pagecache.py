@@ -179,7 +179,11 @@ class PageCache:
     def fill(self, first: int, stop: int, frames: Frames) -> list[tuple[int, int, int]]:
         """Cache every uncached page of ``[first, stop)``; return new runs ``(page, n, frame)``."""
         added: list[tuple[int, int, int]] = []
-        for start, end in list(self.missing(first, stop)):
+        if stop - first == 1:  # one page (readahead's single pages): one lookup, no walk
+            holes = [] if self._pages.span_at(first) is not None else [(first, stop)]
+        else:
+            holes = list(self.missing(first, stop))
+        for start, end in holes:
             page = start
             for frame, count in frames.take(end - start):
                 self._pages.insert(page, count, frame, ExtentState.WRITTEN)

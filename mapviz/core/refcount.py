@@ -12,6 +12,8 @@ from collections.abc import Iterator
 
 from sortedcontainers import SortedDict
 
+from mapviz.core.sortedkeys import keys_from_floor
+
 
 class Refcounts:
     """Owner counts of shared device blocks.
@@ -80,9 +82,7 @@ class Refcounts:
 
     def _pieces(self, start: int, stop: int) -> Iterator[tuple[int, int, int]]:
         runs = self._runs
-        index = runs.bisect_right(start) - 1
-        first = runs.keys()[index] if index >= 0 else start
-        for key in runs.irange(first, stop, inclusive=(True, False)):
+        for key in keys_from_floor(runs, start, stop):
             length, count = runs[key]
             if key + length > start:
                 yield max(key, start), min(key + length, stop), count

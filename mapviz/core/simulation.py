@@ -15,6 +15,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
@@ -163,8 +165,9 @@ class Simulation:
         return [step for step in self.steps if step.expectation_failed]
 
     def run(self, items: Iterable[Item]) -> None:
-        for item in extent_runs(items):
-            self.apply(item)
+        with collector_paused():
+            for item in extent_runs(items):
+                self.apply(item)
 
     def start_recording_files(self) -> None:
         """Keep file views from now on, beginning with the last step's.
@@ -437,3 +440,23 @@ def _refused_range(
 
 
 __all__ = ["Event", "Simulation", "Step"]
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block (back as it was after).
+
+    A run allocates hundreds of thousands of objects it keeps (steps, events,
+    their ranges) and makes next to no reference cycles (a 20,000-command
+    script leaves none to collect): reference counting frees what it drops,
+    and the collector, triggered every 700 allocations to walk the young and,
+    now and then, the ever larger old objects, only costs time (some 4% of
+    that script's run).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
+from itertools import chain, compress, islice, tee
 from typing import Any
 
 from sortedcontainers import SortedDict
@@ -58,28 +59,119 @@ def ceil_key(d: SortedDict[int, Any], x: int) -> int | None:
     return sub[bisect_left(sub, x)]
 
 
-def floor_position(d: SortedDict[int, Any], start: int) -> tuple[list[list[int]], int, int]:
-    """Where :func:`keys_from_floor` starts: ``(sublists, which, index in it)``, for a
-    caller that walks the keys itself (one generator fewer on the hottest paths)."""
-    maxes, lists = _sublists(d)
+def keys_from_floor(d: SortedDict[int, Any], start: int, stop: int) -> Iterator[int]:
+    """Keys from the greatest one <= ``start`` (or the first) up to, not including, ``stop``.
+
+    The first sublist is entered at the floor key by setting its list iterator's
+    position (``__setstate__``, as pickle does): a slice ``sub[index:]`` would copy
+    up to a sublist's thousand-odd keys to yield the one or two a lookup wants.
+    """
+    keys = d._list  # type: ignore[attr-defined]  # the SortedList of keys
+    maxes: list[int] = keys._maxes
     if not maxes:
-        return lists, 0, 0
+        return
+    lists: list[list[int]] = keys._lists
     pos = bisect_left(maxes, start)
     if pos == len(maxes):
         pos -= 1
-    index = bisect_right(lists[pos], start) - 1
-    if index < 0 and pos > 0:
-        pos -= 1
-        index = len(lists[pos]) - 1
-    return lists, pos, max(index, 0)
-
-
-def keys_from_floor(d: SortedDict[int, Any], start: int, stop: int) -> Iterator[int]:
-    """Keys from the greatest one <= ``start`` (or the first) up to, not including, ``stop``."""
-    lists, pos, index = floor_position(d, start)
-    for sub in lists[pos:]:
-        for key in sub[index:] if index else sub:
+    sub = lists[pos]
+    index = bisect_right(sub, start) - 1
+    if index < 0:  # the floor is the last key of the sublist before, if any
+        if pos:
+            pos -= 1
+            sub = lists[pos]
+            index = len(sub) - 1
+        else:
+            index = 0
+    while True:
+        walk = iter(sub)
+        walk.__setstate__(index)  # type: ignore[attr-defined]  # list_iterator's position
+        for key in walk:
             if key >= stop:
                 return
             yield key
+        pos += 1
+        if pos == len(lists):
+            return
+        sub = lists[pos]
         index = 0
+
+
+def keys_at_or_after(d: SortedDict[int, Any], start: int) -> Iterator[int]:
+    """Every key >= ``start``, in order, iterated at C speed (``itertools`` over the
+    sublists): for scans that may pass thousands of keys, like a first-fit search.
+
+    >>> d = SortedDict({0: 'a', 10: 'b', 20: 'c'})
+    >>> list(keys_at_or_after(d, 5)), list(keys_at_or_after(d, 20)), list(keys_at_or_after(d, 21))
+    ([10, 20], [20], [])
+    """
+    maxes, lists = _sublists(d)
+    pos = bisect_left(maxes, start)
+    if pos == len(maxes):
+        return iter(())
+    sub = lists[pos]
+    return chain(islice(sub, bisect_left(sub, start), None), *islice(lists, pos + 1, None))
+
+
+def keys_holding(d: SortedDict[int, int], keys: Iterator[int], at_least: int) -> Iterator[int]:
+    """Those of ``keys`` whose value is >= ``at_least``, lazily: the values are looked up
+    and compared at C speed (``map`` and ``compress``), the keys passed over never
+    reach Python code.
+
+    >>> d = SortedDict({0: 1, 10: 5, 20: 9})
+    >>> list(keys_holding(d, iter(d), 4)), list(keys_holding(d, iter(d), 10))
+    ([10, 20], [])
+    """
+    keys, keys_again = tee(keys)
+    return compress(keys_again, map(at_least.__le__, map(d.__getitem__, keys)))
+
+
+def first_key_holding(d: SortedDict[int, int], keys: Iterator[int], at_least: int) -> int | None:
+    """The first of ``keys`` whose value is >= ``at_least``, or ``None`` (see
+    :func:`keys_holding`).
+
+    >>> d = SortedDict({0: 1, 10: 5, 20: 9})
+    >>> first_key_holding(d, iter(d), 4), first_key_holding(d, iter(d), 10)
+    (10, None)
+    """
+    return next(keys_holding(d, keys, at_least), None)
+
+
+def replace_key(d: SortedDict[int, Any], old: int, new: int, value: Any) -> None:
+    """Put ``value`` under key ``new`` in place of the entry under ``old``, where no other
+    key lies between the two (a run whose start moves within its own span): O(log n).
+
+    The key changes in its slot of the sublists -- the order, the sublist sizes and
+    the positional index all stay as they were -- where ``del d[old]; d[new] = value``
+    would take it out of the sorted keys and insert it again.
+
+    >>> d = SortedDict({0: 'a', 10: 'b', 20: 'c'})
+    >>> replace_key(d, 10, 15, 'B'); d
+    SortedDict({0: 'a', 15: 'B', 20: 'c'})
+    """
+    keys = d._list  # type: ignore[attr-defined]  # the SortedList of keys
+    maxes: list[int] = keys._maxes
+    lists: list[list[int]] = keys._lists
+    pos = bisect_left(maxes, old)
+    sub = lists[pos]
+    index = bisect_left(sub, old)
+    assert sub[index] == old, ("no key", old)
+    before = sub[index - 1] if index else maxes[pos - 1] if pos else None
+    after = (
+        sub[index + 1]
+        if index + 1 < len(sub)
+        else lists[pos + 1][0]
+        if pos + 1 < len(lists)
+        else None
+    )
+    assert (before is None or before < new) and (after is None or new < after), (
+        "keys between",
+        old,
+        new,
+    )
+    sub[index] = new
+    if index == len(sub) - 1:
+        maxes[pos] = new
+    mapping: Any = d  # the dict under the SortedDict: its entries, not its sorted keys
+    dict.__delitem__(mapping, old)
+    dict.__setitem__(mapping, new, value)

@@ -11,7 +11,7 @@ real images and ``docs/geometry-notes.md`` has the derivations.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from mapviz.core.geometry import GIB, KIB, MIB, TIB, Geometry, howmany
 
@@ -110,6 +110,7 @@ def xfs_falloc_reservation(range_blocks: int, blocksize: int = 4096) -> int:
 
 
 @cache
+@lru_cache(maxsize=1 << 12)  # pure; asked twice for every delalloc extent that merges
 def xfs_delalloc_indlen(blocks: int, blocksize: int = 4096) -> int:
     """Worst-case bmbt blocks reserved with a delalloc extent of ``blocks`` blocks.
 

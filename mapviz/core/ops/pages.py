@@ -74,6 +74,8 @@ def note_write_folios(
     the iomap mapping (``mapping_end`` of a byte offset).  Call this before the
     pages are cached.
     """
+    if chunk < 2 * PAGE_SIZE:
+        return  # every call has less than two pages left: order 0 each, no large folio
     position = start
     while position < end:
         call_end = min(end, position + chunk)
@@ -108,10 +110,7 @@ def note_folio(inode: Inode, first: int, pages: int) -> None:
 
 def _holds_data(machine: Machine, inode: Inode, first_page: int, stop_page: int) -> bool:
     bpp = machine.fs.blocks_per_page
-    return any(
-        e.state is ExtentState.WRITTEN
-        for e in inode.data.overlapping(first_page * bpp, stop_page * bpp)
-    )
+    return inode.data.any_in_state(first_page * bpp, stop_page * bpp, ExtentState.WRITTEN)
 
 
 def invalidate(

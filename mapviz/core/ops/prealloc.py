@@ -110,10 +110,11 @@ def reserve_write(machine: Machine, inode: Inode, offset: int, end: int, why: st
         staged = inode.cow.find(fsb)
         if staged is not None:
             # found_cow: the write goes to the CoW fork; the data fork is left alone
-            following = next(inode.data.overlapping(fsb, 1 << 62), None)
             stop = staged.end
-            if found is None and following is not None:
-                stop = min(stop, following.file_block)
+            if found is None:  # in a hole: up to the extent that ends it
+                following = inode.data.next_start(fsb)
+                if following is not None:
+                    stop = min(stop, following)
             pos = min(end, stop * bs)
             continue
         if found is not None:
@@ -141,7 +142,7 @@ def reserve_write(machine: Machine, inode: Inode, offset: int, end: int, why: st
             continue
         count = min(end - pos, MAX_WRITEBACK_BYTES)
         end_fsb = -(-(pos + count) // bs)
-        following = next(inode.data.overlapping(fsb, 1 << 62), None)
+        following = inode.data.next_start(fsb)  # the extent that ends the hole, if any
         prealloc = 0
         if following is None and pos + count > inode.size:
             blocks_ = xfs_iomap_prealloc_size(machine, inode, fsb)
@@ -150,7 +151,7 @@ def reserve_write(machine: Machine, inode: Inode, offset: int, end: int, why: st
                 prealloc = max(0, aligned // bs + blocks_ - end_fsb)
         length = end_fsb - fsb + prealloc
         if following is not None:
-            length = min(length, following.file_block - fsb)
+            length = min(length, following - fsb)
         length = min(length, XFS_MAX_BMBT_EXTLEN)
         try:
             try:

@@ -37,6 +37,11 @@ def read(
     done = 0
     position, end = offset, offset + length
     while position < end:
+        settled = _past_cached_calls(entry, inode, position, end, chunk)
+        if settled > position:
+            done += settled - position
+            position = settled
+            continue
         count = min(chunk, end - position)
         got = _filemap_read(machine, entry, inode, position, count)
         done += got
@@ -44,6 +49,35 @@ def read(
         if got < count:
             break
     return done
+
+
+def _past_cached_calls(
+    entry: OpenFile | None, inode: Inode, position: int, end: int, chunk: int
+) -> int:
+    """Where the read(2) calls from ``position`` on stop being ones that find every page
+    cached and no folio marked PG_readahead, inside EOF, having moved the file's
+    ``prev_pos`` over those that are.
+
+    Such a call only copies from the cache (filemap_get_read_batch() finds it all,
+    no readahead starts): most calls of a long read after the window is read in,
+    so they are taken together.
+    """
+    limit = min(end, inode.size)
+    if chunk <= 0 or position + chunk > limit:
+        return position
+    page = position // PAGE_SIZE
+    head = inode.folios.start_of(page)  # the first call's batch starts at its folio
+    stop_page = inode.cache.next_uncached(page, -(-limit // PAGE_SIZE))
+    for marked in inode.ra_marks.irange(page if head is None else head, stop_page - 1):
+        stop_page = marked  # a call reaching this folio starts asynchronous readahead
+        break
+    covered = min(limit, stop_page * PAGE_SIZE)
+    if covered < position + chunk:
+        return position
+    settled = position + (covered - position) // chunk * chunk
+    if entry is not None:
+        entry.ra_prev_pos = settled
+    return settled
 
 
 def _filemap_read(
@@ -74,15 +108,6 @@ def _filemap_read(
     return pos - start
 
 
-def _cached(inode: Inode, page: int) -> bool:
-    return inode.cache.cached(page)
-
-
-def _folio_start(inode: Inode, page: int) -> int:
-    first = inode.folios.start_of(page)
-    return page if first is None else first
-
-
 def _folio_pages(inode: Inode, first: int) -> int:
     return inode.folios.get(first, 1)
 
@@ -91,13 +116,16 @@ def _read_batch(inode: Inode, index: int, last: int) -> list[int]:
     """filemap_get_read_batch(): cached folios from ``index`` on, up to ``last``, ending
     after one marked PG_readahead."""
     batch: list[int] = []
+    cached, folios, marks = inode.cache.cached, inode.folios, inode.ra_marks
     page = index
-    while page <= last and _cached(inode, page):
-        first = _folio_start(inode, page)
+    while page <= last and cached(page):
+        first = folios.start_of(page)
+        if first is None:  # a single page
+            first = page
         batch.append(first)
-        if first in inode.ra_marks:
+        if first in marks:
             break
-        page = first + _folio_pages(inode, first)
+        page = first + folios.get(first, 1)
     return batch
 
 
@@ -233,12 +261,15 @@ def _do_ra(machine: Machine, inode: Inode, index: int, count: int, lookahead: in
         return
     count = min(count, end_index - index + 1)
     mark = count - lookahead
+    cached, folios = inode.cache.cached, inode.folios
     i = 0
     while i < count:
         page = index + i
-        if _cached(inode, page):
-            first = _folio_start(inode, page)
-            i = first + _folio_pages(inode, first) - index
+        if cached(page):  # on past its folio
+            first = folios.start_of(page)
+            if first is None:
+                first = page
+            i = first + folios.get(first, 1) - index
             continue
         _add_folio(machine, inode, page, 0)
         if i == mark:

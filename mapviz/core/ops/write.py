@@ -248,20 +248,27 @@ def _past_settled_calls(machine: Machine, inode: Inode, position: int, end: int,
     EOF over those that are.
 
     A call of less than two pages (xfs_io's default 4 KiB ``-b``) that starts
-    inside EOF and lies wholly in a delalloc extent of the data fork, with nothing
-    staged in the CoW fork, finds its blocks reserved (``reserve_write`` moves on),
-    allocates no large folio (order 0) and only moves EOF: the calls of a long
-    write after the first are mostly these, so they are taken together.
+    inside EOF and lies wholly in one extent of the data fork, with nothing
+    staged in the CoW fork, finds its blocks reserved (delalloc) or written in
+    place (written or unwritten blocks no other file shares: nothing for
+    xfs_bmap_trim_cow to stage), so ``reserve_write`` moves on; it allocates no
+    large folio (order 0) and only moves EOF: the calls of a long write after the
+    first are mostly these, so they are taken together.
     """
     if chunk >= 2 * PAGE_SIZE or position >= end or position > inode.size:
         return position
     bs = machine.fs.blocksize
     extent = inode.data.find(position // bs)
-    if extent is None or extent.state is not ExtentState.DELALLOC:
+    if extent is None:
         return position
     limit = min(end, extent.end * bs)
-    if inode.cow and inode.cow.any_in(position // bs, -(-limit // bs)):
+    first, stop = position // bs, -(-limit // bs)
+    if inode.cow and inode.cow.any_in(first, stop):
         return position
+    if extent.physical_block is not None:
+        physical = extent.physical_block + (first - extent.file_block)
+        if machine.fs.refcounts.any_shared(physical, physical + (stop - first)):
+            return position
     settled = position + (limit - position) // chunk * chunk
     inode.size = max(inode.size, settled)
     return settled
@@ -274,12 +281,16 @@ def _xfs_write_call(machine: Machine, inode: Inode, start: int, end: int, why: s
     bs = machine.fs.blocksize
     # the extents as iomap_begin sees them: a folio never crosses the mapping it was
     # allocated for (iomap_write_begin(len) is capped by the mapping's length)
-    edges = sorted(
-        {
+    # (extents come in file order and never overlap: their edges are already sorted;
+    # a call of less than two pages gets no large folio, so it needs none)
+    edges = (
+        [
             b
             for e in inode.data.overlapping(start // bs, -(-end // bs))
             for b in (e.file_block, e.end)
-        }
+        ]
+        if end - start >= 2 * PAGE_SIZE
+        else []
     )
 
     def mapping_end(offset: int) -> int:
