@@ -200,7 +200,7 @@ class FreeSpace:
                 yield start, end
 
     def _usable(
-        self, avoid: IntervalSet | None, low: int | None, high: int | None, at_least: int = 1
+        self, avoid: IntervalSet, low: int | None, high: int | None, at_least: int = 1
     ) -> Iterator[tuple[int, int]]:
         """Free runs ``(start, length)`` with the blocks of ``avoid`` cut out, whose start
         is in ``[low, high)`` (None: unbounded), in device order: lazily, O(log n) a run.
@@ -209,33 +209,14 @@ class FreeSpace:
         Cut out of coalesced runs, they never touch: as if the runs had been
         rebuilt without ``avoid``, without rebuilding them on every allocation.
         """
-        if avoid is None:
-            runs = self._runs
-            first = -1 if low is None else low
-            for start in keys_from_floor(runs, first, _END if high is None else high):
-                if start >= first:
-                    yield start, runs[start]
-            return
         for run_start, end in self._free_runs(low, high):
             if end - run_start < at_least:
                 continue  # nothing cut out of it can be long enough
-            if not avoid.any_in(run_start, end):
-                if low is None or run_start >= low:
-                    yield run_start, end - run_start
-                continue
-            position = run_start
-            for a, b in avoid.overlapping(run_start, end):
-                if a > position:
-                    if high is not None and position >= high:
-                        return
-                    if low is None or position >= low:
-                        yield position, a - position
-                position = b
-            if end > position:
-                if high is not None and position >= high:
+            for start, stop in avoid.gaps(run_start, end):
+                if high is not None and start >= high:
                     return
-                if low is None or position >= low:
-                    yield position, end - position
+                if low is None or start >= low:
+                    yield start, stop - start
 
     def _choose(self, count: int, goal: int, avoid: IntervalSet | None) -> tuple[int, int]:
         """Where the next piece goes: continue at ``goal`` if everything fits there, else the
@@ -274,8 +255,8 @@ class FreeSpace:
         runs = self._runs
         head = floor_key(runs, low)
         if head is not None and head < low and runs[head] >= count:  # begun before ``low``
-            for start, length in _cut(avoid, head, head + runs[head]):
-                if start >= low and length >= count:
+            for start, stop in avoid.gaps(head, head + runs[head]):
+                if start >= low and stop - start >= count:
                     return start, count
         for key in keys_holding(runs, keys_at_or_after(runs, low), count):
             end = key + runs[key]
@@ -345,15 +326,3 @@ class FreeSpace:
             assert start > previous_end, (start, previous_end)
             previous_end = start + length
         assert self.free_blocks == sum(self._runs.values())
-
-
-def _cut(avoid: IntervalSet, start: int, end: int) -> Iterator[tuple[int, int]]:
-    """The pieces ``(start, length)`` of the free run ``[start, end)`` outside ``avoid``."""
-    position = start
-    if avoid.any_in(start, end):
-        for a, b in avoid.overlapping(start, end):
-            if a > position:
-                yield position, a - position
-            position = b
-    if end > position:
-        yield position, end - position

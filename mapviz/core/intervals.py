@@ -80,10 +80,28 @@ class IntervalSet:
         run_start = floor_key(self._runs, start)
         return run_start is not None and self._runs[run_start] >= stop
 
+    def gaps(self, start: int, stop: int) -> Iterator[tuple[int, int]]:
+        """The runs ``(first, stop)`` of ``[start, stop)`` outside the set, in order:
+        O(log n + k).
+
+        >>> s = IntervalSet()
+        >>> s.add(2, 4); s.add(5, 6)
+        >>> list(s.gaps(0, 10)), list(s.gaps(2, 4))
+        ([(0, 2), (4, 5), (6, 10)], [])
+        """
+        position = start
+        if self.any_in(start, stop):
+            for a, b in self.overlapping(start, stop):
+                if a > position:
+                    yield position, a
+                position = b
+        if stop > position:
+            yield position, stop
+
     def first_gap(self, start: int, stop: int, at_least: int) -> int | None:
-        """Where the first run of ``at_least`` integers of ``[start, stop)`` outside the set
-        begins, or ``None``: O(log n + k), one pass and no generator (the allocator asks
-        it of every free run it weighs against the busy extents).
+        """Where the first of :meth:`gaps` at least ``at_least`` long begins, or ``None``:
+        O(log n + k), one pass and no generator (the allocator asks it of every free run
+        it weighs against the busy extents).
 
         >>> s = IntervalSet()
         >>> s.add(2, 4); s.add(5, 6)

@@ -180,7 +180,7 @@ class PageCache:
         """Cache every uncached page of ``[first, stop)``; return new runs ``(page, n, frame)``."""
         added: list[tuple[int, int, int]] = []
         if stop - first == 1:  # one page (readahead's single pages): one lookup, no walk
-            holes = [] if self._pages.span_at(first) is not None else [(first, stop)]
+            holes = [] if self.cached(first) else [(first, stop)]
         else:
             holes = list(self.missing(first, stop))
         for start, end in holes:

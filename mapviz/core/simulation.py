@@ -439,9 +439,6 @@ def _refused_range(
     return (file, 0, 0)
 
 
-__all__ = ["Event", "Simulation", "Step"]
-
-
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector off for the block (back as it was after).
@@ -460,3 +457,6 @@ def collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+__all__ = ["Event", "Simulation", "Step"]

@@ -182,11 +182,11 @@ def allocate_with_hint(machine: Machine, inode: Inode, pos: int, end: int, why: 
     fsb = pos // bs
     count = min(end - pos, MAX_WRITEBACK_BYTES)  # "cap the maximum length we map"
     end_fsb = -(-(pos + count) // bs)
-    following = next(inode.data.overlapping(fsb, 1 << 62), None)
+    following = inode.data.next_start(fsb)  # the extent that ends the hole, if any
     if pos + count > inode.size:
         end_fsb = -(-end_fsb // hint) * hint
     if following is not None:
-        end_fsb = min(end_fsb, following.file_block)
+        end_fsb = min(end_fsb, following)
     try:
         stop = extsize.allocate_holes(machine, inode, fsb, end_fsb, why)
     except NoSpace as exc:
